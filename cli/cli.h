@@ -1,0 +1,58 @@
+/* cli.h — shared state and helpers of the devdrv command-line tool. */
+#ifndef DEVDRV_CLI_H
+#define DEVDRV_CLI_H
+
+#include <devdrv/devdrv.h>
+#include <stdio.h>
+
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_DEVICE = 1, /* device or I/O error */
+	EXIT_USAGE = 2,
+};
+
+struct cli {
+	FILE *in, *out, *err;
+	unsigned transports;
+	int debug;
+	struct devdrv_context *ctx;
+};
+
+/* Entry point, separate from main() so tests run it in-process. */
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
+
+/* Subcommands: argv[0] is the subcommand name. */
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_info(struct cli *c, int argc, char **argv);
+int cmd_drivers(struct cli *c, int argc, char **argv);
+int cmd_read(struct cli *c, int argc, char **argv);
+int cmd_write(struct cli *c, int argc, char **argv);
+int cmd_ctrl(struct cli *c, int argc, char **argv);
+
+/* Create the context on first use. Returns an exit code. */
+int cli_context(struct cli *c);
+/* Report a libdevdrv failure in one line with what to do next; returns the
+ * exit code (2 for malformed input, 1 otherwise). */
+int cli_fail(struct cli *c, const char *action, int code, const char *detail);
+int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Parse a whole unsigned number (0x.. hex or decimal) up to @max. */
+int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
+int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h);
+void cli_hexdump(FILE *f, const unsigned char *buf, size_t len);
+
+/* Minimal JSON writer: keys NULL inside arrays. */
+struct json {
+	FILE *f;
+	int depth;
+	int count[32];
+};
+void json_begin(struct json *j, FILE *f);
+void json_object(struct json *j, const char *key);
+void json_array(struct json *j, const char *key);
+void json_end_object(struct json *j);
+void json_end_array(struct json *j);
+void json_string(struct json *j, const char *key, const char *value); /* NULL: null */
+void json_int(struct json *j, const char *key, long long value);
+
+#endif

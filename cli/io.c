@@ -1,0 +1,240 @@
+/* io.c — devdrv read / write / ctrl: moving bytes from the shell. Output of
+ * read is binary-safe; --hex turns it into a dump. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 65536
+#define DEFAULT_TIMEOUT_MS 1000
+
+static const char read_usage[] =
+    "usage: devdrv read SEL [-n BYTES] [--timeout MS] [--hex]\n"
+    "  Reads the device's natural stream (raw class: first IN pipe) to stdout.\n"
+    "  Without -n: one transfer of up to 64 KiB. With -n: until BYTES arrived.\n"
+    "  --timeout MS   per transfer, default 1000, 0 waits forever\n"
+    "  --hex          hex dump instead of raw bytes\n";
+static const char write_usage[] =
+    "usage: devdrv write SEL [DATA|-] [--hex] [--timeout MS]\n"
+    "  Writes DATA (or stdin with '-', until end of file) to the device's\n"
+    "  natural stream (raw class: first OUT pipe).\n"
+    "  --hex   DATA is hex bytes: \"01 02 ff\" or \"0102ff\"\n";
+static const char ctrl_usage[] =
+    "usage: devdrv ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
+    "  Control transfer on endpoint 0. Numbers are decimal or 0x hex.\n"
+    "  REQTYPE bit 7 set (IN): read LEN bytes (default 64), printed as hex.\n"
+    "  REQTYPE bit 7 clear (OUT): send HEXDATA (\"01 02\" or \"0102\"), if any.\n";
+
+struct io_opts {
+	unsigned long bytes;
+	unsigned long timeout;
+	int hex;
+	int have_bytes;
+};
+
+/* Common options of read/write; returns -1 when it printed help, else an exit code. */
+static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int argc, char **argv,
+                         struct io_opts *o)
+{
+	static const struct option opts[] = {
+		{ "bytes", required_argument, NULL, 'n' }, { "timeout", required_argument, NULL, 't' },
+		{ "hex", no_argument, NULL, 'x' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = DEFAULT_TIMEOUT_MS;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "n:t:xh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (cli_parse_uint(optarg, 1ul << 40, &o->bytes) < 0 || !o->bytes)
+				return cli_usage_error(c, cmd, "-n needs a positive byte count, not '%s'", optarg);
+			o->have_bytes = 1;
+			break;
+		case 't':
+			if (cli_parse_uint(optarg, 86400000ul, &o->timeout) < 0)
+				return cli_usage_error(c, cmd, "--timeout needs milliseconds, not '%s'", optarg);
+			break;
+		case 'x': o->hex = 1; break;
+		case 'h': fputs(usage, c->out); return -1;
+		default: return cli_usage_error(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Parse "01 02 ff" or "0102ff" into @out (at most @cap bytes). */
+static int parse_hex_bytes(const char *s, unsigned char *out, size_t cap, size_t *len)
+{
+	size_t n = 0;
+
+	while (*s) {
+		unsigned hi, lo;
+
+		if (*s == ' ' || *s == ':') {
+			s++;
+			continue;
+		}
+		if (sscanf(s, "%1x%1x", &hi, &lo) != 2 || n == cap)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	*len = n;
+	return 0;
+}
+
+static int io_error(struct cli *c, const char *action, const char *sel, struct devdrv_handle *h,
+                    ssize_t rc)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s %s", action, sel);
+	return cli_fail(c, what, (int)rc, devdrv_errmsg(h));
+}
+
+static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex)
+{
+	if (hex)
+		cli_hexdump(c->out, buf, len);
+	else
+		fwrite(buf, 1, len, c->out);
+	fflush(c->out);
+}
+
+int cmd_read(struct cli *c, int argc, char **argv)
+{
+	struct devdrv_handle *h;
+	struct io_opts o;
+	unsigned char *buf;
+	unsigned long total = 0;
+	int rc = parse_io_opts(c, "read", read_usage, argc, argv, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (argc - optind != 1)
+		return cli_usage_error(c, "read", "needs exactly one selector");
+	if (!(buf = malloc(CHUNK)))
+		return cli_fail(c, "read", DEVDRV_E_NOMEM, NULL);
+	if ((rc = cli_open(c, "read", argv[optind], &h)) != EXIT_OK) {
+		free(buf);
+		return rc;
+	}
+	do {
+		size_t want = o.have_bytes && o.bytes - total < CHUNK ? o.bytes - total : CHUNK;
+		ssize_t n = devdrv_read(h, buf, want, (unsigned)o.timeout);
+
+		if (n < 0) {
+			rc = io_error(c, "read", argv[optind], h, n);
+			break;
+		}
+		emit(c, buf, (size_t)n, o.hex);
+		total += (unsigned long)n;
+	} while (o.have_bytes && total < o.bytes);
+	devdrv_close(h);
+	free(buf);
+	return rc;
+}
+
+static int write_all(struct cli *c, struct devdrv_handle *h, const char *sel,
+                     const unsigned char *data, size_t len, unsigned timeout)
+{
+	while (len) {
+		ssize_t n = devdrv_write(h, data, len, timeout);
+
+		if (n < 0)
+			return io_error(c, "write", sel, h, n);
+		data += n;
+		len -= (size_t)n;
+	}
+	return EXIT_OK;
+}
+
+static int write_stdin(struct cli *c, struct devdrv_handle *h, const char *sel, unsigned timeout)
+{
+	unsigned char *buf = malloc(CHUNK);
+	size_t n;
+	int rc = EXIT_OK;
+
+	if (!buf)
+		return cli_fail(c, "write", DEVDRV_E_NOMEM, NULL);
+	while (rc == EXIT_OK && (n = fread(buf, 1, CHUNK, c->in)) > 0)
+		rc = write_all(c, h, sel, buf, n, timeout);
+	free(buf);
+	return rc;
+}
+
+int cmd_write(struct cli *c, int argc, char **argv)
+{
+	struct devdrv_handle *h;
+	struct io_opts o;
+	unsigned char hexbuf[4096];
+	const unsigned char *data;
+	size_t len;
+	const char *sel, *arg;
+	int rc = parse_io_opts(c, "write", write_usage, argc, argv, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (argc - optind != 2)
+		return cli_usage_error(c, "write", "needs a selector and DATA (or - for stdin)");
+	sel = argv[optind];
+	arg = argv[optind + 1];
+	data = (const unsigned char *)arg;
+	len = strlen(arg);
+	if (o.hex && strcmp(arg, "-")) {
+		if (parse_hex_bytes(arg, hexbuf, sizeof(hexbuf), &len) < 0)
+			return cli_usage_error(c, "write", "'%s' is not hex bytes like \"01 02 ff\"", arg);
+		data = hexbuf;
+	}
+	if ((rc = cli_open(c, "write", sel, &h)) != EXIT_OK)
+		return rc;
+	if (!strcmp(arg, "-"))
+		rc = write_stdin(c, h, sel, (unsigned)o.timeout);
+	else
+		rc = write_all(c, h, sel, data, len, (unsigned)o.timeout);
+	devdrv_close(h);
+	return rc;
+}
+
+int cmd_ctrl(struct cli *c, int argc, char **argv)
+{
+	static const char *const names[4] = { "REQTYPE", "REQ", "VALUE", "INDEX" };
+	static const unsigned long max[4] = { 0xff, 0xff, 0xffff, 0xffff };
+	unsigned long v[4], len = 64;
+	unsigned char data[4096];
+	size_t out_len = 0;
+	struct devdrv_handle *h;
+	int rc, in;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(ctrl_usage, c->out), EXIT_OK;
+	if (argc != 6 && argc != 7)
+		return cli_usage_error(c, "ctrl", "needs SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]");
+	for (int i = 0; i < 4; i++)
+		if (cli_parse_uint(argv[2 + i], max[i], &v[i]) < 0)
+			return cli_usage_error(c, "ctrl", "%s '%s' is not a number up to 0x%lx", names[i],
+			                       argv[2 + i], max[i]);
+	in = (v[0] & 0x80) != 0;
+	if (argc == 7 && in && (cli_parse_uint(argv[6], sizeof(data), &len) < 0))
+		return cli_usage_error(c, "ctrl", "LEN '%s' is not a number up to %zu", argv[6], sizeof(data));
+	if (argc == 7 && !in && parse_hex_bytes(argv[6], data, sizeof(data), &out_len) < 0)
+		return cli_usage_error(c, "ctrl", "HEXDATA '%s' is not hex bytes like \"01 02\"", argv[6]);
+	if ((rc = cli_open(c, "ctrl", argv[1], &h)) != EXIT_OK)
+		return rc;
+	rc = devdrv_control(h, (uint8_t)v[0], (uint8_t)v[1], (uint16_t)v[2], (uint16_t)v[3], data,
+	                    (uint16_t)(in ? len : out_len), DEFAULT_TIMEOUT_MS);
+	if (rc < 0) {
+		rc = io_error(c, "ctrl", argv[1], h, rc);
+	} else {
+		for (int i = 0; in && i < rc; i++)
+			fprintf(c->out, "%02x%c", data[i], i + 1 == rc ? '\n' : ' ');
+		rc = EXIT_OK;
+	}
+	devdrv_close(h);
+	return rc;
+}

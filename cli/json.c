@@ -1,0 +1,92 @@
+/* json.c — a minimal streaming JSON writer for `devdrv ... --json`. Device
+ * strings are untrusted: control characters are escaped and invalid UTF-8
+ * becomes U+FFFD, so the output always parses. */
+#include "cli.h"
+
+#include <string.h>
+
+void json_begin(struct json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+}
+
+static void write_escaped(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		size_t need = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+		size_t i;
+
+		if (need == 1) {
+			if (*p == '"' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+			p++;
+			continue;
+		}
+		for (i = 1; need && i < need; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				break;
+		if (!need || i < need) {
+			fputs("\xef\xbf\xbd", f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, need, f);
+		p += need;
+	}
+	fputc('"', f);
+}
+
+static void member(struct json *j, const char *key)
+{
+	if (j->depth > 0 && j->count[j->depth]++)
+		fputc(',', j->f);
+	if (key) {
+		write_escaped(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+static void open_scope(struct json *j, const char *key, char c)
+{
+	member(j, key);
+	fputc(c, j->f);
+	if (j->depth < 31)
+		j->count[++j->depth] = 0;
+}
+
+static void close_scope(struct json *j, char c)
+{
+	fputc(c, j->f);
+	if (j->depth > 0)
+		j->depth--;
+	if (j->depth == 0)
+		fputc('\n', j->f);
+}
+
+void json_object(struct json *j, const char *key) { open_scope(j, key, '{'); }
+void json_array(struct json *j, const char *key) { open_scope(j, key, '['); }
+void json_end_object(struct json *j) { close_scope(j, '}'); }
+void json_end_array(struct json *j) { close_scope(j, ']'); }
+
+void json_string(struct json *j, const char *key, const char *value)
+{
+	member(j, key);
+	if (value)
+		write_escaped(j->f, value);
+	else
+		fputs("null", j->f);
+}
+
+void json_int(struct json *j, const char *key, long long value)
+{
+	member(j, key);
+	fprintf(j->f, "%lld", value);
+}

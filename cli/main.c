@@ -1,0 +1,179 @@
+/* main.c — devdrv: global options, subcommand dispatch, and the one-line
+ * error reports with a hint about what to do next. */
+#include "cli.h"
+
+#include <devdrv/driver.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char main_usage[] =
+    "usage: devdrv [--virtual] [--debug] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  list [SEL] [--json] [-v]   devices, in bus and port order\n"
+    "  info SEL                   descriptor tree, kernel drivers, binding\n"
+    "  read SEL [-n BYTES] [--timeout MS] [--hex]\n"
+    "  write SEL [DATA|-] [--hex] [--timeout MS]\n"
+    "  ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
+    "  drivers                    drivers and their match tables\n"
+    "\n"
+    "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
+    "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
+    "ep_out=0x01, transport=virtual; combine with commas.\n"
+    "\n"
+    "  --virtual   use the in-process virtual bus instead of real USB\n"
+    "  --debug     log library messages to stderr\n"
+    "  --version   print the version\n"
+    "\n"
+    "Exit codes: 0 success, 1 device or I/O error, 2 usage error.\n";
+
+static const struct {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+} commands[] = {
+	{ "list", cmd_list },   { "info", cmd_info },   { "drivers", cmd_drivers },
+	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
+};
+
+static const char *hint_for(int code)
+{
+	switch (code) {
+	case DEVDRV_E_INVALID: return "see 'devdrv --help' for the selector syntax";
+	case DEVDRV_E_NOT_FOUND: return "run 'devdrv list' to see the devices present";
+	case DEVDRV_E_ACCESS: return "install the udev rules (README, \"Access\") or run as root";
+	case DEVDRV_E_BUSY: return "close the program using it, or unbind the kernel driver";
+	case DEVDRV_E_NO_DRIVER: return "run 'devdrv drivers'; force one with driver=NAME";
+	case DEVDRV_E_TIMEOUT: return "the device sent nothing; try a longer --timeout";
+	case DEVDRV_E_PIPE: return "check the request against the device's documentation";
+	case DEVDRV_E_DISCONNECTED: return "the device was unplugged; reconnect it and retry";
+	case DEVDRV_E_UNSUPPORTED: return "this device or driver cannot do that";
+	default: return "run with --debug for details";
+	}
+}
+
+int cli_fail(struct cli *c, const char *action, int code, const char *detail)
+{
+	fprintf(c->err, "devdrv: %s: %s; %s\n", action,
+	        detail && *detail ? detail : devdrv_strerror(code), hint_for(code));
+	return code == DEVDRV_E_INVALID ? EXIT_USAGE : EXIT_DEVICE;
+}
+
+int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "devdrv%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fprintf(c->err, "; see 'devdrv %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *user)
+{
+	struct cli *c = user;
+
+	(void)level;
+	fprintf(c->err, "devdrv: debug: %s\n", msg);
+}
+
+int cli_context(struct cli *c)
+{
+	struct devdrv_context_options opts = { .transports = c->transports };
+	int rc;
+
+	if (c->ctx)
+		return EXIT_OK;
+	if (c->debug) {
+		opts.log_fn = log_to_stderr;
+		opts.log_user = c;
+		opts.log_level = DEVDRV_LOG_DEBUG;
+	}
+	rc = devdrv_context_new(&opts, &c->ctx);
+	if (rc == DEVDRV_E_INVALID) {
+		fprintf(c->err, "devdrv: %s; fix the environment and retry\n", devdrv_context_errmsg(NULL));
+		return EXIT_USAGE;
+	}
+	if (rc < 0)
+		return cli_fail(c, "start", rc, devdrv_context_errmsg(NULL));
+	return EXIT_OK;
+}
+
+int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h)
+{
+	char what[160];
+	int rc = cli_context(c);
+
+	if (rc != EXIT_OK)
+		return rc;
+	rc = devdrv_open(c->ctx, selector, h);
+	if (rc < 0) {
+		snprintf(what, sizeof(what), "%s %s", action, selector);
+		return cli_fail(c, what, rc, devdrv_context_errmsg(c->ctx));
+	}
+	return EXIT_OK;
+}
+
+void cli_hexdump(FILE *f, const unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i += 16) {
+		fprintf(f, "%08zx ", i);
+		for (size_t k = i; k < i + 16 && k < len; k++)
+			fprintf(f, " %02x", buf[k]);
+		fputc('\n', f);
+	}
+}
+
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+	static const struct option opts[] = {
+		{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c = { .in = in, .out = out, .err = err };
+	int opt, rc = -1;
+
+	opterr = 0;
+	optind = 0; /* GNU getopt: full reset, so cli_main can run repeatedly */
+	while ((opt = getopt_long(argc, argv, "+dh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'V': c.transports = DEVDRV_TRANSPORT_VIRTUAL; break;
+		case 'd': c.debug = 1; break;
+		case 'v': fprintf(out, "devdrv %s\n", devdrv_version()); return EXIT_OK;
+		case 'h': fputs(main_usage, out); return EXIT_OK;
+		default: return cli_usage_error(&c, NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		fputs(main_usage, err);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			rc = commands[i].run(&c, argc - optind, argv + optind);
+	if (rc < 0)
+		rc = cli_usage_error(&c, NULL, "unknown command '%s'", argv[optind]);
+	devdrv_context_free(c.ctx);
+	fflush(out);
+	return rc;
+}

@@ -1,0 +1,272 @@
+/* devdrv.h — libdevdrv application API: contexts, enumeration, selectors,
+ * and the device-agnostic open / read / write / control / ioctl / close.
+ *
+ * Thread safety: a context may be used from any number of threads at once.
+ * A handle may be used from one thread at a time; devdrv_close() must not race
+ * with other calls on the same handle.
+ *
+ * Return values: every fallible call returns a negative DEVDRV_E_* code on
+ * failure. devdrv_strerror() names a code; devdrv_errmsg() (per handle) and
+ * devdrv_context_errmsg() (per context and calling thread) say what failed and
+ * why, in one line.
+ */
+#ifndef DEVDRV_DEVDRV_H
+#define DEVDRV_DEVDRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library builds with hidden visibility; what is declared here is the API. */
+#pragma GCC visibility push(default)
+
+#define DEVDRV_VERSION_MAJOR 0
+#define DEVDRV_VERSION_MINOR 1
+#define DEVDRV_VERSION_MICRO 0
+
+/** Error codes. All are negative; 0 is success. */
+enum devdrv_error {
+	DEVDRV_OK = 0,
+	DEVDRV_E_INVALID = -1,      /**< bad argument or malformed selector */
+	DEVDRV_E_NOT_FOUND = -2,    /**< no device matches */
+	DEVDRV_E_ACCESS = -3,       /**< permission denied (see the udev rules) */
+	DEVDRV_E_BUSY = -4,         /**< interface claimed by someone else */
+	DEVDRV_E_NO_DRIVER = -5,    /**< no libdevdrv driver binds to the device */
+	DEVDRV_E_TIMEOUT = -6,      /**< the transfer timed out, nothing moved */
+	DEVDRV_E_PIPE = -7,         /**< endpoint stalled / request refused */
+	DEVDRV_E_OVERFLOW = -8,     /**< device sent more than was asked for */
+	DEVDRV_E_DISCONNECTED = -9, /**< device is gone */
+	DEVDRV_E_IO = -10,          /**< other transfer or system error */
+	DEVDRV_E_NOMEM = -11,       /**< out of memory */
+	DEVDRV_E_UNSUPPORTED = -12, /**< the device or driver cannot do this */
+	DEVDRV_E_PROTOCOL = -13,    /**< device sent something malformed */
+	DEVDRV_E_CANCELLED = -14,   /**< the request was cancelled */
+};
+
+/** Name of an error code ("timeout"); never NULL. */
+const char *devdrv_strerror(int code);
+
+/* ---- logging --------------------------------------------------------- */
+
+enum devdrv_log_level {
+	DEVDRV_LOG_NONE = 0,
+	DEVDRV_LOG_ERROR = 1,
+	DEVDRV_LOG_WARN = 2,
+	DEVDRV_LOG_INFO = 3,
+	DEVDRV_LOG_DEBUG = 4,
+};
+
+/** Log callback; may be called from any thread. @p msg has no newline. */
+typedef void (*devdrv_log_fn)(enum devdrv_log_level level, const char *msg, void *user);
+
+/* ---- context ----------------------------------------------------------- */
+
+/** Transports a context enumerates. They are never mixed unless asked for. */
+enum devdrv_transport {
+	DEVDRV_TRANSPORT_DEFAULT = 0,    /**< $DEVDRV_TRANSPORT ("usb", "virtual"), else usb */
+	DEVDRV_TRANSPORT_USB = 1 << 0,   /**< real devices through libusb */
+	DEVDRV_TRANSPORT_VIRTUAL = 1 << 1, /**< in-process device models */
+};
+
+struct devdrv_context_options {
+	unsigned transports;        /**< bitmask of enum devdrv_transport */
+	devdrv_log_fn log_fn;       /**< NULL: silent, unless $DEVDRV_DEBUG is set */
+	void *log_user;
+	enum devdrv_log_level log_level; /**< 0: $DEVDRV_DEBUG (0-4), else none */
+	int no_default_virtual_devices; /**< virtual bus starts empty */
+};
+
+struct devdrv_context;
+
+/**
+ * Create a context. @p opts may be NULL for defaults.
+ * With the virtual transport the bus starts with a "loopback" device at port
+ * 1-1 and a "button" device at port 1-2 (see devdrv/virtual.h).
+ * @return 0, DEVDRV_E_INVALID (bad option or $DEVDRV_TRANSPORT),
+ *         DEVDRV_E_NOMEM, DEVDRV_E_IO (libusb failed to start).
+ */
+int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_context **out);
+
+/** Destroy a context. Every handle must be closed first. NULL is a no-op. */
+void devdrv_context_free(struct devdrv_context *ctx);
+
+/** One-line detail of the calling thread's last failed call on @p ctx. */
+const char *devdrv_context_errmsg(struct devdrv_context *ctx);
+
+/* ---- enumeration ------------------------------------------------------- */
+
+enum devdrv_speed {
+	DEVDRV_SPEED_UNKNOWN = 0,
+	DEVDRV_SPEED_LOW,        /* 1.5 Mbit/s */
+	DEVDRV_SPEED_FULL,       /* 12 Mbit/s */
+	DEVDRV_SPEED_HIGH,       /* 480 Mbit/s */
+	DEVDRV_SPEED_SUPER,      /* 5 Gbit/s */
+	DEVDRV_SPEED_SUPER_PLUS, /* 10 Gbit/s */
+};
+
+/** Speed as sysfs writes it, in Mbit/s ("1.5", "480"); "unknown". */
+const char *devdrv_speed_name(enum devdrv_speed speed);
+
+struct devdrv_endpoint_info {
+	uint8_t address;       /**< bit 7 set: IN */
+	uint8_t attributes;    /**< bits 0-1: 0 control, 1 iso, 2 bulk, 3 interrupt */
+	uint16_t max_packet;   /**< wMaxPacketSize as sent by the device */
+	uint8_t interval;
+};
+
+struct devdrv_interface_info {
+	uint8_t number;
+	uint8_t alt_setting;
+	uint8_t cls, subclass, protocol;
+	uint8_t num_endpoints;      /**< endpoints actually present, not the claim */
+	const struct devdrv_endpoint_info *endpoints;
+	const char *name;           /**< iInterface string, or NULL */
+	const char *kernel_driver;  /**< kernel driver bound (sysfs), or NULL */
+	const uint8_t *extra;       /**< class-specific descriptors after it */
+	size_t extra_len;
+};
+
+struct devdrv_config_info {
+	uint8_t value;              /**< bConfigurationValue */
+	uint8_t attributes;
+	uint16_t max_power_ma;
+	uint8_t num_interfaces;     /**< interface descriptors, every alt setting */
+	const struct devdrv_interface_info *interfaces;
+	const uint8_t *raw;         /**< the whole configuration descriptor */
+	size_t raw_len;
+};
+
+struct devdrv_device_info {
+	const char *transport;      /**< "usb" or "virtual" */
+	uint8_t bus, address;
+	const char *port_path;      /**< "1-1.2", as sysfs names it; "1" for a root hub */
+	uint16_t vid, pid, bcd_device, bcd_usb;
+	uint8_t cls, subclass, protocol;
+	enum devdrv_speed speed;
+	const char *manufacturer, *product, *serial; /**< NULL when unknown */
+	uint8_t active_config;      /**< bConfigurationValue, 0 if unknown */
+	uint8_t num_configs;
+	const struct devdrv_config_info *configs;
+	const char *driver;         /**< libdevdrv driver that would bind, or NULL */
+	int driver_interface;       /**< interface it binds to, -1 if none */
+};
+
+/**
+ * List every device of the context's transports, ordered by transport, bus
+ * and port path. Needs no permission on Linux (strings come from sysfs).
+ * @param[out] list NULL-terminated array; free with devdrv_free_device_list().
+ * @return number of devices (>= 0), DEVDRV_E_NOMEM, DEVDRV_E_IO.
+ */
+ssize_t devdrv_get_device_list(struct devdrv_context *ctx, const struct devdrv_device_info ***list);
+
+void devdrv_free_device_list(const struct devdrv_device_info **list);
+
+/**
+ * Selector grammar, shared by the API, the CLI, udev units and config files:
+ *   term[,term...][#N]
+ *   term: VVVV:PPPP (four hex digits each) | BUS:ADDR (decimal) |
+ *         BUS-PORT[.PORT...] (port path) | key=value
+ *   keys: vid, pid (hex), bus, addr, iface (decimal), port (port path),
+ *         serial, driver (a driver that can bind), ep_in, ep_out (0x81 or
+ *         129), transport (usb, virtual)
+ *   #N picks the N-th match (from 0) in list order; the empty selector
+ *   matches every device.
+ */
+
+/**
+ * Does @p info match @p selector (ignoring any #N)?
+ * @return 1 match, 0 no match, DEVDRV_E_INVALID (malformed: the context
+ *         errmsg quotes the offending part).
+ */
+int devdrv_selector_matches(struct devdrv_context *ctx, const char *selector,
+                            const struct devdrv_device_info *info);
+
+/**
+ * The device devdrv_open() would pick from @p list (honouring #N).
+ * @return its index in @p list, DEVDRV_E_INVALID, DEVDRV_E_NOT_FOUND.
+ */
+ssize_t devdrv_select(struct devdrv_context *ctx, const char *selector,
+                      const struct devdrv_device_info *const *list);
+
+/**
+ * Why @p info binds to the driver it names (or why nothing binds), one line,
+ * e.g. "vendor 0403 product 6001 in ftdi's match table".
+ * @return 0, DEVDRV_E_INVALID.
+ */
+int devdrv_binding_reason(const struct devdrv_device_info *info, char *buf, size_t len);
+
+/* ---- handles ----------------------------------------------------------- */
+
+struct devdrv_handle;
+
+/**
+ * Open the device @p selector names and bind it to the best-matching driver
+ * (or the one `driver=` names). Kernel drivers on the claimed interface are
+ * detached and re-attached on close.
+ * @return 0, DEVDRV_E_INVALID (malformed selector), DEVDRV_E_NOT_FOUND,
+ *         DEVDRV_E_ACCESS, DEVDRV_E_BUSY, DEVDRV_E_NO_DRIVER,
+ *         DEVDRV_E_DISCONNECTED, DEVDRV_E_NOMEM, DEVDRV_E_IO, or an error of
+ *         the driver's open.
+ */
+int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out);
+
+/** Close: releases interfaces, re-attaches kernel drivers. NULL is a no-op. */
+void devdrv_close(struct devdrv_handle *h);
+
+/** The device's record; valid until devdrv_close(). */
+const struct devdrv_device_info *devdrv_handle_info(struct devdrv_handle *h);
+
+/** Name of the driver bound to the handle ("generic"). */
+const char *devdrv_handle_driver(struct devdrv_handle *h);
+
+/** One-line detail of the last failed call on @p h. */
+const char *devdrv_errmsg(struct devdrv_handle *h);
+
+/**
+ * Read the class's natural stream (raw: the first IN pipe).
+ * @param timeout_ms 0 waits forever.
+ * @return bytes read (> 0; 0 only for a zero-length packet), DEVDRV_E_TIMEOUT
+ *         (nothing arrived), DEVDRV_E_PIPE, DEVDRV_E_OVERFLOW,
+ *         DEVDRV_E_DISCONNECTED, DEVDRV_E_UNSUPPORTED (no IN pipe), DEVDRV_E_IO,
+ *         DEVDRV_E_CANCELLED.
+ */
+ssize_t devdrv_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
+
+/**
+ * Write to the class's natural stream (raw: the first OUT pipe).
+ * @return bytes written, or the codes of devdrv_read() (UNSUPPORTED: no OUT pipe).
+ *         A timeout after part of the data moved returns that part.
+ */
+ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
+
+/**
+ * Control transfer on endpoint 0. Direction comes from bit 7 of @p request_type.
+ * @return bytes transferred in the data stage, DEVDRV_E_PIPE (request refused),
+ *         DEVDRV_E_TIMEOUT, DEVDRV_E_DISCONNECTED, DEVDRV_E_OVERFLOW,
+ *         DEVDRV_E_INVALID (len > 65535), DEVDRV_E_IO.
+ */
+int devdrv_control(struct devdrv_handle *h, uint8_t request_type, uint8_t request, uint16_t value,
+                   uint16_t index, void *data, uint16_t len, unsigned timeout_ms);
+
+/**
+ * Class- or driver-specific operation. Request codes are defined in the class
+ * headers (devdrv/raw.h, ...); @p arg_size must equal the size the code
+ * documents.
+ * @return >= 0 per request, DEVDRV_E_UNSUPPORTED (not for this driver),
+ *         DEVDRV_E_INVALID (wrong size or value), or a transfer error.
+ */
+int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+
+/** Library version string ("0.1.0"). */
+const char *devdrv_version(void);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

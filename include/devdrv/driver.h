@@ -1,0 +1,212 @@
+/* driver.h — libdevdrv driver authoring API: the driver struct, match tables,
+ * the registration macro, and the USB helpers every driver uses instead of
+ * libusb (control / bulk / interrupt, sync and async, descriptors, endpoints).
+ *
+ * A driver is one const struct devdrv_driver registered with
+ * DEVDRV_DRIVER_REGISTER(). Callbacks left NULL fall back to the generic
+ * defaults described on each member, so a driver writes only what differs.
+ */
+#ifndef DEVDRV_DRIVER_H
+#define DEVDRV_DRIVER_H
+
+#include <devdrv/devdrv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library builds with hidden visibility; what is declared here is the API. */
+#pragma GCC visibility push(default)
+
+/* ---- match tables ------------------------------------------------------ */
+
+enum devdrv_match_flags {
+	DEVDRV_MATCH_VENDOR = 1 << 0,
+	DEVDRV_MATCH_PRODUCT = 1 << 1,
+	DEVDRV_MATCH_DEV_CLASS = 1 << 2,
+	DEVDRV_MATCH_DEV_SUBCLASS = 1 << 3,
+	DEVDRV_MATCH_DEV_PROTOCOL = 1 << 4,
+	DEVDRV_MATCH_INT_CLASS = 1 << 5,
+	DEVDRV_MATCH_INT_SUBCLASS = 1 << 6,
+	DEVDRV_MATCH_INT_PROTOCOL = 1 << 7,
+	DEVDRV_MATCH_INT_NUMBER = 1 << 8,
+};
+
+/** One match table entry; a table ends with an entry whose flags are 0. */
+struct devdrv_match {
+	uint16_t flags;
+	uint16_t vid, pid;
+	uint8_t dev_class, dev_subclass, dev_protocol;
+	uint8_t int_class, int_subclass, int_protocol, int_number;
+	uintptr_t driver_data; /**< free for the driver (chip type, quirks) */
+};
+
+#define DEVDRV_MATCH_DEVICE(v, p) \
+	.flags = DEVDRV_MATCH_VENDOR | DEVDRV_MATCH_PRODUCT, .vid = (v), .pid = (p)
+#define DEVDRV_MATCH_INTERFACE_CLASS(c, s, p)                                       \
+	.flags = DEVDRV_MATCH_INT_CLASS | DEVDRV_MATCH_INT_SUBCLASS |                 \
+	         DEVDRV_MATCH_INT_PROTOCOL,                                           \
+	.int_class = (c), .int_subclass = (s), .int_protocol = (p)
+
+/** Driver classes: what read/write mean for the device. */
+enum devdrv_class {
+	DEVDRV_CLASS_RAW = 0, /**< first bulk/interrupt pipe pair */
+	DEVDRV_CLASS_SERIAL,  /**< byte stream */
+	DEVDRV_CLASS_HID,     /**< reports */
+	DEVDRV_CLASS_BLOCK,   /**< sequential blocks */
+};
+
+const char *devdrv_class_name(enum devdrv_class cls);
+
+struct devdrv_handle;
+
+/** Driver definition. Only name, cls and one of match/probe are required. */
+struct devdrv_driver {
+	const char *name;        /**< short, for selectors: driver=NAME */
+	const char *description;
+	enum devdrv_class cls;
+	const struct devdrv_match *match; /**< NULL or terminated by {0} */
+	size_t priv_size;        /**< per-handle state the core allocates, zeroed */
+
+	/** Accept or refuse the device. NULL: accept. For a driver without a
+	 * match table, probe decides alone and binds with the lowest priority.
+	 * @p iface is the interface the match chose, -1 for a whole device;
+	 * set *iface to change it. Return 0 or DEVDRV_E_NO_DRIVER. */
+	int (*probe)(const struct devdrv_device_info *info, const struct devdrv_match *m, int *iface);
+	/** NULL: claim the bound interface and pick its first IN/OUT pipes. */
+	int (*open)(struct devdrv_handle *h);
+	/** NULL: nothing; the core releases interfaces afterwards. */
+	void (*close)(struct devdrv_handle *h);
+	/** NULL: bulk/interrupt transfer on the handle's IN pipe. */
+	ssize_t (*read)(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
+	/** NULL: bulk/interrupt transfer on the handle's OUT pipe. */
+	ssize_t (*write)(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
+	/** NULL: only the core's ioctls. Return DEVDRV_E_UNSUPPORTED to defer to them. */
+	int (*ioctl)(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+};
+
+/* Registration puts a pointer in the "dd_section_drivers" section: adding a driver
+ * touches no central list. */
+#define DEVDRV_DRIVER_REGISTER(drv)                                                 \
+	static const struct devdrv_driver *const devdrv_driver_entry_##drv           \
+	    __attribute__((used, section("dd_section_drivers"), aligned(sizeof(void *)))) = &(drv)
+
+/** Every registered driver, NULL-terminated, sorted by name. */
+const struct devdrv_driver *const *devdrv_drivers(size_t *count);
+
+/* ---- handle accessors for drivers ------------------------------------- */
+
+void *devdrv_handle_priv(struct devdrv_handle *h);
+struct devdrv_context *devdrv_handle_context(struct devdrv_handle *h);
+/** Interface the handle is bound to (-1: none). */
+int devdrv_handle_interface(struct devdrv_handle *h);
+/** The match table entry that bound the driver, NULL for probe-only drivers. */
+const struct devdrv_match *devdrv_handle_match(struct devdrv_handle *h);
+/** Selector values `iface=`, `ep_in=`, `ep_out=`; -1 when not given. */
+int devdrv_handle_selector_int(struct devdrv_handle *h, const char *key);
+
+/** The pipes default read/write use; 0 means none. */
+struct devdrv_pipes {
+	uint8_t in, out;
+	uint8_t in_type, out_type; /**< endpoint attributes & 3 */
+	uint16_t in_max_packet, out_max_packet;
+};
+void devdrv_handle_set_pipes(struct devdrv_handle *h, const struct devdrv_pipes *p);
+const struct devdrv_pipes *devdrv_handle_pipes(struct devdrv_handle *h);
+
+/** Set the handle's detail string (printf format); returns @p code. */
+int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Log through the context's callback. */
+void devdrv_log(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- descriptors ------------------------------------------------------- */
+
+/** The active configuration (or the first), never NULL for an open handle
+ * of a device with at least one configuration. */
+const struct devdrv_config_info *devdrv_active_config(const struct devdrv_device_info *info);
+
+/** First alt-setting-0 descriptor of interface @p number, or NULL. */
+const struct devdrv_interface_info *devdrv_find_interface(const struct devdrv_config_info *cfg,
+                                                          int number);
+
+/** First endpoint of @p intf with direction @p in (1 IN, 0 OUT) and one of
+ * the transfer types in @p type_mask (1 << 2 bulk, 1 << 3 interrupt). */
+const struct devdrv_endpoint_info *devdrv_find_endpoint(const struct devdrv_interface_info *intf,
+                                                        int in, unsigned type_mask);
+
+/**
+ * Walk descriptors in @p buf: returns the next descriptor at or after
+ * *offset whose bDescriptorType is @p type (0: any) and advances *offset past
+ * it; NULL at the end or on a malformed length (bLength < 2 or past the end).
+ */
+const uint8_t *devdrv_desc_next(const uint8_t *buf, size_t len, size_t *offset, uint8_t type);
+
+/* ---- transfers --------------------------------------------------------- */
+
+enum devdrv_transfer_type {
+	DEVDRV_TRANSFER_CONTROL = 0,
+	DEVDRV_TRANSFER_BULK = 2,
+	DEVDRV_TRANSFER_INTERRUPT = 3,
+};
+
+struct devdrv_transfer;
+typedef void (*devdrv_transfer_cb)(struct devdrv_transfer *t);
+
+/** One USB request. Control transfers carry their setup packet in @p setup and
+ * their data stage in buffer/length. The same struct goes through every layer. */
+struct devdrv_transfer {
+	struct devdrv_handle *handle;
+	enum devdrv_transfer_type type;
+	uint8_t endpoint;
+	struct {
+		uint8_t request_type, request;
+		uint16_t value, index;
+	} setup;
+	uint8_t *buffer;
+	size_t length;
+	unsigned timeout_ms;        /**< 0: none */
+	devdrv_transfer_cb callback; /**< may be NULL when waited for */
+	void *user_data;
+
+	/* results, valid once completed */
+	int status;                 /**< 0 or a DEVDRV_E_* code */
+	size_t actual_length;
+
+	/* owned by the framework */
+	int completed; /* set before the callback runs */
+	void *transport_priv;
+};
+
+/** Submit asynchronously; the callback runs when it completes.
+ * @return 0, DEVDRV_E_INVALID, DEVDRV_E_DISCONNECTED, DEVDRV_E_NOMEM, DEVDRV_E_IO. */
+int devdrv_transfer_submit(struct devdrv_transfer *t);
+/** Ask for cancellation; completion still arrives, with DEVDRV_E_CANCELLED. */
+int devdrv_transfer_cancel(struct devdrv_transfer *t);
+/** Block until @p t completes (its own timeout applies). @return t->status. */
+int devdrv_transfer_wait(struct devdrv_transfer *t);
+
+/* Synchronous helpers, built on submit + wait. They return the bytes
+ * transferred or a DEVDRV_E_* code, and set the handle's detail on failure. */
+int devdrv_usb_control(struct devdrv_handle *h, uint8_t request_type, uint8_t request,
+                       uint16_t value, uint16_t index, void *data, uint16_t len,
+                       unsigned timeout_ms);
+ssize_t devdrv_usb_bulk(struct devdrv_handle *h, uint8_t endpoint, void *data, size_t len,
+                        unsigned timeout_ms);
+ssize_t devdrv_usb_interrupt(struct devdrv_handle *h, uint8_t endpoint, void *data, size_t len,
+                             unsigned timeout_ms);
+
+int devdrv_usb_claim_interface(struct devdrv_handle *h, int iface);
+int devdrv_usb_release_interface(struct devdrv_handle *h, int iface);
+int devdrv_usb_set_alt_setting(struct devdrv_handle *h, int iface, int alt);
+int devdrv_usb_clear_halt(struct devdrv_handle *h, uint8_t endpoint);
+int devdrv_usb_reset(struct devdrv_handle *h);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

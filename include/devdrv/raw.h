@@ -1,0 +1,28 @@
+/* raw.h — ioctls of the raw class (the generic driver) and the core ioctls
+ * every handle answers. Request codes carry the class in bits 8-15. */
+#ifndef DEVDRV_RAW_H
+#define DEVDRV_RAW_H
+
+#include <devdrv/devdrv.h>
+
+#define DEVDRV_IOC(cls, nr) (((unsigned)(cls) << 8) | (unsigned)(nr))
+#define DEVDRV_IOC_CORE_CLASS 0xff
+
+/** Core: reset the device (arg NULL, size 0). */
+#define DEVDRV_IOC_RESET DEVDRV_IOC(DEVDRV_IOC_CORE_CLASS, 1)
+/** Core: clear a halt; arg uint8_t endpoint address. */
+#define DEVDRV_IOC_CLEAR_HALT DEVDRV_IOC(DEVDRV_IOC_CORE_CLASS, 2)
+
+/** Raw pipes a handle reads and writes. */
+struct devdrv_raw_pipes {
+	int interface; /**< bound interface */
+	uint8_t in, out; /**< endpoint addresses, 0 when absent */
+};
+
+/** Raw: get the pipes (arg struct devdrv_raw_pipes). */
+#define DEVDRV_IOC_RAW_GET_PIPES DEVDRV_IOC(0, 1)
+/** Raw: use other endpoints of the bound interface (arg struct devdrv_raw_pipes;
+ * interface is ignored, 0 keeps the current pipe). */
+#define DEVDRV_IOC_RAW_SET_PIPES DEVDRV_IOC(0, 2)
+
+#endif

@@ -1,0 +1,186 @@
+/* context.c — context lifetime, transport selection, logging, error strings. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Context-level details are per thread, so two threads failing on one context
+ * never read each other's message. */
+static _Thread_local char tls_errmsg[DD_ERRMSG_LEN];
+
+const char *devdrv_strerror(int code)
+{
+	switch (code) {
+	case DEVDRV_OK: return "success";
+	case DEVDRV_E_INVALID: return "invalid argument";
+	case DEVDRV_E_NOT_FOUND: return "not found";
+	case DEVDRV_E_ACCESS: return "permission denied";
+	case DEVDRV_E_BUSY: return "busy";
+	case DEVDRV_E_NO_DRIVER: return "no driver";
+	case DEVDRV_E_TIMEOUT: return "timeout";
+	case DEVDRV_E_PIPE: return "stall";
+	case DEVDRV_E_OVERFLOW: return "overflow";
+	case DEVDRV_E_DISCONNECTED: return "disconnected";
+	case DEVDRV_E_IO: return "I/O error";
+	case DEVDRV_E_NOMEM: return "out of memory";
+	case DEVDRV_E_UNSUPPORTED: return "not supported";
+	case DEVDRV_E_PROTOCOL: return "protocol error";
+	case DEVDRV_E_CANCELLED: return "cancelled";
+	default: return "unknown error";
+	}
+}
+
+const char *devdrv_version(void)
+{
+	return DEVDRV_VERSION_STRING;
+}
+
+void dd_vlog(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (!ctx || level > ctx->log_level || level == DEVDRV_LOG_NONE)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (ctx->log_fn)
+		ctx->log_fn(level, msg, ctx->log_user);
+	else /* only reached when the user asked for it with $DEVDRV_DEBUG */
+		fprintf(stderr, "devdrv[%d]: %s\n", (int)level, msg);
+}
+
+void devdrv_log(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dd_vlog(ctx, level, fmt, ap);
+	va_end(ap);
+}
+
+int dd_ctx_fail(struct devdrv_context *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tls_errmsg, sizeof(tls_errmsg), fmt, ap);
+	va_end(ap);
+	dd_dbg(ctx, "%s", tls_errmsg);
+	return code;
+}
+
+const char *devdrv_context_errmsg(struct devdrv_context *ctx)
+{
+	(void)ctx;
+	return tls_errmsg;
+}
+
+static enum devdrv_log_level level_from_env(void)
+{
+	const char *env = getenv("DEVDRV_DEBUG");
+	long v;
+
+	if (!env || !*env)
+		return DEVDRV_LOG_NONE;
+	v = strtol(env, NULL, 10);
+	if (v <= 0)
+		return DEVDRV_LOG_DEBUG; /* "DEVDRV_DEBUG=yes" means everything */
+	return v > DEVDRV_LOG_DEBUG ? DEVDRV_LOG_DEBUG : (enum devdrv_log_level)v;
+}
+
+static int transports_from_env(struct devdrv_context *ctx, unsigned *mask)
+{
+	const char *env = getenv("DEVDRV_TRANSPORT");
+
+	if (!env || !*env || !strcmp(env, "usb"))
+		*mask = DEVDRV_TRANSPORT_USB;
+	else if (!strcmp(env, "virtual"))
+		*mask = DEVDRV_TRANSPORT_VIRTUAL;
+	else if (!strcmp(env, "all"))
+		*mask = DEVDRV_TRANSPORT_USB | DEVDRV_TRANSPORT_VIRTUAL;
+	else
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID,
+		                   "DEVDRV_TRANSPORT='%s' is not one of usb, virtual, all", env);
+	return 0;
+}
+
+static int start_transport(struct devdrv_context *ctx, const struct dd_transport_ops *ops)
+{
+	struct dd_transport_slot *slot = &ctx->transports[ctx->num_transports];
+	int rc = ops->init(ctx, &slot->state);
+
+	if (rc < 0)
+		return rc;
+	slot->ops = ops;
+	ctx->num_transports++;
+	return 0;
+}
+
+int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_context **out)
+{
+	static const struct devdrv_context_options defaults;
+	struct devdrv_context *ctx;
+	unsigned mask;
+	int rc = 0;
+
+	if (!out)
+		return dd_ctx_fail(NULL, DEVDRV_E_INVALID, "devdrv_context_new: out is NULL");
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return dd_ctx_fail(NULL, DEVDRV_E_NOMEM, "context: out of memory");
+	ctx->log_fn = opts->log_fn;
+	ctx->log_user = opts->log_user;
+	ctx->log_level = opts->log_level ? opts->log_level : level_from_env();
+	ctx->no_default_virtual_devices = opts->no_default_virtual_devices;
+
+	mask = opts->transports;
+	if (mask & ~(unsigned)(DEVDRV_TRANSPORT_USB | DEVDRV_TRANSPORT_VIRTUAL))
+		rc = dd_ctx_fail(ctx, DEVDRV_E_INVALID, "context: unknown transport bits 0x%x", mask);
+	else if (!mask)
+		rc = transports_from_env(ctx, &mask);
+	if (!rc && (mask & DEVDRV_TRANSPORT_USB))
+		rc = start_transport(ctx, &dd_usb_transport);
+	if (!rc && (mask & DEVDRV_TRANSPORT_VIRTUAL))
+		rc = start_transport(ctx, &dd_virtual_transport);
+	if (rc < 0) {
+		devdrv_context_free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void devdrv_context_free(struct devdrv_context *ctx)
+{
+	if (!ctx)
+		return;
+	for (int i = ctx->num_transports - 1; i >= 0; i--)
+		ctx->transports[i].ops->exit(ctx->transports[i].state);
+	free(ctx);
+}
+
+const char *devdrv_speed_name(enum devdrv_speed speed)
+{
+	switch (speed) {
+	case DEVDRV_SPEED_LOW: return "1.5";
+	case DEVDRV_SPEED_FULL: return "12";
+	case DEVDRV_SPEED_HIGH: return "480";
+	case DEVDRV_SPEED_SUPER: return "5000";
+	case DEVDRV_SPEED_SUPER_PLUS: return "10000";
+	default: return "unknown";
+	}
+}
+
+const char *devdrv_class_name(enum devdrv_class cls)
+{
+	switch (cls) {
+	case DEVDRV_CLASS_RAW: return "raw";
+	case DEVDRV_CLASS_SERIAL: return "serial";
+	case DEVDRV_CLASS_HID: return "hid";
+	case DEVDRV_CLASS_BLOCK: return "block";
+	default: return "unknown";
+	}
+}

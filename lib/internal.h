@@ -1,0 +1,181 @@
+/* internal.h — libdevdrv's private core: the context, device records, handles,
+ * the transport contract, the selector and the binder. Not installed. */
+#ifndef DEVDRV_INTERNAL_H
+#define DEVDRV_INTERNAL_H
+
+#include <devdrv/devdrv.h>
+#include <devdrv/driver.h>
+#include <pthread.h>
+#include <stdarg.h>
+
+#define DD_ERRMSG_LEN 256
+#define DD_PORT_LEN 40
+#define DD_MAX_TRANSPORTS 2
+
+struct dd_device;
+struct dd_device_vec;
+
+/* ---- transports --------------------------------------------------------- */
+
+/* A transport moves transfers for one kind of bus (libusb, virtual). It owns
+ * an opaque per-context state, per-device references and per-handle state. */
+struct dd_transport_ops {
+	const char *name;
+	unsigned id; /* enum devdrv_transport bit */
+	int (*init)(struct devdrv_context *ctx, void **state);
+	void (*exit)(void *state);
+	/* Append one record per device to @out (dd_device_vec_push). */
+	int (*enumerate)(struct devdrv_context *ctx, void *state, struct dd_device_vec *out);
+	void (*device_release)(void *tdev);
+	int (*open)(struct devdrv_handle *h);
+	void (*close)(struct devdrv_handle *h);
+	int (*claim)(struct devdrv_handle *h, int iface);
+	int (*release)(struct devdrv_handle *h, int iface);
+	int (*set_alt)(struct devdrv_handle *h, int iface, int alt);
+	int (*clear_halt)(struct devdrv_handle *h, uint8_t ep);
+	int (*reset)(struct devdrv_handle *h);
+	int (*submit)(struct devdrv_transfer *t);
+	int (*cancel)(struct devdrv_transfer *t);
+	int (*wait)(struct devdrv_transfer *t);
+};
+
+extern const struct dd_transport_ops dd_usb_transport;
+extern const struct dd_transport_ops dd_virtual_transport;
+
+/* ---- context ------------------------------------------------------------ */
+
+struct dd_transport_slot {
+	const struct dd_transport_ops *ops;
+	void *state;
+};
+
+struct devdrv_context {
+	devdrv_log_fn log_fn;
+	void *log_user;
+	enum devdrv_log_level log_level;
+	int no_default_virtual_devices;
+	struct dd_transport_slot transports[DD_MAX_TRANSPORTS];
+	int num_transports;
+};
+
+/* Record a context-level failure for the calling thread; returns @code. */
+int dd_ctx_fail(struct devdrv_context *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void dd_vlog(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, va_list ap);
+
+#define dd_err(ctx, ...) devdrv_log((ctx), DEVDRV_LOG_ERROR, __VA_ARGS__)
+#define dd_warn(ctx, ...) devdrv_log((ctx), DEVDRV_LOG_WARN, __VA_ARGS__)
+#define dd_info(ctx, ...) devdrv_log((ctx), DEVDRV_LOG_INFO, __VA_ARGS__)
+#define dd_dbg(ctx, ...) devdrv_log((ctx), DEVDRV_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- device records ------------------------------------------------------ */
+
+/* The public info is the first member so a record is its own info. The
+ * record owns every string and array the info points to. */
+struct dd_device {
+	struct devdrv_device_info info;
+	const struct dd_transport_ops *ops;
+	void *tstate;
+	void *tdev;
+	char port_path[DD_PORT_LEN];
+};
+
+struct dd_device_vec {
+	struct dd_device **items;
+	size_t count, cap;
+};
+
+struct dd_device *dd_device_new(const struct dd_transport_ops *ops, void *tstate, void *tdev);
+void dd_device_free(struct dd_device *dev);
+int dd_device_vec_push(struct dd_device_vec *v, struct dd_device *dev);
+void dd_device_vec_clear(struct dd_device_vec *v);
+
+int dd_device_set_string(const char **field, const char *value);
+/* Parse an untrusted configuration descriptor and append it to @dev. */
+int dd_device_add_config(struct dd_device *dev, const uint8_t *raw, size_t len);
+/* Set kernel driver / name of every alt setting of interface @ifnum. */
+int dd_device_set_interface_strings(struct dd_device *dev, uint8_t cfg_value, uint8_t ifnum,
+                                    const char *kernel_driver, const char *name);
+
+/* Descriptor parsing, exposed for tests: fills @cfg from @raw (copied). */
+int dd_parse_config(const uint8_t *raw, size_t len, struct devdrv_config_info *cfg);
+void dd_config_clear(struct devdrv_config_info *cfg);
+
+/* Enumerate every transport, bind, and sort. */
+int dd_enumerate(struct devdrv_context *ctx, struct dd_device_vec *out);
+
+/* ---- selectors ------------------------------------------------------------ */
+
+enum dd_selector_field {
+	DD_SEL_VID = 1 << 0,
+	DD_SEL_PID = 1 << 1,
+	DD_SEL_BUS = 1 << 2,
+	DD_SEL_ADDR = 1 << 3,
+	DD_SEL_PORT = 1 << 4,
+	DD_SEL_SERIAL = 1 << 5,
+	DD_SEL_DRIVER = 1 << 6,
+	DD_SEL_IFACE = 1 << 7,
+	DD_SEL_EP_IN = 1 << 8,
+	DD_SEL_EP_OUT = 1 << 9,
+	DD_SEL_INDEX = 1 << 10,
+	DD_SEL_TRANSPORT = 1 << 11,
+};
+
+struct dd_selector {
+	unsigned has;
+	uint16_t vid, pid;
+	unsigned bus, addr;
+	char port[DD_PORT_LEN];
+	char serial[128];
+	char driver[48];
+	char transport[16];
+	int iface, ep_in, ep_out;
+	unsigned index;
+};
+
+/* @err gets a one-line message quoting the offending part. */
+int dd_selector_parse(const char *text, struct dd_selector *sel, char *err, size_t errlen);
+/* Everything but driver= and #N, which need binding and list order. */
+int dd_selector_match_fields(const struct dd_selector *sel, const struct devdrv_device_info *info);
+
+/* ---- binding --------------------------------------------------------------- */
+
+struct dd_binding {
+	const struct devdrv_driver *driver;
+	const struct devdrv_match *match;
+	int iface;
+	int score;
+};
+
+/* How specific @m is for this device/interface: 0 no match, higher wins. */
+int dd_match_score(const struct devdrv_match *m, const struct devdrv_device_info *info,
+                   const struct devdrv_interface_info *intf);
+/* Best driver for @info, optionally only @only (driver name) and only
+ * interface @iface (-1: any). Returns 0 or DEVDRV_E_NO_DRIVER. */
+int dd_bind(const struct devdrv_device_info *info, const char *only, int iface, struct dd_binding *out);
+const struct devdrv_driver *dd_driver_by_name(const char *name);
+
+/* ---- handles ------------------------------------------------------------- */
+
+struct devdrv_handle {
+	struct devdrv_context *ctx;
+	struct dd_device *dev;
+	struct dd_binding bind;
+	struct dd_selector sel;
+	struct devdrv_pipes pipes;
+	uint32_t claimed; /* bit per interface number < 32 */
+	int disconnected;
+	void *tpriv;
+	void *priv;
+	char errmsg[DD_ERRMSG_LEN];
+};
+
+/* Generic defaults for drivers' NULL callbacks. */
+int dd_default_open(struct devdrv_handle *h);
+ssize_t dd_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
+ssize_t dd_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
+
+/* Pretty endpoint description for messages: "bulk IN 0x81". */
+const char *dd_transfer_kind(enum devdrv_transfer_type type);
+
+#endif

@@ -1,0 +1,187 @@
+/* transfer.c — the one submission path. Every synchronous helper is a submit
+ * followed by a wait, so timeouts, cancellation and disconnect are handled in
+ * one place per transport. */
+#include "internal.h"
+
+#include <string.h>
+
+const char *dd_transfer_kind(enum devdrv_transfer_type type)
+{
+	switch (type) {
+	case DEVDRV_TRANSFER_CONTROL: return "control";
+	case DEVDRV_TRANSFER_BULK: return "bulk";
+	case DEVDRV_TRANSFER_INTERRUPT: return "interrupt";
+	default: return "unknown";
+	}
+}
+
+static void describe_failure(struct devdrv_transfer *t)
+{
+	struct devdrv_handle *h = t->handle;
+	const char *dir = (t->endpoint & 0x80) ? "IN" : "OUT";
+
+	if (t->type == DEVDRV_TRANSFER_CONTROL) {
+		const char *why = t->status == DEVDRV_E_PIPE ? "the device refused it (STALL)"
+		                                             : devdrv_strerror(t->status);
+		devdrv_handle_fail(h, t->status,
+		                   "control request %02x/%02x value 0x%04x index 0x%04x: %s",
+		                   t->setup.request_type, t->setup.request, t->setup.value,
+		                   t->setup.index, why);
+	} else if (t->status == DEVDRV_E_TIMEOUT) {
+		devdrv_handle_fail(h, t->status, "%s %s 0x%02x: nothing moved within %u ms",
+		                   dd_transfer_kind(t->type), dir, t->endpoint, t->timeout_ms);
+	} else if (t->status == DEVDRV_E_DISCONNECTED) {
+		devdrv_handle_fail(h, t->status, "%s %s 0x%02x: device %s was unplugged",
+		                   dd_transfer_kind(t->type), dir, t->endpoint, h->dev->port_path);
+	} else {
+		devdrv_handle_fail(h, t->status, "%s %s 0x%02x: %s", dd_transfer_kind(t->type), dir,
+		                   t->endpoint, devdrv_strerror(t->status));
+	}
+}
+
+int devdrv_transfer_submit(struct devdrv_transfer *t)
+{
+	struct devdrv_handle *h;
+	int rc;
+
+	if (!t || !t->handle || (!t->buffer && t->length))
+		return DEVDRV_E_INVALID;
+	h = t->handle;
+	if (t->type == DEVDRV_TRANSFER_CONTROL && t->length > 0xffff)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "control data stage over 65535 bytes");
+	if (h->disconnected)
+		return devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "device %s was unplugged",
+		                          h->dev->port_path);
+	t->completed = 0;
+	t->status = 0;
+	t->actual_length = 0;
+	rc = h->dev->ops->submit(t);
+	if (rc < 0) {
+		t->status = rc;
+		describe_failure(t);
+	}
+	return rc;
+}
+
+int devdrv_transfer_cancel(struct devdrv_transfer *t)
+{
+	if (!t || !t->handle)
+		return DEVDRV_E_INVALID;
+	return t->handle->dev->ops->cancel(t);
+}
+
+int devdrv_transfer_wait(struct devdrv_transfer *t)
+{
+	int rc;
+
+	if (!t || !t->handle)
+		return DEVDRV_E_INVALID;
+	rc = t->handle->dev->ops->wait(t);
+	if (rc < 0)
+		return rc;
+	if (t->status == DEVDRV_E_DISCONNECTED)
+		t->handle->disconnected = 1;
+	return t->status;
+}
+
+/* Submit, wait, and turn the result into bytes or an error. A timeout after
+ * some data moved still reports that data, as read(2) would. */
+static ssize_t run_sync(struct devdrv_transfer *t)
+{
+	int rc = devdrv_transfer_submit(t);
+
+	if (rc < 0)
+		return rc;
+	devdrv_transfer_wait(t);
+	if (t->status == DEVDRV_E_TIMEOUT && t->actual_length)
+		return (ssize_t)t->actual_length;
+	if (t->status < 0) {
+		describe_failure(t);
+		return t->status;
+	}
+	return (ssize_t)t->actual_length;
+}
+
+int devdrv_usb_control(struct devdrv_handle *h, uint8_t request_type, uint8_t request,
+                       uint16_t value, uint16_t index, void *data, uint16_t len,
+                       unsigned timeout_ms)
+{
+	struct devdrv_transfer t = {
+		.handle = h,
+		.type = DEVDRV_TRANSFER_CONTROL,
+		.endpoint = request_type & 0x80,
+		.setup = { request_type, request, value, index },
+		.buffer = data,
+		.length = len,
+		.timeout_ms = timeout_ms,
+	};
+
+	return (int)run_sync(&t);
+}
+
+static ssize_t pipe_sync(struct devdrv_handle *h, enum devdrv_transfer_type type, uint8_t ep,
+                         void *data, size_t len, unsigned timeout_ms)
+{
+	struct devdrv_transfer t = {
+		.handle = h,
+		.type = type,
+		.endpoint = ep,
+		.buffer = data,
+		.length = len,
+		.timeout_ms = timeout_ms,
+	};
+
+	return run_sync(&t);
+}
+
+ssize_t devdrv_usb_bulk(struct devdrv_handle *h, uint8_t endpoint, void *data, size_t len,
+                        unsigned timeout_ms)
+{
+	return pipe_sync(h, DEVDRV_TRANSFER_BULK, endpoint, data, len, timeout_ms);
+}
+
+ssize_t devdrv_usb_interrupt(struct devdrv_handle *h, uint8_t endpoint, void *data, size_t len,
+                             unsigned timeout_ms)
+{
+	return pipe_sync(h, DEVDRV_TRANSFER_INTERRUPT, endpoint, data, len, timeout_ms);
+}
+
+int devdrv_usb_claim_interface(struct devdrv_handle *h, int iface)
+{
+	int rc;
+
+	if (iface < 0 || iface > 31)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "interface %d out of range", iface);
+	if (h->claimed & (1u << iface))
+		return 0;
+	rc = h->dev->ops->claim(h, iface);
+	if (rc == 0)
+		h->claimed |= 1u << iface;
+	return rc;
+}
+
+int devdrv_usb_release_interface(struct devdrv_handle *h, int iface)
+{
+	if (iface < 0 || iface > 31 || !(h->claimed & (1u << iface)))
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "interface %d is not claimed", iface);
+	h->claimed &= ~(1u << iface);
+	return h->dev->ops->release(h, iface);
+}
+
+int devdrv_usb_set_alt_setting(struct devdrv_handle *h, int iface, int alt)
+{
+	if (iface < 0 || iface > 31 || !(h->claimed & (1u << iface)) || alt < 0 || alt > 255)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID,
+		                          "alt setting %d of interface %d: claim it first", alt, iface);
+	return h->dev->ops->set_alt(h, iface, alt);
+}
+
+int devdrv_usb_clear_halt(struct devdrv_handle *h, uint8_t endpoint)
+{
+	return h->dev->ops->clear_halt(h, endpoint);
+}
+
+int devdrv_usb_reset(struct devdrv_handle *h)
+{
+	return h->dev->ops->reset(h);
+}

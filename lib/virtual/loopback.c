@@ -1,0 +1,98 @@
+/* loopback.c — virtual device model: bulk OUT 0x01 feeds a 64 KiB FIFO that
+ * bulk IN 0x81 drains; vendor requests 0x01/0x02 write/read a scratch
+ * register. Uses the pid.codes test IDs (1209:0001). */
+#include "vmodel.h"
+
+#include <string.h>
+
+#define FIFO_SIZE 65536
+#define SCRATCH_SIZE 64
+
+static const uint8_t loopback_device_desc[18] = {
+	18, 1, 0x00, 0x02, 0xff, 0x00, 0x00, 64, 0x09, 0x12, 0x01, 0x00, 0x00, 0x01, 1, 2, 3, 1,
+};
+
+static const uint8_t loopback_config_desc[32] = {
+	9, 2, 32, 0, 1, 1, 0, 0x80, 50,           /* configuration 1, 100 mA */
+	9, 4, 0, 0, 2, 0xff, 0x00, 0x00, 0,       /* interface 0, vendor class */
+	7, 5, 0x01, 0x02, 0x00, 0x02, 0,          /* bulk OUT 0x01, 512 bytes */
+	7, 5, 0x81, 0x02, 0x00, 0x02, 0,          /* bulk IN 0x81, 512 bytes */
+};
+
+static const char *const loopback_strings[] = { NULL, "libdevdrv", "Virtual Loopback", "LOOP0001" };
+
+struct loopback {
+	uint8_t fifo[FIFO_SIZE];
+	size_t head, count;
+	uint8_t scratch[SCRATCH_SIZE];
+	size_t scratch_len;
+};
+
+static size_t fifo_put(struct loopback *lb, const uint8_t *src, size_t len)
+{
+	size_t n = FIFO_SIZE - lb->count < len ? FIFO_SIZE - lb->count : len;
+
+	for (size_t i = 0; i < n; i++)
+		lb->fifo[(lb->head + lb->count + i) % FIFO_SIZE] = src[i];
+	lb->count += n;
+	return n;
+}
+
+static size_t fifo_get(struct loopback *lb, uint8_t *dst, size_t len)
+{
+	size_t n = lb->count < len ? lb->count : len;
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = lb->fifo[(lb->head + i) % FIFO_SIZE];
+	lb->head = (lb->head + n) % FIFO_SIZE;
+	lb->count -= n;
+	return n;
+}
+
+static int loopback_service(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	struct loopback *lb = dd_vdev_state(d);
+
+	if (!(t->endpoint & 0x80)) { /* OUT: accept what fits, NAK the rest */
+		t->actual_length += fifo_put(lb, t->buffer + t->actual_length,
+		                             t->length - t->actual_length);
+		return t->actual_length == t->length;
+	}
+	if (!lb->count && t->length)
+		return 0;
+	t->actual_length = fifo_get(lb, t->buffer, t->length);
+	return 1;
+}
+
+static int loopback_control(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	struct loopback *lb = dd_vdev_state(d);
+
+	if (t->setup.request_type == 0x40 && t->setup.request == 0x01) {
+		if (t->length > SCRATCH_SIZE)
+			return DEVDRV_E_PIPE;
+		memcpy(lb->scratch, t->buffer, t->length);
+		lb->scratch_len = t->length;
+		return (int)t->length;
+	}
+	if (t->setup.request_type == 0xc0 && t->setup.request == 0x02) {
+		size_t n = lb->scratch_len < t->length ? lb->scratch_len : t->length;
+
+		memcpy(t->buffer, lb->scratch, n);
+		return (int)n;
+	}
+	return DEVDRV_E_PIPE;
+}
+
+static const struct dd_vmodel loopback_model = {
+	.name = "loopback",
+	.device_desc = loopback_device_desc,
+	.config_desc = loopback_config_desc,
+	.strings = loopback_strings,
+	.num_strings = 4,
+	.speed = DEVDRV_SPEED_HIGH,
+	.state_size = sizeof(struct loopback),
+	.control = loopback_control,
+	.service = loopback_service,
+};
+DD_VMODEL_REGISTER(loopback_model);

@@ -1,0 +1,649 @@
+/* vbus.c — the virtual transport: a bus of in-process device models. Transfers
+ * queue per device until the model completes them, their timeout expires, or
+ * the device is unplugged. One lock per bus; callbacks run without it. */
+#include "vmodel.h"
+
+#include <devdrv/virtual.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define VBUS_NUMBER 1
+
+extern const struct dd_vmodel *const __start_dd_section_vmodels[] __attribute__((weak));
+extern const struct dd_vmodel *const __stop_dd_section_vmodels[] __attribute__((weak));
+
+struct vq_node {
+	struct devdrv_transfer *t;
+	struct dd_vdev *dev;
+	struct timespec deadline;
+	int has_deadline;
+	struct vq_node *next;
+};
+
+struct vbus {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct devdrv_context *ctx;
+	struct dd_vdev *devices;
+	struct vq_node *done; /* completed, callbacks not yet run */
+	uint8_t next_address;
+};
+
+struct dd_vdev {
+	const struct dd_vmodel *model;
+	struct vbus *bus;
+	char port[DD_PORT_LEN];
+	uint8_t address;
+	int refs;
+	int unplugged;
+	struct devdrv_handle *owner[32]; /* claim per interface */
+	struct vq_node *queue;
+	struct dd_vdev *next;
+	void *state;
+};
+
+void *dd_vdev_state(struct dd_vdev *d)
+{
+	return d->state;
+}
+
+static const struct dd_vmodel *find_model(const char *name)
+{
+	if (!__start_dd_section_vmodels)
+		return NULL;
+	for (const struct dd_vmodel *const *m = __start_dd_section_vmodels; m < __stop_dd_section_vmodels; m++)
+		if (!strcmp((*m)->name, name))
+			return *m;
+	return NULL;
+}
+
+static void vdev_unref_locked(struct dd_vdev *d)
+{
+	if (--d->refs > 0)
+		return;
+	free(d->state);
+	free(d);
+}
+
+/* ---- completion ------------------------------------------------------------ */
+
+/* Mark @n's transfer done and hand the node to the dispatcher. */
+static void finish_locked(struct vbus *bus, struct vq_node *n, int status)
+{
+	n->t->status = status;
+	n->t->transport_priv = NULL;
+	n->t->completed = 1;
+	n->next = bus->done;
+	bus->done = n;
+	pthread_cond_broadcast(&bus->cond);
+}
+
+static void complete_locked(struct vbus *bus, struct vq_node **link, int status)
+{
+	struct vq_node *n = *link;
+
+	*link = n->next;
+	finish_locked(bus, n, status);
+}
+
+/* Run callbacks outside the lock: a callback may submit again. */
+static void unlock_and_dispatch(struct vbus *bus)
+{
+	struct vq_node *done = bus->done;
+
+	bus->done = NULL;
+	pthread_mutex_unlock(&bus->lock);
+	while (done) {
+		struct vq_node *next = done->next;
+		struct devdrv_transfer *t = done->t;
+
+		free(done);
+		if (t->callback)
+			t->callback(t);
+		done = next;
+	}
+}
+
+/* Let the model work through the queue until nothing moves; one transfer's
+ * progress (an OUT filling the FIFO) can unblock an earlier one (an IN). */
+static void pump_locked(struct dd_vdev *d)
+{
+	int progress = 1;
+
+	while (progress && !d->unplugged) {
+		progress = 0;
+		for (struct vq_node **link = &d->queue; *link;) {
+			size_t before = (*link)->t->actual_length;
+
+			if (d->model->service(d, (*link)->t)) {
+				complete_locked(d->bus, link, 0);
+				progress = 1;
+				continue;
+			}
+			if ((*link)->t->actual_length != before)
+				progress = 1;
+			link = &(*link)->next;
+		}
+	}
+}
+
+/* ---- standard requests ----------------------------------------------------- */
+
+static int reply(struct devdrv_transfer *t, const void *data, size_t len)
+{
+	size_t n = len < t->length ? len : t->length;
+
+	memcpy(t->buffer, data, n);
+	return (int)n;
+}
+
+static int string_descriptor(struct dd_vdev *d, struct devdrv_transfer *t, unsigned index)
+{
+	uint8_t buf[255];
+	const char *s;
+	size_t n;
+
+	if (index == 0) {
+		static const uint8_t langids[] = { 4, 3, 0x09, 0x04 };
+		return reply(t, langids, sizeof(langids));
+	}
+	if (index >= d->model->num_strings || !(s = d->model->strings[index]))
+		return DEVDRV_E_PIPE;
+	n = strlen(s);
+	if (n > 126)
+		n = 126;
+	buf[0] = (uint8_t)(2 + 2 * n);
+	buf[1] = 3;
+	for (size_t i = 0; i < n; i++) { /* ASCII strings, so UTF-16LE is trivial */
+		buf[2 + 2 * i] = (uint8_t)s[i];
+		buf[3 + 2 * i] = 0;
+	}
+	return reply(t, buf, buf[0]);
+}
+
+static int standard_request(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	const uint8_t *cfg = d->model->config_desc;
+	static const uint8_t zero2[2], one = 1;
+
+	switch (t->setup.request) {
+	case 0x00: /* GET_STATUS */
+		return reply(t, zero2, sizeof(zero2));
+	case 0x01: /* CLEAR_FEATURE (endpoint halt) */
+	case 0x09: /* SET_CONFIGURATION */
+		return (t->setup.request == 0x09 && t->setup.value > 1) ? DEVDRV_E_PIPE : 0;
+	case 0x06: /* GET_DESCRIPTOR */
+		switch (t->setup.value >> 8) {
+		case 1: return reply(t, d->model->device_desc, 18);
+		case 2: return (t->setup.value & 0xff) ? DEVDRV_E_PIPE
+		                                      : reply(t, cfg, (size_t)(cfg[2] | (cfg[3] << 8)));
+		case 3: return string_descriptor(d, t, t->setup.value & 0xff);
+		default: return DEVDRV_E_PIPE;
+		}
+	case 0x08: /* GET_CONFIGURATION */
+		return reply(t, &one, 1);
+	case 0x0b: /* SET_INTERFACE: the models have alt setting 0 only */
+		return t->setup.value == 0 ? 0 : DEVDRV_E_PIPE;
+	default:
+		return DEVDRV_E_PIPE;
+	}
+}
+
+static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	int is_standard = (t->setup.request_type & 0x60) == 0;
+	int rc = is_standard ? standard_request(d, t)
+	         : d->model->control ? d->model->control(d, t)
+	                             : DEVDRV_E_PIPE;
+
+	if (rc >= 0) {
+		t->actual_length = (size_t)rc;
+		pump_locked(d); /* a vendor request may have made data available */
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Which interface owns @ep in the model's configuration, or -1. */
+static int interface_of_endpoint(const struct dd_vmodel *m, uint8_t ep, uint8_t *type)
+{
+	const uint8_t *cfg = m->config_desc;
+	size_t len = (size_t)(cfg[2] | (cfg[3] << 8)), off = 0;
+	const uint8_t *desc;
+	int iface = -1;
+
+	while ((desc = devdrv_desc_next(cfg, len, &off, 0))) {
+		if (desc[1] == 4)
+			iface = desc[2];
+		else if (desc[1] == 5 && desc[2] == ep) {
+			*type = desc[3] & 3;
+			return iface;
+		}
+	}
+	return -1;
+}
+
+/* ---- transport ops --------------------------------------------------------- */
+
+static struct vbus *bus_of(struct devdrv_transfer *t)
+{
+	return ((struct dd_vdev *)t->handle->dev->tdev)->bus;
+}
+
+static void set_deadline(struct vq_node *n, unsigned timeout_ms)
+{
+	n->has_deadline = timeout_ms != 0;
+	if (!timeout_ms)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &n->deadline);
+	n->deadline.tv_sec += timeout_ms / 1000;
+	n->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (n->deadline.tv_nsec >= 1000000000L) {
+		n->deadline.tv_sec++;
+		n->deadline.tv_nsec -= 1000000000L;
+	}
+}
+
+static int check_pipe(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	uint8_t type = 0;
+	int iface = interface_of_endpoint(d->model, t->endpoint, &type);
+
+	if (iface < 0)
+		return devdrv_handle_fail(t->handle, DEVDRV_E_INVALID, "endpoint 0x%02x does not exist",
+		                          t->endpoint);
+	if (type != t->type)
+		return devdrv_handle_fail(t->handle, DEVDRV_E_INVALID, "endpoint 0x%02x is not %s",
+		                          t->endpoint, dd_transfer_kind(t->type));
+	if (d->owner[iface] != t->handle)
+		return devdrv_handle_fail(t->handle, DEVDRV_E_INVALID,
+		                          "endpoint 0x%02x: claim interface %d first", t->endpoint, iface);
+	return 0;
+}
+
+static int vbus_submit(struct devdrv_transfer *t)
+{
+	struct dd_vdev *d = t->handle->dev->tdev;
+	struct vbus *bus = d->bus;
+	struct vq_node *n = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&bus->lock);
+	if (d->unplugged)
+		rc = DEVDRV_E_DISCONNECTED;
+	else if (t->type != DEVDRV_TRANSFER_CONTROL)
+		rc = check_pipe(d, t);
+	if (rc == 0 && !(n = calloc(1, sizeof(*n))))
+		rc = DEVDRV_E_NOMEM;
+	if (rc < 0) {
+		pthread_mutex_unlock(&bus->lock);
+		return rc;
+	}
+	n->t = t;
+	n->dev = d;
+	t->transport_priv = n;
+	set_deadline(n, t->timeout_ms);
+	if (t->type == DEVDRV_TRANSFER_CONTROL) {
+		finish_locked(bus, n, control_locked(d, t)); /* endpoint 0 never waits */
+	} else {
+		struct vq_node **link = &d->queue;
+
+		while (*link)
+			link = &(*link)->next;
+		*link = n;
+		pump_locked(d);
+	}
+	unlock_and_dispatch(bus);
+	return 0;
+}
+
+static struct vq_node **find_link(struct dd_vdev *d, struct vq_node *n)
+{
+	for (struct vq_node **link = &d->queue; *link; link = &(*link)->next)
+		if (*link == n)
+			return link;
+	return NULL;
+}
+
+static int vbus_cancel(struct devdrv_transfer *t)
+{
+	struct dd_vdev *d = t->handle->dev->tdev;
+	struct vbus *bus = d->bus;
+	struct vq_node **link;
+
+	pthread_mutex_lock(&bus->lock);
+	if (t->transport_priv && (link = find_link(d, t->transport_priv)))
+		complete_locked(bus, link, DEVDRV_E_CANCELLED);
+	unlock_and_dispatch(bus);
+	return 0;
+}
+
+static int vbus_wait(struct devdrv_transfer *t)
+{
+	struct vbus *bus = bus_of(t);
+	struct dd_vdev *d = t->handle->dev->tdev;
+
+	pthread_mutex_lock(&bus->lock);
+	while (!t->completed) {
+		struct vq_node *n = t->transport_priv;
+
+		if (!n->has_deadline) {
+			pthread_cond_wait(&bus->cond, &bus->lock);
+		} else if (pthread_cond_timedwait(&bus->cond, &bus->lock, &n->deadline) == ETIMEDOUT &&
+		           !t->completed) {
+			struct vq_node **link = find_link(d, n);
+
+			if (link)
+				complete_locked(bus, link, DEVDRV_E_TIMEOUT);
+		}
+	}
+	unlock_and_dispatch(bus);
+	return 0;
+}
+
+static int vbus_open(struct devdrv_handle *h)
+{
+	struct dd_vdev *d = h->dev->tdev;
+	int rc = 0;
+
+	pthread_mutex_lock(&d->bus->lock);
+	if (d->unplugged)
+		rc = devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "open %s: device was unplugged",
+		                        d->port);
+	else
+		h->tpriv = d;
+	pthread_mutex_unlock(&d->bus->lock);
+	return rc;
+}
+
+static void vbus_close(struct devdrv_handle *h)
+{
+	h->tpriv = NULL;
+}
+
+static int vbus_claim(struct devdrv_handle *h, int iface)
+{
+	struct dd_vdev *d = h->dev->tdev;
+	int rc = 0;
+
+	pthread_mutex_lock(&d->bus->lock);
+	if (d->unplugged)
+		rc = devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "claim interface %d: unplugged", iface);
+	else if (!devdrv_find_interface(devdrv_active_config(&h->dev->info), iface))
+		rc = devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "claim interface %d: no such interface",
+		                        iface);
+	else if (d->owner[iface] && d->owner[iface] != h)
+		rc = devdrv_handle_fail(h, DEVDRV_E_BUSY,
+		                        "claim interface %d: busy: another handle has claimed it", iface);
+	else
+		d->owner[iface] = h;
+	pthread_mutex_unlock(&d->bus->lock);
+	return rc;
+}
+
+static int vbus_release(struct devdrv_handle *h, int iface)
+{
+	struct dd_vdev *d = h->dev->tdev;
+
+	pthread_mutex_lock(&d->bus->lock);
+	if (d->owner[iface] == h)
+		d->owner[iface] = NULL;
+	pthread_mutex_unlock(&d->bus->lock);
+	return 0;
+}
+
+static int vbus_set_alt(struct devdrv_handle *h, int iface, int alt)
+{
+	return devdrv_usb_control(h, 0x01, 0x0b, (uint16_t)alt, (uint16_t)iface, NULL, 0, 1000);
+}
+
+static int vbus_clear_halt(struct devdrv_handle *h, uint8_t ep)
+{
+	return devdrv_usb_control(h, 0x02, 0x01, 0, ep, NULL, 0, 1000);
+}
+
+static int vbus_reset(struct devdrv_handle *h)
+{
+	(void)h;
+	return 0;
+}
+
+/* ---- enumeration ----------------------------------------------------------- */
+
+static int fill_virtual_record(struct dd_device *dev, struct dd_vdev *d)
+{
+	const struct dd_vmodel *m = d->model;
+	const uint8_t *dd = m->device_desc;
+	struct devdrv_device_info *info = &dev->info;
+	const uint8_t *cfg = m->config_desc;
+	int rc;
+
+	info->bus = VBUS_NUMBER;
+	info->address = d->address;
+	snprintf(dev->port_path, sizeof(dev->port_path), "%s", d->port);
+	info->bcd_usb = (uint16_t)(dd[2] | dd[3] << 8);
+	info->cls = dd[4];
+	info->subclass = dd[5];
+	info->protocol = dd[6];
+	info->vid = (uint16_t)(dd[8] | dd[9] << 8);
+	info->pid = (uint16_t)(dd[10] | dd[11] << 8);
+	info->bcd_device = (uint16_t)(dd[12] | dd[13] << 8);
+	info->speed = m->speed;
+	info->active_config = cfg[5];
+	rc = dd_device_add_config(dev, cfg, (size_t)(cfg[2] | (cfg[3] << 8)));
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		const char **field[3] = { &info->manufacturer, &info->product, &info->serial };
+		unsigned idx = dd[14 + i];
+
+		if (idx && idx < m->num_strings)
+			rc = dd_device_set_string(field[i], m->strings[idx]);
+	}
+	return rc;
+}
+
+static int vbus_enumerate(struct devdrv_context *ctx, void *state, struct dd_device_vec *out)
+{
+	struct vbus *bus = state;
+	int rc = 0;
+
+	pthread_mutex_lock(&bus->lock);
+	for (struct dd_vdev *d = bus->devices; d && rc == 0; d = d->next) {
+		struct dd_device *dev = dd_device_new(&dd_virtual_transport, bus, d);
+
+		if (!dev) {
+			rc = DEVDRV_E_NOMEM;
+			break;
+		}
+		d->refs++;
+		rc = fill_virtual_record(dev, d);
+		if (rc == 0)
+			rc = dd_device_vec_push(out, dev);
+		if (rc < 0) {
+			dev->tdev = NULL; /* dropped below, under the lock we hold */
+			vdev_unref_locked(d);
+			dd_device_free(dev);
+		}
+	}
+	pthread_mutex_unlock(&bus->lock);
+	return rc < 0 ? dd_ctx_fail(ctx, rc, "virtual: enumeration failed") : 0;
+}
+
+static void vbus_device_release(void *tdev)
+{
+	struct dd_vdev *d = tdev;
+	struct vbus *bus = d->bus;
+
+	pthread_mutex_lock(&bus->lock);
+	vdev_unref_locked(d);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+/* ---- plug / unplug ---------------------------------------------------------- */
+
+static struct vbus *vbus_of_ctx(struct devdrv_context *ctx)
+{
+	for (int i = 0; ctx && i < ctx->num_transports; i++)
+		if (ctx->transports[i].ops == &dd_virtual_transport)
+			return ctx->transports[i].state;
+	return NULL;
+}
+
+static struct dd_vdev *find_port_locked(struct vbus *bus, const char *port)
+{
+	for (struct dd_vdev *d = bus->devices; d; d = d->next)
+		if (!strcmp(d->port, port))
+			return d;
+	return NULL;
+}
+
+static int check_port(struct devdrv_context *ctx, struct vbus *bus, const char *port)
+{
+	struct dd_selector sel;
+	char err[DD_ERRMSG_LEN];
+	char text[DD_PORT_LEN + 8];
+
+	snprintf(text, sizeof(text), "port=%s", port ? port : "");
+	if (!port || dd_selector_parse(text, &sel, err, sizeof(err)) < 0)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: bad port path '%s'",
+		                   port ? port : "(null)");
+	if (strtoul(port, NULL, 10) != VBUS_NUMBER)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: port '%s' is not on bus %d",
+		                   port, VBUS_NUMBER);
+	if (find_port_locked(bus, port))
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: port %s is taken", port);
+	if (bus->next_address > 127)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: no free address on the bus");
+	return 0;
+}
+
+static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char *model,
+                       const char *port_path)
+{
+	const struct dd_vmodel *m = model ? find_model(model) : NULL;
+	struct dd_vdev *d;
+	int rc;
+
+	if (!m)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: unknown model '%s'",
+		                   model ? model : "(null)");
+	if ((rc = check_port(ctx, bus, port_path)) < 0)
+		return rc;
+	if (!(d = calloc(1, sizeof(*d))) || (m->state_size && !(d->state = calloc(1, m->state_size)))) {
+		free(d);
+		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "virtual plug: out of memory");
+	}
+	d->model = m;
+	d->bus = bus;
+	d->refs = 1; /* the bus's own reference */
+	d->address = bus->next_address++;
+	snprintf(d->port, sizeof(d->port), "%s", port_path);
+	d->next = bus->devices;
+	bus->devices = d;
+	return 0;
+}
+
+int devdrv_virtual_plug(struct devdrv_context *ctx, const char *model, const char *port_path)
+{
+	struct vbus *bus = vbus_of_ctx(ctx);
+	int rc;
+
+	if (!bus)
+		return dd_ctx_fail(ctx, DEVDRV_E_UNSUPPORTED,
+		                   "virtual plug: the context has no virtual transport");
+	pthread_mutex_lock(&bus->lock);
+	rc = plug_locked(ctx, bus, model, port_path);
+	pthread_mutex_unlock(&bus->lock);
+	return rc;
+}
+
+static void unplug_locked(struct vbus *bus, struct dd_vdev *d)
+{
+	struct dd_vdev **link = &bus->devices;
+
+	while (*link != d)
+		link = &(*link)->next;
+	*link = d->next;
+	d->unplugged = 1;
+	while (d->queue)
+		complete_locked(bus, &d->queue, DEVDRV_E_DISCONNECTED);
+	vdev_unref_locked(d);
+}
+
+int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)
+{
+	struct vbus *bus = vbus_of_ctx(ctx);
+	struct dd_vdev *d;
+
+	if (!bus)
+		return dd_ctx_fail(ctx, DEVDRV_E_UNSUPPORTED, "virtual unplug: the context has no virtual transport");
+	pthread_mutex_lock(&bus->lock);
+	d = port_path ? find_port_locked(bus, port_path) : NULL;
+	if (!d) {
+		pthread_mutex_unlock(&bus->lock);
+		return dd_ctx_fail(ctx, DEVDRV_E_NOT_FOUND, "virtual unplug: nothing at port '%s'",
+		                   port_path ? port_path : "(null)");
+	}
+	unplug_locked(bus, d);
+	unlock_and_dispatch(bus);
+	return 0;
+}
+
+static void vbus_exit(void *state);
+
+static int vbus_init(struct devdrv_context *ctx, void **state)
+{
+	struct vbus *bus = calloc(1, sizeof(*bus));
+	pthread_condattr_t attr;
+
+	if (!bus)
+		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "virtual: out of memory");
+	pthread_mutex_init(&bus->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* deadlines ignore clock jumps */
+	pthread_cond_init(&bus->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	bus->ctx = ctx;
+	bus->next_address = 2;
+	*state = bus;
+	if (!ctx->no_default_virtual_devices &&
+	    (plug_locked(ctx, bus, "loopback", "1-1") < 0 || plug_locked(ctx, bus, "button", "1-2") < 0)) {
+		vbus_exit(bus);
+		*state = NULL;
+		return DEVDRV_E_NOMEM;
+	}
+	return 0;
+}
+
+static void vbus_exit(void *state)
+{
+	struct vbus *bus = state;
+
+	pthread_mutex_lock(&bus->lock);
+	while (bus->devices)
+		unplug_locked(bus, bus->devices);
+	unlock_and_dispatch(bus);
+	pthread_cond_destroy(&bus->cond);
+	pthread_mutex_destroy(&bus->lock);
+	free(bus);
+}
+
+const struct dd_transport_ops dd_virtual_transport = {
+	.name = "virtual",
+	.id = DEVDRV_TRANSPORT_VIRTUAL,
+	.init = vbus_init,
+	.exit = vbus_exit,
+	.enumerate = vbus_enumerate,
+	.device_release = vbus_device_release,
+	.open = vbus_open,
+	.close = vbus_close,
+	.claim = vbus_claim,
+	.release = vbus_release,
+	.set_alt = vbus_set_alt,
+	.clear_halt = vbus_clear_halt,
+	.reset = vbus_reset,
+	.submit = vbus_submit,
+	.cancel = vbus_cancel,
+	.wait = vbus_wait,
+};
