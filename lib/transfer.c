@@ -55,8 +55,9 @@ int devdrv_transfer_submit(struct devdrv_transfer *t)
 	t->completed = 0;
 	t->status = 0;
 	t->actual_length = 0;
+	h->errmsg[0] = 0;
 	rc = h->dev->ops->submit(t);
-	if (rc < 0) {
+	if (rc < 0 && !h->errmsg[0]) { /* keep a transport's more precise detail */
 		t->status = rc;
 		describe_failure(t);
 	}

@@ -45,11 +45,11 @@ static int set_pipes(struct devdrv_handle *h, const struct devdrv_raw_pipes *wan
 
 		if (type != 2 && type != 3)
 			continue;
-		if (want->in && ep->address == want->in) {
+		if (want->in && ep->address == want->in && (ep->address & 0x80)) {
 			p.in = ep->address, p.in_type = (uint8_t)type;
 			p.in_max_packet = ep->max_packet & 0x7ff;
 		}
-		if (want->out && ep->address == want->out) {
+		if (want->out && ep->address == want->out && !(ep->address & 0x80)) {
 			p.out = ep->address, p.out_type = (uint8_t)type;
 			p.out_max_packet = ep->max_packet & 0x7ff;
 		}

@@ -1,0 +1,21 @@
+/* usbfs-emu.h — a usbfs emulator for umockdev: answers the ioctls libusb
+ * sends to /dev/bus/usb/BBB/DDD, so real libusb runs against devices we
+ * describe. The emulator's devices loop bulk OUT 0x01 back on bulk IN 0x81,
+ * keep a scratch register on vendor requests 0x01/0x02, stall every other
+ * control request, and can be unplugged with URBs in flight. */
+#ifndef USBFS_EMU_H
+#define USBFS_EMU_H
+
+#include <umockdev.h>
+
+struct emu_device;
+
+struct emu_device *emu_device_new(UMockdevTestbed *bed, const char *sysfs_record, int busnum,
+                                  int devnum);
+/* Fail pending URBs with ENODEV, then every ioctl; remove it from sysfs. */
+void emu_device_unplug(struct emu_device *d);
+/* ioctls the device answered: a deterministic cost metric under umockdev. */
+unsigned emu_device_ioctl_count(struct emu_device *d);
+void emu_device_free(struct emu_device *d);
+
+#endif

@@ -1,0 +1,213 @@
+/* test-cli.c — devdrv's argument handling, exit codes (0 ok, 1 device, 2
+ * usage), one-line errors with a hint, and output on the virtual bus. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct run {
+	int rc;
+	char *out, *err;
+	size_t out_len, err_len;
+};
+
+static struct run run_cli(const char *stdin_text, int argc, const char **argv)
+{
+	struct run r = { 0 };
+	FILE *out = open_memstream(&r.out, &r.out_len);
+	FILE *err = open_memstream(&r.err, &r.err_len);
+	FILE *in = fmemopen((void *)(stdin_text ? stdin_text : ""), stdin_text ? strlen(stdin_text) : 0, "r");
+	char *args[16];
+
+	assert_true(argc < 16);
+	for (int i = 0; i < argc; i++)
+		args[i] = (char *)argv[i];
+	args[argc] = NULL;
+	r.rc = cli_main(argc, args, in, out, err);
+	fclose(in);
+	fclose(out);
+	fclose(err);
+	return r;
+}
+
+#define RUN(...) run_cli(NULL, (int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *)), \
+                         (const char *[]){ __VA_ARGS__ })
+
+static void done(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Every failure is exactly one line on stderr, names devdrv, and says what
+ * to do; nothing goes to stdout. */
+static void expect_failure(struct run *r, int rc, const char *words)
+{
+	if (r->rc != rc || count_lines(r->err) != 1 || strncmp(r->err, "devdrv", 6) ||
+	    !strstr(r->err, words) || !strstr(r->err, "; "))
+		fail_msg("rc %d (want %d), stderr: %s (want one line with '%s')", r->rc, rc, r->err, words);
+	assert_int_equal(r->out_len, 0);
+	done(r);
+}
+
+static void test_version_and_help(void **state)
+{
+	struct run r = RUN("devdrv", "--version");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "devdrv 0.1.0\n");
+	done(&r);
+	r = RUN("devdrv", "--help");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "Exit codes"));
+	done(&r);
+	static const char *const cmds[] = { "list", "info", "read", "write", "ctrl", "drivers" };
+	for (size_t i = 0; i < 6; i++) {
+		char want[32];
+
+		r = RUN("devdrv", cmds[i], "--help");
+		snprintf(want, sizeof(want), "usage: devdrv %s", cmds[i]);
+		assert_int_equal(r.rc, 0);
+		assert_non_null(strstr(r.out, want));
+		done(&r);
+	}
+}
+
+static void test_usage_errors(void **state)
+{
+	struct run r = RUN("devdrv");
+
+	(void)state;
+	assert_int_equal(r.rc, 2);
+	done(&r);
+	r = RUN("devdrv", "frobnicate");
+	expect_failure(&r, 2, "unknown command 'frobnicate'");
+	r = RUN("devdrv", "--bogus", "list");
+	expect_failure(&r, 2, "unknown option");
+	r = RUN("devdrv", "--virtual", "read");
+	expect_failure(&r, 2, "needs exactly one selector");
+	r = RUN("devdrv", "--virtual", "read", "1-1", "-n", "0");
+	expect_failure(&r, 2, "positive byte count");
+	r = RUN("devdrv", "--virtual", "read", "1-1", "--timeout", "soon");
+	expect_failure(&r, 2, "milliseconds");
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x1ff", "1", "0", "0");
+	expect_failure(&r, 2, "REQTYPE '0x1ff'");
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x40", "1", "0", "0", "zz");
+	expect_failure(&r, 2, "HEXDATA 'zz'");
+	r = RUN("devdrv", "--virtual", "write", "1-1", "--hex", "0g");
+	expect_failure(&r, 2, "not hex bytes");
+	r = RUN("devdrv", "--virtual", "read", "04z3:6001");
+	expect_failure(&r, 2, "column 3");
+	r = RUN("devdrv", "--virtual", "list", "colour=blue");
+	expect_failure(&r, 2, "unknown key");
+	r = RUN("devdrv", "drivers", "extra");
+	expect_failure(&r, 2, "takes no arguments");
+}
+
+static void test_device_errors(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "read", "0403:6001");
+
+	(void)state;
+	expect_failure(&r, 1, "devdrv list");
+	r = RUN("devdrv", "--virtual", "read", "1-1", "--timeout", "20");
+	expect_failure(&r, 1, "nothing moved within 20 ms");
+	r = RUN("devdrv", "--virtual", "write", "1-2", "hi");
+	expect_failure(&r, 1, "no OUT pipe");
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x55", "0", "0");
+	expect_failure(&r, 1, "STALL");
+	r = RUN("devdrv", "--virtual", "info", "1-1#4");
+	expect_failure(&r, 1, "#4 does not exist");
+}
+
+static void test_list_outputs(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "list");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(count_lines(r.out), 3);
+	assert_non_null(strstr(r.out, "1-1          1:2      1209:0001 480    generic"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "1-2");
+	assert_int_equal(count_lines(r.out), 2);
+	assert_non_null(strstr(r.out, "Virtual Button"));
+	assert_null(strstr(r.out, "Loopback"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_true(r.out[0] == '[');
+	assert_non_null(strstr(r.out, "\"port_path\":\"1-1\",\"vid\":\"1209\",\"pid\":\"0001\""));
+	assert_non_null(strstr(r.out, "\"endpoints\":[{\"address\":1,\"direction\":\"out\",\"type\":\"bulk\""));
+	assert_non_null(strstr(r.out, "\"serial\":null"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "-v");
+	assert_non_null(strstr(r.out, "endpoint 0x81 IN  interrupt max packet 8"));
+	done(&r);
+}
+
+static void test_info_and_drivers(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "info", "serial=LOOP0001");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "Device 1-1 (bus 1, address 2, transport virtual)"));
+	assert_non_null(strstr(r.out, "Endpoint 0x81 IN bulk, max packet 512"));
+	assert_non_null(strstr(r.out, "libdevdrv driver: generic"));
+	assert_non_null(strstr(r.out, "why: generic"));
+	done(&r);
+	r = RUN("devdrv", "drivers");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "generic    raw"));
+	done(&r);
+}
+
+static void test_io_commands(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "write", "1-1", "hello");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.err_len, 0);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "write", "1-1", "--hex", "01 02 ff");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = run_cli("from stdin", 5, (const char *[]){ "devdrv", "--virtual", "write", "1-1", "-" });
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x40", "1", "0", "0", "0a0b0c");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	/* each run is its own process-like context: a fresh device model */
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x80", "6", "0x0100", "0", "18");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "12 01 00 02 ff 00 00 40 09 12 01 00 00 01 01 02 03 01\n");
+	done(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_and_help), cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
+		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,383 @@
+/* test-virtual.c — the generic driver and the public API on the virtual
+ * transport: round trips, back-pressure, timeouts, stalls, interrupt pipes,
+ * unsupported directions, claims, unplug during a blocked read, async
+ * submission and cancellation, and every selector kind. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <devdrv/devdrv.h>
+#include <devdrv/driver.h>
+#include <devdrv/raw.h>
+#include <devdrv/virtual.h>
+
+static int setup(void **state)
+{
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context *ctx;
+
+	if (devdrv_context_new(&o, &ctx) < 0)
+		return -1;
+	*state = ctx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	devdrv_context_free(*state);
+	return 0;
+}
+
+static struct devdrv_handle *open_ok(struct devdrv_context *ctx, const char *sel)
+{
+	struct devdrv_handle *h = NULL;
+	int rc = devdrv_open(ctx, sel, &h);
+
+	if (rc < 0)
+		fail_msg("open '%s': %s (%s)", sel, devdrv_strerror(rc), devdrv_context_errmsg(ctx));
+	return h;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_list(void **state)
+{
+	const struct devdrv_device_info **list;
+	ssize_t n = devdrv_get_device_list(*state, &list);
+
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0]->port_path, "1-1");
+	assert_int_equal(list[0]->vid, 0x1209);
+	assert_int_equal(list[0]->pid, 0x0001);
+	assert_string_equal(list[0]->product, "Virtual Loopback");
+	assert_string_equal(list[0]->serial, "LOOP0001");
+	assert_string_equal(list[0]->transport, "virtual");
+	assert_int_equal(list[0]->speed, DEVDRV_SPEED_HIGH);
+	assert_string_equal(list[0]->driver, "generic");
+	assert_int_equal(list[0]->driver_interface, 0);
+	assert_string_equal(list[1]->port_path, "1-2");
+	assert_null(list[1]->serial);
+	assert_null(list[2]);
+	devdrv_free_device_list(list);
+}
+
+static void test_round_trip(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	unsigned char out[1000], in[1000];
+	size_t got = 0;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (unsigned char)(i * 7);
+	assert_int_equal(devdrv_write(h, out, sizeof(out), 1000), sizeof(out));
+	while (got < sizeof(in)) {
+		ssize_t n = devdrv_read(h, in + got, sizeof(in) - got, 1000);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	assert_memory_equal(in, out, sizeof(out));
+	assert_string_equal(devdrv_handle_driver(h), "generic");
+	devdrv_close(h);
+}
+
+struct reader {
+	struct devdrv_handle *h;
+	unsigned char *buf;
+	size_t want;
+	ssize_t result;
+	double returned_at;
+	unsigned timeout;
+};
+
+static void *read_all(void *arg)
+{
+	struct reader *r = arg;
+	size_t got = 0;
+
+	r->result = 0;
+	while (got < r->want) {
+		ssize_t n = devdrv_read(r->h, r->buf + got, r->want - got, r->timeout);
+		if (n < 0) {
+			r->result = n;
+			break;
+		}
+		got += (size_t)n;
+		r->result = (ssize_t)got;
+	}
+	r->returned_at = now_s();
+	return NULL;
+}
+
+/* 192 KiB through a 64 KiB FIFO: the writer must block until the reader
+ * drains, and every byte must arrive in order. */
+static void test_back_pressure(void **state)
+{
+	static unsigned char out[192 * 1024], in[192 * 1024];
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	struct reader r = { h, in, sizeof(in), 0, 0, 2000 };
+	pthread_t t;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (unsigned char)(i ^ (i >> 8));
+	pthread_create(&t, NULL, read_all, &r);
+	assert_int_equal(devdrv_write(h, out, sizeof(out), 2000), sizeof(out));
+	pthread_join(t, NULL);
+	assert_int_equal(r.result, sizeof(in));
+	assert_memory_equal(in, out, sizeof(out));
+	devdrv_close(h);
+}
+
+static void test_timeout(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	unsigned char buf[64];
+	double t0 = now_s();
+
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 50), DEVDRV_E_TIMEOUT);
+	assert_true(now_s() - t0 >= 0.045);
+	assert_non_null(strstr(devdrv_errmsg(h), "nothing moved within 50 ms"));
+	devdrv_close(h);
+}
+
+static void test_control(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	unsigned char scratch[5] = { 1, 2, 3, 4, 5 }, back[16] = { 0 }, big[65] = { 0 };
+
+	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0, 0, scratch, 5, 1000), 5);
+	assert_int_equal(devdrv_control(h, 0xc0, 0x02, 0, 0, back, sizeof(back), 1000), 5);
+	assert_memory_equal(back, scratch, 5);
+	assert_int_equal(devdrv_control(h, 0xc0, 0x77, 0, 0, back, 4, 1000), DEVDRV_E_PIPE);
+	assert_non_null(strstr(devdrv_errmsg(h), "STALL"));
+	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0, 0, big, sizeof(big), 1000), DEVDRV_E_PIPE);
+	/* a standard request: the device descriptor */
+	assert_int_equal(devdrv_control(h, 0x80, 0x06, 0x0100, 0, back, 18 > 16 ? 16 : 18, 1000), 16);
+	assert_int_equal(back[0], 18);
+	assert_int_equal(back[8] | back[9] << 8, 0x1209);
+	devdrv_close(h);
+}
+
+static void test_interrupt_button(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-2");
+	unsigned char report[8];
+
+	assert_int_equal(devdrv_read(h, report, sizeof(report), 30), DEVDRV_E_TIMEOUT);
+	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0x42, 0, NULL, 0, 1000), 0);
+	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0x43, 0, NULL, 0, 1000), 0);
+	assert_int_equal(devdrv_read(h, report, sizeof(report), 1000), 2);
+	assert_int_equal(report[0], 0);
+	assert_int_equal(report[1], 0x42);
+	assert_int_equal(devdrv_read(h, report, sizeof(report), 1000), 2);
+	assert_int_equal(report[0], 1);
+	assert_int_equal(report[1], 0x43);
+	/* the button has no OUT pipe */
+	assert_int_equal(devdrv_write(h, report, 1, 100), DEVDRV_E_UNSUPPORTED);
+	assert_non_null(strstr(devdrv_errmsg(h), "no OUT pipe"));
+	devdrv_close(h);
+}
+
+static void test_read_without_in_pipe(void **state)
+{
+	struct devdrv_handle *h;
+	unsigned char buf[4] = { 0 };
+
+	assert_int_equal(devdrv_virtual_plug(*state, "sink", "1-3"), 0);
+	h = open_ok(*state, "1-3");
+	assert_int_equal(devdrv_write(h, buf, sizeof(buf), 100), 4);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 100), DEVDRV_E_UNSUPPORTED);
+	assert_non_null(strstr(devdrv_errmsg(h), "no IN pipe"));
+	devdrv_close(h);
+}
+
+static void test_busy(void **state)
+{
+	struct devdrv_handle *a = open_ok(*state, "1-1"), *b = NULL;
+
+	assert_int_equal(devdrv_open(*state, "1-1", &b), DEVDRV_E_BUSY);
+	assert_null(b);
+	assert_non_null(strstr(devdrv_context_errmsg(*state), "claim interface 0: busy"));
+	devdrv_close(a);
+	b = open_ok(*state, "1-1"); /* released on close */
+	devdrv_close(b);
+}
+
+/* A read blocked with a long timeout returns DISCONNECTED soon after the
+ * unplug; later calls fail the same way; the handle still closes. */
+static void test_unplug_during_blocked_read(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	unsigned char buf[64];
+	struct reader r = { h, buf, sizeof(buf), 0, 0, 10000 };
+	pthread_t t;
+	double unplugged_at;
+
+	pthread_create(&t, NULL, read_all, &r);
+	usleep(100 * 1000);
+	unplugged_at = now_s();
+	assert_int_equal(devdrv_virtual_unplug(*state, "1-1"), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(r.result, DEVDRV_E_DISCONNECTED);
+	assert_true(r.returned_at - unplugged_at < 1.0);
+	assert_int_equal(devdrv_write(h, buf, 4, 100), DEVDRV_E_DISCONNECTED);
+	assert_non_null(strstr(devdrv_errmsg(h), "unplugged"));
+	devdrv_close(h);
+	assert_int_equal(devdrv_open(*state, "1-1", &h), DEVDRV_E_NOT_FOUND);
+}
+
+static void count_completion(struct devdrv_transfer *t)
+{
+	++*(int *)t->user_data;
+}
+
+static void test_async_and_cancel(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	unsigned char in[16] = { 0 };
+	int calls = 0;
+	struct devdrv_transfer t = {
+		.handle = h, .type = DEVDRV_TRANSFER_BULK, .endpoint = 0x81, .buffer = in,
+		.length = sizeof(in), .timeout_ms = 0, .callback = count_completion, .user_data = &calls,
+	};
+
+	assert_int_equal(devdrv_transfer_submit(&t), 0);
+	assert_int_equal(calls, 0); /* nothing to read yet: still pending */
+	assert_int_equal(devdrv_write(h, "abc", 3, 1000), 3);
+	assert_int_equal(devdrv_transfer_wait(&t), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(t.actual_length, 3);
+	assert_memory_equal(in, "abc", 3);
+
+	assert_int_equal(devdrv_transfer_submit(&t), 0);
+	assert_int_equal(devdrv_transfer_cancel(&t), 0);
+	assert_int_equal(devdrv_transfer_wait(&t), DEVDRV_E_CANCELLED);
+	assert_int_equal(calls, 2);
+	devdrv_close(h);
+}
+
+static void test_wrong_pipe_is_refused(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	unsigned char b[4];
+
+	assert_int_equal(devdrv_usb_bulk(h, 0x83, b, sizeof(b), 100), DEVDRV_E_INVALID);
+	assert_non_null(strstr(devdrv_errmsg(h), "does not exist"));
+	assert_int_equal(devdrv_usb_interrupt(h, 0x81, b, sizeof(b), 100), DEVDRV_E_INVALID);
+	devdrv_close(h);
+}
+
+static void test_every_selector_kind(void **state)
+{
+	static const char *const selectors[] = {
+		"1209:0001", "1:2", "1-1", "port=1-1", "serial=LOOP0001", "driver=generic",
+		"1209:0001#0", "vid=1209,pid=0001", "iface=0,ep_in=0x81,ep_out=0x01",
+		"transport=virtual,bus=1,addr=2",
+	};
+
+	for (size_t i = 0; i < sizeof(selectors) / sizeof(selectors[0]); i++) {
+		struct devdrv_handle *h = open_ok(*state, selectors[i]);
+
+		if (strcmp(devdrv_handle_info(h)->port_path, "1-1"))
+			fail_msg("'%s' opened %s", selectors[i], devdrv_handle_info(h)->port_path);
+		devdrv_close(h);
+	}
+}
+
+static void test_selector_picks(void **state)
+{
+	struct devdrv_handle *h = NULL;
+
+	h = open_ok(*state, "vid=1209#1"); /* second match in list order */
+	assert_string_equal(devdrv_handle_info(h)->port_path, "1-2");
+	devdrv_close(h);
+	assert_int_equal(devdrv_open(*state, "vid=1209#2", &h), DEVDRV_E_NOT_FOUND);
+	assert_non_null(strstr(devdrv_context_errmsg(*state), "matches 2 device(s), so #2"));
+	assert_int_equal(devdrv_open(*state, "0403:6001", &h), DEVDRV_E_NOT_FOUND);
+	assert_int_equal(devdrv_open(*state, "0403:60x1", &h), DEVDRV_E_INVALID);
+	assert_non_null(strstr(devdrv_context_errmsg(*state), "column 8"));
+	assert_int_equal(devdrv_open(*state, "1-1,ep_in=0x82", &h), DEVDRV_E_NOT_FOUND);
+	assert_non_null(strstr(devdrv_context_errmsg(*state), "no bulk/interrupt endpoint 0x82"));
+	assert_int_equal(devdrv_open(*state, "1-1,driver=ftdi", &h), DEVDRV_E_NOT_FOUND);
+	assert_null(h);
+}
+
+static void test_ioctls(void **state)
+{
+	struct devdrv_handle *h = open_ok(*state, "1-1");
+	struct devdrv_raw_pipes p;
+	uint8_t ep = 0x81;
+
+	assert_int_equal(devdrv_ioctl(h, DEVDRV_IOC_RAW_GET_PIPES, &p, sizeof(p)), 0);
+	assert_int_equal(p.interface, 0);
+	assert_int_equal(p.in, 0x81);
+	assert_int_equal(p.out, 0x01);
+	p.in = 0x01; /* an OUT endpoint cannot become the IN pipe */
+	p.out = 0;
+	assert_int_equal(devdrv_ioctl(h, DEVDRV_IOC_RAW_SET_PIPES, &p, sizeof(p)), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_ioctl(h, DEVDRV_IOC_RAW_GET_PIPES, &p, 3), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_ioctl(h, DEVDRV_IOC_CLEAR_HALT, &ep, sizeof(ep)), 0);
+	assert_int_equal(devdrv_ioctl(h, DEVDRV_IOC_CLEAR_HALT, &ep, 4), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_ioctl(h, 0x1234, NULL, 0), DEVDRV_E_UNSUPPORTED);
+	assert_non_null(strstr(devdrv_errmsg(h), "not supported by driver generic"));
+	devdrv_close(h);
+}
+
+static void test_plug_errors(void **state)
+{
+	assert_int_equal(devdrv_virtual_plug(*state, "toaster9000", "1-5"), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_virtual_plug(*state, "sink", "1-1"), DEVDRV_E_INVALID);
+	assert_non_null(strstr(devdrv_context_errmsg(*state), "taken"));
+	assert_int_equal(devdrv_virtual_plug(*state, "sink", "2-1"), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_virtual_plug(*state, "sink", "1-x"), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_virtual_unplug(*state, "1-9"), DEVDRV_E_NOT_FOUND);
+}
+
+static void test_no_virtual_transport(void **state)
+{
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL,
+		                            .no_default_virtual_devices = 1 };
+	struct devdrv_context *ctx;
+	const struct devdrv_device_info **list;
+
+	(void)state;
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_get_device_list(ctx, &list), 0);
+	devdrv_free_device_list(list);
+	devdrv_context_free(ctx);
+	o.transports = 1u << 7;
+	assert_int_equal(devdrv_context_new(&o, &ctx), DEVDRV_E_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_button, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_without_in_pipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unplug_during_blocked_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_pipe_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_selector_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_selector_picks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ioctls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plug_errors, setup, teardown),
+		cmocka_unit_test(test_no_virtual_transport),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
