@@ -1,0 +1,28 @@
+#!/bin/sh
+# test.sh — set up and run the whole test suite: a -Werror build with gcc
+# (every test: unit, umockdev integration, packaging, QEMU system tests), the
+# same suite under ASan+UBSan, and a -Werror compile with clang.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+run_suite() { # DIR [MESON ARGS...]
+	dir=$1; shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" -Dwerror=true "$@" >/dev/null
+	ninja -C "$dir"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+	python3 scripts/summary.py "$dir/meson-logs/testlog.json" >>"$summary"
+}
+
+status=0
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+run_suite build
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dsystem_tests=disabled
+[ -f build-clang/build.ninja ] || CC=clang meson setup build-clang -Dwerror=true >/dev/null
+ninja -C build-clang >/dev/null || status=1
+echo
+cat "$summary"
+python3 scripts/summary.py --total "$summary"
+exit $status
