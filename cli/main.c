@@ -48,7 +48,7 @@ static const char *hint_for(int code)
 	case DEVDRV_E_NO_DRIVER: return "run 'devdrv drivers'; force one with driver=NAME";
 	case DEVDRV_E_TIMEOUT: return "the device sent nothing; try a longer --timeout";
 	case DEVDRV_E_PIPE: return "check the request against the device's documentation";
-	case DEVDRV_E_DISCONNECTED: return "the device was unplugged; reconnect it and retry";
+	case DEVDRV_E_DISCONNECTED: return "reconnect it and retry";
 	case DEVDRV_E_UNSUPPORTED: return "this device or driver cannot do that";
 	default: return "run with --debug for details";
 	}

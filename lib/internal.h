@@ -37,6 +37,8 @@ struct dd_transport_ops {
 	int (*submit)(struct devdrv_transfer *t);
 	int (*cancel)(struct devdrv_transfer *t);
 	int (*wait)(struct devdrv_transfer *t);
+	/* After an I/O error: 1 if the device still answers, 0 if it is gone. */
+	int (*present)(struct devdrv_handle *h);
 };
 
 extern const struct dd_transport_ops dd_usb_transport;

@@ -80,6 +80,11 @@ int devdrv_transfer_wait(struct devdrv_transfer *t)
 	rc = t->handle->dev->ops->wait(t);
 	if (rc < 0)
 		return rc;
+	/* A real kernel may fail a transfer with a protocol error while it tears
+	 * an unplugged device down; only the device's absence tells the two apart. */
+	if (t->status == DEVDRV_E_IO && t->handle->dev->ops->present &&
+	    !t->handle->dev->ops->present(t->handle))
+		t->status = DEVDRV_E_DISCONNECTED;
 	if (t->status == DEVDRV_E_DISCONNECTED)
 		t->handle->disconnected = 1;
 	return t->status;

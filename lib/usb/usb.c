@@ -536,6 +536,24 @@ static int usb_wait(struct devdrv_transfer *t)
 	return 0;
 }
 
+/* Ask the device for its status until it answers (present), usbfs says it is
+ * gone, or 500 ms pass: the kernel needs a moment to process a disconnect. */
+static int usb_present(struct devdrv_handle *h)
+{
+	for (int attempt = 0; attempt < 10; attempt++) {
+		unsigned char status[2];
+		int rc = libusb_control_transfer(uh_of(h), 0x80, LIBUSB_REQUEST_GET_STATUS, 0, 0, status,
+		                                 sizeof(status), 100);
+
+		if (rc == LIBUSB_ERROR_NO_DEVICE)
+			return 0;
+		if (rc >= 0 || rc == LIBUSB_ERROR_PIPE)
+			return 1;
+		usleep(50 * 1000);
+	}
+	return 1; /* still there as far as we can tell: report the I/O error */
+}
+
 const struct dd_transport_ops dd_usb_transport = {
 	.name = "usb",
 	.id = DEVDRV_TRANSPORT_USB,
@@ -553,4 +571,5 @@ const struct dd_transport_ops dd_usb_transport = {
 	.submit = usb_submit,
 	.cancel = usb_cancel,
 	.wait = usb_wait,
+	.present = usb_present,
 };

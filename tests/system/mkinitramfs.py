@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""mkinitramfs.py — build the test guest's initramfs.
+
+It holds busybox, the USB host and gadget modules with their dependencies
+(in load order, from modprobe --show-depends), the project's programs with
+the shared libraries they need (from ldd), /init and the scenario scripts.
+
+usage: mkinitramfs.py --cache DIR --out FILE --init FILE --scenarios DIR PROGRAM...
+"""
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# Modules the scenarios use; dependencies are added by modprobe.
+MODULES = [
+    ("xhci_pci", ""), ("usbhid", ""), ("hid_generic", ""), ("usb_storage", ""),
+    ("sd_mod", ""), ("ftdi_sio", ""), ("cdc_acm", ""),
+    ("dummy_hcd", "num=3"), ("libcomposite", ""), ("usb_f_ss_lb", ""),
+    ("usb_f_acm", ""), ("usb_f_fs", ""), ("usb_f_hid", ""), ("usb_f_mass_storage", ""),
+]
+
+
+def module_order(root, version):
+    """[(path relative to lib/modules/VERSION, args)] with dependencies first."""
+    seen, order = set(), []
+    root = os.path.abspath(root)
+    prefix = os.path.join(root, "lib/modules", version) + "/"
+    for name, args in MODULES:
+        out = subprocess.run(["modprobe", "-d", root, "-S", version, "--show-depends", name],
+                             check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if not parts or parts[0] != "insmod":
+                continue  # "builtin NAME" needs nothing
+            path = parts[1]
+            if path in seen:
+                continue
+            seen.add(path)
+            if not path.startswith(prefix):
+                sys.exit(f"mkinitramfs: module {path} is outside {prefix}")
+            rel = path[len(prefix):]
+            is_target = os.path.basename(path).split(".")[0].replace("-", "_") == name
+            order.append((rel, args if is_target else ""))
+    return order
+
+
+def shared_libraries(programs):
+    """Every library ldd lists for the programs, and the dynamic loader."""
+    libs = set()
+    for prog in programs:
+        out = subprocess.run(["ldd", prog], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
+                libs.add(parts[2])
+            elif parts and parts[0].startswith("/"):
+                libs.add(parts[0])
+    return sorted(libs)
+
+
+def copy(src, dst):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(os.path.realpath(src), dst)
+
+
+def build(args):
+    root = os.path.abspath(os.path.join(args.cache, "root"))
+    version = open(os.path.join(args.cache, "kernel-version")).read().strip()
+    with tempfile.TemporaryDirectory() as tree:
+        for d in ("bin", "sbin", "usr/bin", "etc", "proc", "sys", "dev", "tmp", "run", "lib64",
+                  "lib/x86_64-linux-gnu", "scenarios"):
+            os.makedirs(os.path.join(tree, d), exist_ok=True)
+        copy(shutil.which("busybox"), os.path.join(tree, "bin/busybox"))
+        copy(args.init, os.path.join(tree, "init"))
+        os.chmod(os.path.join(tree, "init"), 0o755)
+        for name in os.listdir(args.scenarios):
+            copy(os.path.join(args.scenarios, name), os.path.join(tree, "scenarios", name))
+        modules = module_order(root, version)
+        with open(os.path.join(tree, "etc/modules.list"), "w") as f:
+            for rel, margs in modules:
+                dst = os.path.join(tree, "lib/modules", rel)
+                copy(os.path.join(root, "lib/modules", version, rel), dst)
+                f.write(f"{rel} {margs}\n")
+        for prog in args.programs:
+            copy(prog, os.path.join(tree, "usr/bin", os.path.basename(prog)))
+        for lib in shared_libraries(args.programs):
+            name = os.path.basename(lib)
+            where = "lib64" if name.startswith("ld-linux") else "lib/x86_64-linux-gnu"
+            copy(lib, os.path.join(tree, where, name))
+        files = subprocess.run(["find", "."], cwd=tree, check=True, capture_output=True).stdout
+        archive = subprocess.run(["cpio", "--quiet", "-o", "-H", "newc"], cwd=tree, input=files,
+                                 check=True, capture_output=True).stdout
+    tmp = args.out + ".tmp"
+    with gzip.open(tmp, "wb", compresslevel=1) as f:
+        f.write(archive)
+    os.replace(tmp, args.out)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--cache", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--init", required=True)
+    p.add_argument("--scenarios", required=True)
+    p.add_argument("programs", nargs="+")
+    args = p.parse_args()
+    if not os.path.exists(os.path.join(args.cache, "ready")):
+        sys.exit("system tests: the kernel cache is not prepared (tests/system/prepare.sh)")
+    build(args)
+
+
+main()

@@ -1,0 +1,33 @@
+# enumeration — QEMU's usb-kbd, usb-tablet, usb-serial (FTDI) and usb-storage
+# and a Linux CDC-ACM gadget on dummy_hcd: print `devdrv list --json` and the
+# sysfs facts; the runner compares them device by device.
+. /scenarios/lib.sh
+
+bound() { [ -n "$(interface_driver "$1")" ]; }
+
+make_gadget acm dummy_udc.0 1d6b 0104 acm.usb0
+check "usb-storage enumerated" wait_for 30 usb_device 46f4 0001
+check "usb-serial enumerated" wait_for 30 usb_device 0403 6001
+check "CDC-ACM gadget enumerated" wait_for 30 usb_device 1d6b 0104
+# compare only once the kernel drivers have settled
+check "usb-storage driver bound" wait_for 30 bound "$(usb_device 46f4 0001):1.0"
+check "ftdi_sio driver bound" wait_for 30 bound "$(usb_device 0403 6001):1.0"
+check "cdc_acm driver bound" wait_for 30 bound "$(usb_device 1d6b 0104):1.1"
+
+check "devdrv list --json exits 0" sh -c 'devdrv list --json >/tmp/list.json'
+echo "DEVDRV-JSON $(cat /tmp/list.json)"
+for d in /sys/bus/usb/devices/*; do
+	n=$(basename "$d")
+	case $n in *:*) continue ;; esac
+	for a in busnum devnum idVendor idProduct speed manufacturer product serial; do
+		[ -f "$d/$a" ] && echo "DEVDRV-SYSFS $n $a $(cat "$d/$a")"
+	done
+	prefix=$n
+	case $n in usb*) prefix="${n#usb}-0" ;; esac
+	for i in "$d/$prefix":*; do
+		[ -f "$i/bInterfaceNumber" ] || continue
+		[ "$(cat "$i/bAlternateSetting")" = " 0" ] || [ "$(cat "$i/bAlternateSetting")" = "0" ] || continue
+		echo "DEVDRV-SYSFS-IF $n $(cat "$i/bInterfaceNumber") $(cat "$i/bInterfaceClass") $(interface_driver "$(basename "$i")")"
+	done
+done
+finish

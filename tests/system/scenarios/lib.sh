@@ -1,0 +1,66 @@
+# lib.sh — helpers for guest scenarios. A scenario's checks print
+# "DEVDRV-CHECK ok|fail NAME[: why]"; the runner turns them into TAP.
+failures=0
+
+check() { # NAME COMMAND... — passes when COMMAND exits 0
+	name=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then
+		echo "DEVDRV-CHECK ok $name"
+	else
+		echo "DEVDRV-CHECK fail $name: $(tail -n 4 /tmp/check.out | tr '\n' '|')"
+		failures=$((failures + 1))
+	fi
+}
+
+wait_for() { # SECONDS COMMAND... — poll until COMMAND succeeds
+	tries=$(($1 * 10))
+	shift
+	while [ $tries -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+usb_device() { # VID PID — sysfs name of the first such device
+	for d in /sys/bus/usb/devices/*; do
+		[ -f "$d/idVendor" ] || continue
+		if [ "$(cat "$d/idVendor")" = "$1" ] && [ "$(cat "$d/idProduct")" = "$2" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+interface_driver() { # SYSFS-INTERFACE — kernel driver bound, or nothing
+	[ -e "/sys/bus/usb/devices/$1/driver" ] && basename "$(readlink "/sys/bus/usb/devices/$1/driver")"
+}
+
+uptime_cs() { # centiseconds since boot
+	awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime
+}
+
+make_gadget() { # NAME UDC VID PID FUNCTION [ATTR=VALUE...] — a configfs gadget
+	g=/sys/kernel/config/usb_gadget/$1
+	udc=$2
+	mkdir -p "$g/strings/0x409" "$g/configs/c.1/strings/0x409" "$g/functions/$5"
+	echo "0x$3" >"$g/idVendor"
+	echo "0x$4" >"$g/idProduct"
+	echo "libdevdrv" >"$g/strings/0x409/manufacturer"
+	echo "devdrv $1" >"$g/strings/0x409/product"
+	echo "DD-$1" >"$g/strings/0x409/serialnumber"
+	func=$5
+	shift 5
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$g/functions/$func/${kv%%=*}"
+	done
+	ln -s "$g/functions/$func" "$g/configs/c.1/"
+	echo "$udc" >"$g/UDC"
+}
+
+finish() {
+	exit $failures
+}
