@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <pthread.h>
@@ -315,9 +316,8 @@ static void *blocked_read(void *arg)
 	return NULL;
 }
 
-static void test_unplug_during_blocked_read(void **state)
+static void unplug_during_blocked_read(struct bed *b, int urb_status)
 {
-	struct bed *b = *state;
 	struct blocked_read r = { 0 };
 	pthread_t t;
 	double unplugged_at;
@@ -326,12 +326,41 @@ static void test_unplug_during_blocked_read(void **state)
 	pthread_create(&t, NULL, blocked_read, &r);
 	usleep(200 * 1000);
 	unplugged_at = now_s();
-	emu_device_unplug(b->devs[2]);
+	emu_device_unplug(b->devs[2], urb_status);
 	pthread_join(t, NULL);
 	assert_int_equal(r.result, DEVDRV_E_DISCONNECTED);
 	assert_true(r.returned_at - unplugged_at < 1.0);
 	assert_non_null(strstr(devdrv_errmsg(r.h), "unplugged"));
 	assert_int_equal(devdrv_write(r.h, "x", 1, 100), DEVDRV_E_DISCONNECTED);
+	devdrv_close(r.h);
+}
+
+static void test_unplug_during_blocked_read(void **state)
+{
+	unplug_during_blocked_read(*state, -ENODEV);
+}
+
+/* Host controllers may fail the pending URB with a protocol error while the
+ * kernel tears the device down (dummy_hcd does): still DISCONNECTED. */
+static void test_unplug_seen_as_protocol_error(void **state)
+{
+	unplug_during_blocked_read(*state, -EPROTO);
+}
+
+/* The same protocol error on a device that is still there is an I/O error. */
+static void test_protocol_error_on_present_device(void **state)
+{
+	struct bed *b = *state;
+	struct blocked_read r = { 0 };
+	pthread_t t;
+
+	assert_int_equal(devdrv_open(b->ctx, "1-1.2", &r.h), 0);
+	pthread_create(&t, NULL, blocked_read, &r);
+	usleep(200 * 1000);
+	emu_device_fail_pending(b->devs[2], -EPROTO);
+	pthread_join(t, NULL);
+	assert_int_equal(r.result, DEVDRV_E_IO);
+	assert_int_equal(devdrv_write(r.h, "x", 1, 1000), 1); /* and the handle still works */
 	devdrv_close(r.h);
 }
 
@@ -357,6 +386,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_and_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_during_blocked_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unplug_seen_as_protocol_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_protocol_error_on_present_device, setup, teardown),
 	};
 
 	if (!preload_active()) {

@@ -206,14 +206,22 @@ struct emu_device *emu_device_new(UMockdevTestbed *bed, const char *sysfs_record
 	return d;
 }
 
-void emu_device_unplug(struct emu_device *d)
+void emu_device_fail_pending(struct emu_device *d, int urb_status)
+{
+	g_mutex_lock(&d->lock);
+	while (!g_queue_is_empty(&d->pending_in))
+		finish(d, g_queue_pop_head(&d->pending_in), urb_status, 0);
+	g_mutex_unlock(&d->lock);
+}
+
+void emu_device_unplug(struct emu_device *d, int urb_status)
 {
 	char *sys;
 
 	g_mutex_lock(&d->lock);
 	d->unplugged = TRUE;
 	while (!g_queue_is_empty(&d->pending_in))
-		finish(d, g_queue_pop_head(&d->pending_in), -ENODEV, 0);
+		finish(d, g_queue_pop_head(&d->pending_in), urb_status, 0);
 	g_mutex_unlock(&d->lock);
 	sys = g_strconcat("/sys", d->syspath, NULL);
 	umockdev_testbed_remove_device(d->bed, sys);

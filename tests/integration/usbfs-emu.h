@@ -12,8 +12,12 @@ struct emu_device;
 
 struct emu_device *emu_device_new(UMockdevTestbed *bed, const char *sysfs_record, int busnum,
                                   int devnum);
-/* Fail pending URBs with ENODEV, then every ioctl; remove it from sysfs. */
-void emu_device_unplug(struct emu_device *d);
+/* Fail pending URBs with @urb_status (-ENODEV as usbfs does, or -EPROTO as a
+ * host controller may while tearing down), then every ioctl with ENODEV;
+ * remove the device from sysfs. */
+void emu_device_unplug(struct emu_device *d, int urb_status);
+/* Fail pending IN URBs with @urb_status; the device stays. */
+void emu_device_fail_pending(struct emu_device *d, int urb_status);
 /* ioctls the device answered: a deterministic cost metric under umockdev. */
 unsigned emu_device_ioctl_count(struct emu_device *d);
 void emu_device_free(struct emu_device *d);
