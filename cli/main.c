@@ -43,7 +43,7 @@ static const char *hint_for(int code)
 	switch (code) {
 	case DEVDRV_E_INVALID: return "see 'devdrv --help' for the selector syntax";
 	case DEVDRV_E_NOT_FOUND: return "run 'devdrv list' to see the devices present";
-	case DEVDRV_E_ACCESS: return "install the udev rules (README, \"Access\") or run as root";
+	case DEVDRV_E_ACCESS: return NULL; /* the library's detail already says how */
 	case DEVDRV_E_BUSY: return "close the program using it, or unbind the kernel driver";
 	case DEVDRV_E_NO_DRIVER: return "run 'devdrv drivers'; force one with driver=NAME";
 	case DEVDRV_E_TIMEOUT: return "the device sent nothing; try a longer --timeout";
@@ -56,8 +56,10 @@ static const char *hint_for(int code)
 
 int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 {
-	fprintf(c->err, "devdrv: %s: %s; %s\n", action,
-	        detail && *detail ? detail : devdrv_strerror(code), hint_for(code));
+	const char *hint = hint_for(code);
+
+	fprintf(c->err, "devdrv: %s: %s%s%s\n", action, detail && *detail ? detail : devdrv_strerror(code),
+	        hint ? "; " : "", hint ? hint : "");
 	return code == DEVDRV_E_INVALID ? EXIT_USAGE : EXIT_DEVICE;
 }
 

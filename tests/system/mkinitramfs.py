@@ -71,6 +71,7 @@ def build(args):
     root = os.path.abspath(os.path.join(args.cache, "root"))
     version = open(os.path.join(args.cache, "kernel-version")).read().strip()
     with tempfile.TemporaryDirectory() as tree:
+        os.chmod(tree, 0o755)  # it becomes "/": every user must traverse it
         for d in ("bin", "sbin", "usr/bin", "etc", "proc", "sys", "dev", "tmp", "run", "lib64",
                   "lib/x86_64-linux-gnu", "scenarios"):
             os.makedirs(os.path.join(tree, d), exist_ok=True)

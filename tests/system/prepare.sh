@@ -5,13 +5,18 @@
 # network work. Fails with a message saying what is missing.
 set -eu
 cache=$1
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$cache"
 cd "$cache"
 [ -f ready ] && exit 0
 
 need() {
 	command -v "$1" >/dev/null 2>&1 && return 0
-	echo "system tests: '$1' is not installed; run scripts/setup.sh (package $2)" >&2
+	# as root, install what is missing; otherwise say what to do
+	if [ "$(id -u)" -eq 0 ] && "$here/../../scripts/setup.sh" && command -v "$1" >/dev/null 2>&1; then
+		return 0
+	fi
+	echo "system tests: '$1' is not installed and could not be; run scripts/setup.sh as root (package $2)" >&2
 	exit 1
 }
 need qemu-system-x86_64 qemu-system-x86

@@ -16,6 +16,18 @@ check "cdc_acm driver bound" wait_for 30 bound "$(usb_device 1d6b 0104):1.1"
 
 check "devdrv list --json exits 0" sh -c 'devdrv list --json >/tmp/list.json'
 echo "DEVDRV-JSON $(cat /tmp/list.json)"
+
+# Listing needs no permission; opening does, and says how to get it.
+as_nobody() { su -s /bin/sh nobody -c "LD_LIBRARY_PATH=$LD_LIBRARY_PATH PATH=$PATH $1"; }
+same_list_as_nobody() { as_nobody "devdrv list --json" | cmp - /tmp/list.json; }
+check "an unprivileged user lists the same devices" same_list_as_nobody
+as_nobody "devdrv read 0403:6001 --timeout 100" >/dev/null 2>/tmp/access.err
+rc=$?
+echo "unprivileged open said: $(cat /tmp/access.err)"
+check "an unprivileged open exits 1" [ $rc -eq 1 ]
+check "the message names the permission problem and the udev rules" \
+	sh -c 'grep -q "permission denied" /tmp/access.err && grep -q "udev rules" /tmp/access.err'
+check "the message is one line" [ "$(wc -l </tmp/access.err)" -eq 1 ]
 for d in /sys/bus/usb/devices/*; do
 	n=$(basename "$d")
 	case $n in *:*) continue ;; esac
