@@ -51,19 +51,24 @@ int devdrv_handle_selector_int(struct devdrv_handle *h, const char *key)
 
 /* ---- generic defaults ---------------------------------------------------- */
 
+/* The pipe default read/write use: the one the selector names, else the
+ * first bulk endpoint in that direction, else the first interrupt one
+ * (status pipes sit beside bulk data pipes on many devices). */
 static int pick_pipe(struct devdrv_handle *h, const struct devdrv_interface_info *intf, int in,
                      int wanted, uint8_t *addr, uint8_t *type, uint16_t *mps)
 {
-	const unsigned bulk_or_int = (1u << 2) | (1u << 3);
+	const unsigned bulk = 1u << 2, interrupt = 1u << 3;
 	const struct devdrv_endpoint_info *ep = NULL;
 
 	if (wanted < 0) {
-		ep = devdrv_find_endpoint(intf, in, bulk_or_int);
+		ep = devdrv_find_endpoint(intf, in, bulk);
+		if (!ep)
+			ep = devdrv_find_endpoint(intf, in, interrupt);
 	} else {
 		for (unsigned i = 0; intf && i < intf->num_endpoints; i++)
 			if (intf->endpoints[i].address == wanted)
 				ep = &intf->endpoints[i];
-		if (!ep || !(bulk_or_int & (1u << (ep->attributes & 3))))
+		if (!ep || !((bulk | interrupt) & (1u << (ep->attributes & 3))))
 			return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND,
 			                          "interface %d has no bulk/interrupt endpoint 0x%02x",
 			                          h->bind.iface, wanted);
@@ -74,7 +79,7 @@ static int pick_pipe(struct devdrv_handle *h, const struct devdrv_interface_info
 	return 0;
 }
 
-int dd_default_open(struct devdrv_handle *h)
+int devdrv_default_open(struct devdrv_handle *h)
 {
 	const struct devdrv_interface_info *intf;
 	struct devdrv_pipes p = { 0 };
@@ -100,7 +105,7 @@ static ssize_t pipe_transfer(struct devdrv_handle *h, uint8_t ep, uint8_t type, 
 	                                         : devdrv_usb_bulk(h, ep, buf, len, timeout_ms);
 }
 
-ssize_t dd_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
+ssize_t devdrv_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
 {
 	if (!h->pipes.in)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
@@ -108,7 +113,7 @@ ssize_t dd_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned
 	return pipe_transfer(h, h->pipes.in, h->pipes.in_type, buf, len, timeout_ms);
 }
 
-ssize_t dd_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
+ssize_t devdrv_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
 {
 	if (!h->pipes.out)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
@@ -251,7 +256,7 @@ static int start_handle(struct devdrv_handle *h)
 	rc = h->dev->ops->open(h);
 	if (rc < 0)
 		return rc;
-	rc = drv->open ? drv->open(h) : dd_default_open(h);
+	rc = drv->open ? drv->open(h) : devdrv_default_open(h);
 	if (rc < 0)
 		dd_dbg(h->ctx, "driver %s refused to open: %s", drv->name, h->errmsg);
 	return rc;
@@ -326,7 +331,7 @@ ssize_t devdrv_read(struct devdrv_handle *h, void *buf, size_t len, unsigned tim
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "read: NULL buffer");
 	drv = h->bind.driver;
-	return drv->read ? drv->read(h, buf, len, timeout_ms) : dd_default_read(h, buf, len, timeout_ms);
+	return drv->read ? drv->read(h, buf, len, timeout_ms) : devdrv_default_read(h, buf, len, timeout_ms);
 }
 
 ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
@@ -337,7 +342,7 @@ ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsig
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "write: NULL buffer");
 	drv = h->bind.driver;
 	return drv->write ? drv->write(h, buf, len, timeout_ms)
-	                  : dd_default_write(h, buf, len, timeout_ms);
+	                  : devdrv_default_write(h, buf, len, timeout_ms);
 }
 
 int devdrv_control(struct devdrv_handle *h, uint8_t request_type, uint8_t request, uint16_t value,
@@ -366,11 +371,17 @@ static int core_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size
 
 int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
 {
-	int rc = DEVDRV_E_UNSUPPORTED;
+	int rc;
 
 	if (!h)
 		return DEVDRV_E_INVALID;
-	if (h->bind.driver->ioctl)
-		rc = h->bind.driver->ioctl(h, request, arg, arg_size);
-	return rc == DEVDRV_E_UNSUPPORTED ? core_ioctl(h, request, arg, arg_size) : rc;
+	if ((request >> 8) == DEVDRV_IOC_CORE_CLASS || !h->bind.driver->ioctl)
+		return core_ioctl(h, request, arg, arg_size);
+	/* the driver's answer is final; it may leave the reason to us */
+	h->errmsg[0] = 0;
+	rc = h->bind.driver->ioctl(h, request, arg, arg_size);
+	if (rc == DEVDRV_E_UNSUPPORTED && !h->errmsg[0])
+		devdrv_handle_fail(h, rc, "ioctl 0x%04x is not supported by driver %s", request,
+		                   h->bind.driver->name);
+	return rc;
 }

@@ -37,6 +37,8 @@ struct dd_transport_ops {
 	int (*submit)(struct devdrv_transfer *t);
 	int (*cancel)(struct devdrv_transfer *t);
 	int (*wait)(struct devdrv_transfer *t);
+	/* Run completions that are due, waiting up to @timeout_ms for one. */
+	int (*handle_events)(void *state, unsigned timeout_ms);
 	/* After an I/O error: 1 if the device still answers, 0 if it is gone. */
 	int (*present)(struct devdrv_handle *h);
 };
@@ -172,10 +174,24 @@ struct devdrv_handle {
 	char errmsg[DD_ERRMSG_LEN];
 };
 
-/* Generic defaults for drivers' NULL callbacks. */
-int dd_default_open(struct devdrv_handle *h);
-ssize_t dd_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
-ssize_t dd_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
+
+/* ---- virtual bus, for tests -------------------------------------------------- */
+
+/* One control transfer a virtual device received, and how it ended. */
+struct dd_vcontrol {
+	uint8_t request_type, request;
+	uint16_t value, index, length;
+	uint8_t data[16]; /* first bytes of the data stage (either direction) */
+	int status;       /* 0 or DEVDRV_E_PIPE */
+};
+
+#define DD_VCONTROL_LOG 128
+
+/* Copy the control transfers the device at @port received (oldest first, at
+ * most the last DD_VCONTROL_LOG) into @out; returns how many. */
+size_t dd_virtual_control_log(struct devdrv_context *ctx, const char *port, struct dd_vcontrol *out,
+                              size_t max);
+void dd_virtual_control_log_clear(struct devdrv_context *ctx, const char *port);
 
 /* Pretty endpoint description for messages: "bulk IN 0x81". */
 const char *dd_transfer_kind(enum devdrv_transfer_type type);

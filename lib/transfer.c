@@ -191,3 +191,17 @@ int devdrv_usb_reset(struct devdrv_handle *h)
 {
 	return h->dev->ops->reset(h);
 }
+
+int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms)
+{
+	if (!ctx)
+		return DEVDRV_E_INVALID;
+	for (int i = 0; i < ctx->num_transports; i++) {
+		const struct dd_transport_ops *ops = ctx->transports[i].ops;
+		int rc = ops->handle_events ? ops->handle_events(ctx->transports[i].state, timeout_ms) : 0;
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

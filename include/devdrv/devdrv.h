@@ -146,6 +146,7 @@ struct devdrv_device_info {
 	const char *port_path;      /**< "1-1.2", as sysfs names it; "1" for a root hub */
 	uint16_t vid, pid, bcd_device, bcd_usb;
 	uint8_t cls, subclass, protocol;
+	uint8_t max_packet0;        /**< bMaxPacketSize0 */
 	enum devdrv_speed speed;
 	const char *manufacturer, *product, *serial; /**< NULL when unknown */
 	uint8_t active_config;      /**< bConfigurationValue, 0 if unknown */

@@ -114,6 +114,18 @@ struct devdrv_pipes {
 void devdrv_handle_set_pipes(struct devdrv_handle *h, const struct devdrv_pipes *p);
 const struct devdrv_pipes *devdrv_handle_pipes(struct devdrv_handle *h);
 
+/* The generic callbacks, for drivers that extend them rather than replace
+ * them: open claims the bound interface and picks its first bulk/interrupt
+ * IN and OUT pipes (or those the selector names); read/write use them. */
+int devdrv_default_open(struct devdrv_handle *h);
+ssize_t devdrv_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
+ssize_t devdrv_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
+
+/** Run the callbacks of completed asynchronous transfers, waiting up to
+ * @p timeout_ms (0: do not wait) for one. Synchronous calls do this
+ * themselves while they wait. @return 0 or a DEVDRV_E_* code. */
+int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms);
+
 /** Set the handle's detail string (printf format); returns @p code. */
 int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -273,6 +273,7 @@ static int fill_record(struct usb_state *st, struct dd_device *dev, libusb_devic
 	info->cls = dd.bDeviceClass;
 	info->subclass = dd.bDeviceSubClass;
 	info->protocol = dd.bDeviceProtocol;
+	info->max_packet0 = dd.bMaxPacketSize0;
 	set_port_path(dev, d);
 	root_hub = libusb_get_parent(d) == NULL && libusb_get_port_number(d) == 0;
 	if ((rc = add_configs(st, dev, d, dd.bNumConfigurations)) < 0)
@@ -536,6 +537,15 @@ static int usb_wait(struct devdrv_transfer *t)
 	return 0;
 }
 
+static int usb_handle_events(void *state, unsigned timeout_ms)
+{
+	struct usb_state *st = state;
+	struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000 };
+	int rc = libusb_handle_events_timeout_completed(st->uctx, &tv, NULL);
+
+	return rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED ? dd_usb_error(rc) : 0;
+}
+
 /* Ask the device for its status until it answers (present), usbfs says it is
  * gone, or 500 ms pass: the kernel needs a moment to process a disconnect. */
 static int usb_present(struct devdrv_handle *h)
@@ -571,5 +581,6 @@ const struct dd_transport_ops dd_usb_transport = {
 	.submit = usb_submit,
 	.cancel = usb_cancel,
 	.wait = usb_wait,
+	.handle_events = usb_handle_events,
 	.present = usb_present,
 };

@@ -1,11 +1,11 @@
 /* loopback.c — virtual device model: bulk OUT 0x01 feeds a 64 KiB FIFO that
  * bulk IN 0x81 drains; vendor requests 0x01/0x02 write/read a scratch
  * register. Uses the pid.codes test IDs (1209:0001). */
+#include "fifo.h"
 #include "vmodel.h"
 
 #include <string.h>
 
-#define FIFO_SIZE 65536
 #define SCRATCH_SIZE 64
 
 static const uint8_t loopback_device_desc[18] = {
@@ -22,45 +22,23 @@ static const uint8_t loopback_config_desc[32] = {
 static const char *const loopback_strings[] = { NULL, "libdevdrv", "Virtual Loopback", "LOOP0001" };
 
 struct loopback {
-	uint8_t fifo[FIFO_SIZE];
-	size_t head, count;
+	struct vfifo fifo;
 	uint8_t scratch[SCRATCH_SIZE];
 	size_t scratch_len;
 };
-
-static size_t fifo_put(struct loopback *lb, const uint8_t *src, size_t len)
-{
-	size_t n = FIFO_SIZE - lb->count < len ? FIFO_SIZE - lb->count : len;
-
-	for (size_t i = 0; i < n; i++)
-		lb->fifo[(lb->head + lb->count + i) % FIFO_SIZE] = src[i];
-	lb->count += n;
-	return n;
-}
-
-static size_t fifo_get(struct loopback *lb, uint8_t *dst, size_t len)
-{
-	size_t n = lb->count < len ? lb->count : len;
-
-	for (size_t i = 0; i < n; i++)
-		dst[i] = lb->fifo[(lb->head + i) % FIFO_SIZE];
-	lb->head = (lb->head + n) % FIFO_SIZE;
-	lb->count -= n;
-	return n;
-}
 
 static int loopback_service(struct dd_vdev *d, struct devdrv_transfer *t)
 {
 	struct loopback *lb = dd_vdev_state(d);
 
 	if (!(t->endpoint & 0x80)) { /* OUT: accept what fits, NAK the rest */
-		t->actual_length += fifo_put(lb, t->buffer + t->actual_length,
-		                             t->length - t->actual_length);
+		t->actual_length += vfifo_put(&lb->fifo, t->buffer + t->actual_length,
+		                              t->length - t->actual_length);
 		return t->actual_length == t->length;
 	}
-	if (!lb->count && t->length)
+	if (!lb->fifo.count && t->length)
 		return 0;
-	t->actual_length = fifo_get(lb, t->buffer, t->length);
+	t->actual_length = vfifo_get(&lb->fifo, t->buffer, t->length);
 	return 1;
 }
 

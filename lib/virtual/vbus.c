@@ -43,6 +43,8 @@ struct dd_vdev {
 	struct vq_node *queue;
 	struct dd_vdev *next;
 	void *state;
+	struct dd_vcontrol log[DD_VCONTROL_LOG];
+	size_t log_count; /* ever recorded; the ring keeps the last DD_VCONTROL_LOG */
 };
 
 void *dd_vdev_state(struct dd_vdev *d)
@@ -192,6 +194,21 @@ static int standard_request(struct dd_vdev *d, struct devdrv_transfer *t)
 	}
 }
 
+static void log_control(struct dd_vdev *d, const struct devdrv_transfer *t, int rc)
+{
+	struct dd_vcontrol *e = &d->log[d->log_count++ % DD_VCONTROL_LOG];
+	size_t n = rc > 0 ? (size_t)rc : (t->setup.request_type & 0x80) ? 0 : t->length;
+
+	memset(e, 0, sizeof(*e));
+	e->request_type = t->setup.request_type;
+	e->request = t->setup.request;
+	e->value = t->setup.value;
+	e->index = t->setup.index;
+	e->length = (uint16_t)t->length;
+	e->status = rc < 0 ? rc : 0;
+	memcpy(e->data, t->buffer, n < sizeof(e->data) ? n : sizeof(e->data));
+}
+
 static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
 {
 	int is_standard = (t->setup.request_type & 0x60) == 0;
@@ -199,6 +216,8 @@ static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
 	         : d->model->control ? d->model->control(d, t)
 	                             : DEVDRV_E_PIPE;
 
+	if (!is_standard)
+		log_control(d, t, rc);
 	if (rc >= 0) {
 		t->actual_length = (size_t)rc;
 		pump_locked(d); /* a vendor request may have made data available */
@@ -427,6 +446,7 @@ static int fill_virtual_record(struct dd_device *dev, struct dd_vdev *d)
 	info->cls = dd[4];
 	info->subclass = dd[5];
 	info->protocol = dd[6];
+	info->max_packet0 = dd[7];
 	info->vid = (uint16_t)(dd[8] | dd[9] << 8);
 	info->pid = (uint16_t)(dd[10] | dd[11] << 8);
 	info->bcd_device = (uint16_t)(dd[12] | dd[13] << 8);
@@ -591,6 +611,39 @@ int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)
 }
 
 static void vbus_exit(void *state);
+
+size_t dd_virtual_control_log(struct devdrv_context *ctx, const char *port, struct dd_vcontrol *out,
+                              size_t max)
+{
+	struct vbus *bus = vbus_of_ctx(ctx);
+	struct dd_vdev *d;
+	size_t n = 0;
+
+	if (!bus)
+		return 0;
+	pthread_mutex_lock(&bus->lock);
+	if ((d = find_port_locked(bus, port))) {
+		size_t first = d->log_count > DD_VCONTROL_LOG ? d->log_count - DD_VCONTROL_LOG : 0;
+
+		for (size_t i = first; i < d->log_count && n < max; i++)
+			out[n++] = d->log[i % DD_VCONTROL_LOG];
+	}
+	pthread_mutex_unlock(&bus->lock);
+	return n;
+}
+
+void dd_virtual_control_log_clear(struct devdrv_context *ctx, const char *port)
+{
+	struct vbus *bus = vbus_of_ctx(ctx);
+	struct dd_vdev *d;
+
+	if (!bus)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	if ((d = find_port_locked(bus, port)))
+		d->log_count = 0;
+	pthread_mutex_unlock(&bus->lock);
+}
 
 static int vbus_init(struct devdrv_context *ctx, void **state)
 {

@@ -126,6 +126,7 @@ static void test_enumeration(void **state)
 	assert_int_equal(l[3]->speed, DEVDRV_SPEED_FULL);
 	assert_string_equal(l[3]->manufacturer, "FTDI");
 	assert_string_equal(l[3]->serial, "A50285BI");
+	assert_string_equal(l[3]->driver, "ftdi"); /* its VID:PID beats the generic fallback */
 	intf = devdrv_find_interface(devdrv_active_config(l[3]), 0);
 	assert_non_null(intf);
 	assert_int_equal(intf->cls, 0xff);
@@ -203,7 +204,10 @@ static void test_every_selector_kind(void **state)
 		{ "1209:0001", "1-1.2" },      { "1:3", "1-1.2" },          { "bus=1,addr=4", "1-1.4" },
 		{ "1-1.4", "1-1.4" },          { "port=1-2", "1-2" },      { "serial=A50285BI", "1-1.4" },
 		{ "0403:6001,serial=A50285BI", "1-1.4" }, { "driver=generic", "1-1.2" },
-		{ "driver=generic#1", "1-1.4" }, { "driver=generic#2", "1-2" }, { "vid=1209#1", "1-2" },
+		/* driver=NAME: devices NAME can bind; the fallback can bind the FTDI too */
+		{ "driver=generic#1", "1-1.4" }, { "driver=generic#2", "1-2" }, { "driver=ftdi", "1-1.4" },
+		{ "vid=1209#1", "1-2" },
+		{ "1-1.4,driver=generic", "1-1.4" },
 		{ "1-1.2,iface=0", "1-1.2" },  { "1-1.4,ep_in=0x81,ep_out=0x02", "1-1.4" },
 	};
 	struct bed *b = *state;

@@ -67,6 +67,8 @@ static void handle_control(struct emu_device *d, UMockdevIoctlData *urb_data)
 
 		memcpy(buf + SETUP_LEN, d->scratch, (size_t)n);
 		finish(d, urb_data, 0, n);
+	} else if (type == 0x40 && len == 0) {
+		finish(d, urb_data, 0, 0); /* vendor commands without data (FTDI's) */
 	} else if ((type & 0x60) == 0 && (request == 0x09 || request == 0x0b || request == 0x01)) {
 		finish(d, urb_data, 0, 0); /* SET_CONFIGURATION, SET_INTERFACE, CLEAR_FEATURE */
 	} else {

@@ -1,8 +1,9 @@
 /* usbfs-emu.h — a usbfs emulator for umockdev: answers the ioctls libusb
  * sends to /dev/bus/usb/BBB/DDD, so real libusb runs against devices we
  * describe. The emulator's devices loop bulk OUT 0x01 back on bulk IN 0x81,
- * keep a scratch register on vendor requests 0x01/0x02, stall every other
- * control request, and can be unplugged with URBs in flight. */
+ * keep a scratch register on vendor requests 0x01/0x02, accept vendor
+ * commands without data (as an FTDI chip does), stall every other control
+ * request, and can be unplugged with URBs in flight. */
 #ifndef USBFS_EMU_H
 #define USBFS_EMU_H
 

@@ -1,0 +1,122 @@
+/* serial.h — the serial class: line settings, flow control, modem lines,
+ * break and purge, whatever chip is behind the handle (CDC-ACM, FTDI,
+ * CP210x, CH34x, PL2303). devdrv_read/devdrv_write move payload bytes only.
+ *
+ * Each function is a typed wrapper of an ioctl below; on a handle whose
+ * driver is not of the serial class they return DEVDRV_E_UNSUPPORTED.
+ * Settings a chip cannot do give DEVDRV_E_UNSUPPORTED with the reason in
+ * devdrv_errmsg(); baud rates are rounded to the nearest rate the chip can
+ * make, and the rate actually set is reported back.
+ */
+#ifndef DEVDRV_SERIAL_H
+#define DEVDRV_SERIAL_H
+
+#include <devdrv/devdrv.h>
+#include <devdrv/raw.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+enum devdrv_parity {
+	DEVDRV_PARITY_NONE = 0,
+	DEVDRV_PARITY_ODD,
+	DEVDRV_PARITY_EVEN,
+	DEVDRV_PARITY_MARK,
+	DEVDRV_PARITY_SPACE,
+};
+
+enum devdrv_stop_bits {
+	DEVDRV_STOP_1 = 0,
+	DEVDRV_STOP_1_5,
+	DEVDRV_STOP_2,
+};
+
+enum devdrv_flow {
+	DEVDRV_FLOW_NONE = 0,
+	DEVDRV_FLOW_RTSCTS,
+	DEVDRV_FLOW_XONXOFF, /**< done by the chip, where it can */
+};
+
+struct devdrv_serial_config {
+	uint32_t baud;
+	uint8_t data_bits; /**< 5-8 */
+	enum devdrv_parity parity;
+	enum devdrv_stop_bits stop_bits;
+	enum devdrv_flow flow;
+};
+
+/* Modem lines and line events (devdrv_serial_get_lines). */
+#define DEVDRV_SERIAL_DTR 0x001     /**< out */
+#define DEVDRV_SERIAL_RTS 0x002     /**< out */
+#define DEVDRV_SERIAL_CTS 0x004     /**< in */
+#define DEVDRV_SERIAL_DSR 0x008     /**< in */
+#define DEVDRV_SERIAL_RI 0x010      /**< in */
+#define DEVDRV_SERIAL_DCD 0x020     /**< in */
+#define DEVDRV_SERIAL_BREAK 0x100   /**< event seen since the last get_lines */
+#define DEVDRV_SERIAL_FRAMING 0x200 /**< event seen since the last get_lines */
+#define DEVDRV_SERIAL_PARITY 0x400  /**< event seen since the last get_lines */
+#define DEVDRV_SERIAL_OVERRUN 0x800 /**< event seen since the last get_lines */
+
+#define DEVDRV_SERIAL_PURGE_RX 1
+#define DEVDRV_SERIAL_PURGE_TX 2
+
+/**
+ * Apply line settings and flow control. @p actual (may be NULL) gets what the
+ * chip really does, e.g. the rounded baud rate.
+ * @return 0, DEVDRV_E_UNSUPPORTED (the chip cannot: see devdrv_errmsg),
+ *         DEVDRV_E_INVALID (out of range), or a transfer error.
+ */
+int devdrv_serial_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                            struct devdrv_serial_config *actual);
+/** The settings in force. @return 0, DEVDRV_E_UNSUPPORTED. */
+int devdrv_serial_get_config(struct devdrv_handle *h, struct devdrv_serial_config *cfg);
+/** Set the output lines in @p mask (DTR, RTS) to @p values.
+ * @return 0, DEVDRV_E_INVALID (other bits), DEVDRV_E_UNSUPPORTED, a transfer error. */
+int devdrv_serial_set_lines(struct devdrv_handle *h, unsigned mask, unsigned values);
+/** Output and input lines, and the line events since the last call.
+ * @return 0, DEVDRV_E_UNSUPPORTED, a transfer error. */
+int devdrv_serial_get_lines(struct devdrv_handle *h, unsigned *lines);
+/** Start (@p on != 0) or stop sending a break.
+ * @return 0, DEVDRV_E_UNSUPPORTED, a transfer error. */
+int devdrv_serial_break(struct devdrv_handle *h, int on);
+/** Drop buffered data: DEVDRV_SERIAL_PURGE_RX and/or _TX.
+ * @return 0, DEVDRV_E_INVALID, DEVDRV_E_UNSUPPORTED, a transfer error. */
+int devdrv_serial_purge(struct devdrv_handle *h, unsigned what);
+
+/** Chips that hold received bytes until a timer expires (FTDI): set it, in
+ * ms (1-255). @return 0, DEVDRV_E_INVALID, DEVDRV_E_UNSUPPORTED (no such timer). */
+int devdrv_serial_set_latency(struct devdrv_handle *h, unsigned ms);
+
+/**
+ * Parse a line format such as "8N1", "7E2" or "8N1.5" (data bits 5-8; parity
+ * N, O, E, M, S; stop bits 1, 1.5, 2) into @p cfg, leaving baud and flow.
+ * @return 0, DEVDRV_E_INVALID.
+ */
+int devdrv_serial_parse_format(const char *text, struct devdrv_serial_config *cfg);
+/** "8N1"-style name of @p cfg's format, into @p buf (at least 8 bytes). */
+const char *devdrv_serial_format_name(const struct devdrv_serial_config *cfg, char *buf, size_t len);
+
+/* The ioctls behind the functions (class 1 = serial). */
+struct devdrv_serial_configure_arg {
+	struct devdrv_serial_config want, actual;
+};
+struct devdrv_serial_lines_arg {
+	unsigned mask, values;
+};
+#define DEVDRV_IOC_SERIAL_CONFIGURE DEVDRV_IOC(1, 1)  /* struct devdrv_serial_configure_arg */
+#define DEVDRV_IOC_SERIAL_GET_CONFIG DEVDRV_IOC(1, 2) /* struct devdrv_serial_config */
+#define DEVDRV_IOC_SERIAL_SET_LINES DEVDRV_IOC(1, 3)  /* struct devdrv_serial_lines_arg */
+#define DEVDRV_IOC_SERIAL_GET_LINES DEVDRV_IOC(1, 4)  /* unsigned */
+#define DEVDRV_IOC_SERIAL_BREAK DEVDRV_IOC(1, 5)      /* int */
+#define DEVDRV_IOC_SERIAL_PURGE DEVDRV_IOC(1, 6)      /* unsigned */
+#define DEVDRV_IOC_SERIAL_LATENCY DEVDRV_IOC(1, 7)    /* unsigned (ms) */
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,168 @@
+/* cdc-acm.c — USB CDC ACM (abstract control model) serial ports. Requests
+ * and the SERIAL_STATE notification follow the USB CDC PSTN subclass
+ * specification 1.2, sections 6.3 and 6.5. A device with several ACM
+ * functions is several ports: select one with iface=N (its communication
+ * interface). */
+#include "serial-core.h"
+
+#include <string.h>
+
+#define CDC_SET_LINE_CODING 0x20
+#define CDC_SET_CONTROL_LINE_STATE 0x22
+#define CDC_SEND_BREAK 0x23
+#define CDC_NOTIFY_SERIAL_STATE 0x20
+#define CDC_CS_INTERFACE 0x24
+#define CDC_UNION 0x06
+#define CLASS_OUT 0x21 /* host to device, class, interface */
+
+struct acm {
+	struct dd_serial serial; /* first: the serial core's state */
+	int comm, data;          /* interface numbers */
+};
+
+static const struct devdrv_match acm_match[] = {
+	/* communications class, ACM subclass, any protocol (AT commands or none) */
+	{ .flags = DEVDRV_MATCH_INT_CLASS | DEVDRV_MATCH_INT_SUBCLASS, .int_class = 0x02, .int_subclass = 0x02 },
+	{ 0 },
+};
+
+/* The data interface: the union functional descriptor's first subordinate,
+ * else the next interface number (as many devices without one expect). */
+static int data_interface(const struct devdrv_config_info *cfg, const struct devdrv_interface_info *comm)
+{
+	size_t off = 0;
+	const uint8_t *d;
+
+	while ((d = devdrv_desc_next(comm->extra, comm->extra_len, &off, CDC_CS_INTERFACE)))
+		if (d[0] >= 5 && d[2] == CDC_UNION)
+			return d[4];
+	return devdrv_find_interface(cfg, comm->number + 1) ? comm->number + 1 : -1;
+}
+
+static int acm_probe(const struct devdrv_device_info *info, const struct devdrv_match *m, int *iface)
+{
+	const struct devdrv_config_info *cfg = devdrv_active_config(info);
+	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, *iface);
+	int data;
+
+	(void)m;
+	if (!comm)
+		return DEVDRV_E_NO_DRIVER;
+	data = data_interface(cfg, comm);
+	/* a data interface with a bulk pair, or this is not a port we can drive */
+	if (data < 0 || !devdrv_find_endpoint(devdrv_find_interface(cfg, data), 1, 1u << 2) ||
+	    !devdrv_find_endpoint(devdrv_find_interface(cfg, data), 0, 1u << 2))
+		return DEVDRV_E_NO_DRIVER;
+	return 0;
+}
+
+static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
+{
+	struct dd_serial *s = dd_serial_of(h);
+	unsigned bits, in = 0, ev = 0;
+
+	/* 8-byte notification header, then wLength (2) bytes of UART state */
+	if (len < 10 || n[1] != CDC_NOTIFY_SERIAL_STATE || (n[6] | n[7] << 8) < 2)
+		return;
+	bits = n[8] | n[9] << 8;
+	in |= (bits & 0x01) ? DEVDRV_SERIAL_DCD : 0; /* bRxCarrier */
+	in |= (bits & 0x02) ? DEVDRV_SERIAL_DSR : 0; /* bTxCarrier */
+	in |= (bits & 0x08) ? DEVDRV_SERIAL_RI : 0;  /* bRingSignal */
+	ev |= (bits & 0x04) ? DEVDRV_SERIAL_BREAK : 0;
+	ev |= (bits & 0x10) ? DEVDRV_SERIAL_FRAMING : 0;
+	ev |= (bits & 0x20) ? DEVDRV_SERIAL_PARITY : 0;
+	ev |= (bits & 0x40) ? DEVDRV_SERIAL_OVERRUN : 0;
+	s->in_lines = in;
+	s->events |= ev;
+}
+
+static int acm_init(struct devdrv_handle *h)
+{
+	struct acm *a = devdrv_handle_priv(h);
+	const struct devdrv_config_info *cfg = devdrv_active_config(devdrv_handle_info(h));
+	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, devdrv_handle_interface(h));
+	const struct devdrv_endpoint_info *notify = devdrv_find_endpoint(comm, 1, 1u << 3);
+	const struct devdrv_interface_info *data;
+	struct devdrv_pipes p = { 0 };
+	int rc;
+
+	a->comm = comm->number;
+	a->data = data_interface(cfg, comm);
+	data = devdrv_find_interface(cfg, a->data);
+	if ((rc = devdrv_usb_claim_interface(h, a->data)) < 0)
+		return rc;
+	/* the data pipes live on the data interface, not the bound one */
+	p.in = devdrv_find_endpoint(data, 1, 1u << 2)->address;
+	p.out = devdrv_find_endpoint(data, 0, 1u << 2)->address;
+	p.in_type = p.out_type = DEVDRV_TRANSFER_BULK;
+	p.in_max_packet = devdrv_find_endpoint(data, 1, 1u << 2)->max_packet & 0x7ff;
+	p.out_max_packet = devdrv_find_endpoint(data, 0, 1u << 2)->max_packet & 0x7ff;
+	devdrv_handle_set_pipes(h, &p);
+	if (notify) /* the notification element is optional in practice */
+		return dd_serial_start_status(h, notify->address, DD_SERIAL_STATUS_SIZE, acm_status);
+	return 0;
+}
+
+static int acm_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                         struct devdrv_serial_config *actual)
+{
+	struct acm *a = devdrv_handle_priv(h);
+	uint8_t coding[7];
+
+	if (want->flow != DEVDRV_FLOW_NONE)
+		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
+		                          "CDC ACM has no flow control request; the device decides");
+	/* dwDTERate, bCharFormat (0: 1, 1: 1.5, 2: 2 stop bits), bParityType
+	 * (0 none, 1 odd, 2 even, 3 mark, 4 space), bDataBits: as our enums */
+	coding[0] = (uint8_t)want->baud;
+	coding[1] = (uint8_t)(want->baud >> 8);
+	coding[2] = (uint8_t)(want->baud >> 16);
+	coding[3] = (uint8_t)(want->baud >> 24);
+	coding[4] = (uint8_t)want->stop_bits;
+	coding[5] = (uint8_t)want->parity;
+	coding[6] = want->data_bits;
+	*actual = *want;
+	return dd_serial_out(h, CLASS_OUT, CDC_SET_LINE_CODING, 0, (uint16_t)a->comm, coding, sizeof(coding));
+}
+
+static int acm_set_lines(struct devdrv_handle *h, unsigned lines)
+{
+	struct acm *a = devdrv_handle_priv(h);
+	uint16_t value = (uint16_t)(((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0));
+
+	return dd_serial_out(h, CLASS_OUT, CDC_SET_CONTROL_LINE_STATE, value, (uint16_t)a->comm, NULL, 0);
+}
+
+static int acm_set_break(struct devdrv_handle *h, int on)
+{
+	struct acm *a = devdrv_handle_priv(h);
+
+	/* 0xffff: until told otherwise; 0: stop */
+	return dd_serial_out(h, CLASS_OUT, CDC_SEND_BREAK, on ? 0xffff : 0, (uint16_t)a->comm, NULL, 0);
+}
+
+static const struct dd_serial_ops acm_ops = {
+	.init = acm_init,
+	.configure = acm_configure,
+	.set_lines = acm_set_lines,
+	.set_break = acm_set_break,
+};
+
+static int acm_open(struct devdrv_handle *h)
+{
+	return dd_serial_open(h, &acm_ops);
+}
+
+static const struct devdrv_driver acm_driver = {
+	.name = "cdc-acm",
+	.description = "USB CDC ACM serial ports (modems, gadgets, many microcontrollers)",
+	.cls = DEVDRV_CLASS_SERIAL,
+	.match = acm_match,
+	.priv_size = sizeof(struct acm),
+	.probe = acm_probe,
+	.open = acm_open,
+	.close = dd_serial_close,
+	.read = dd_serial_read,
+	.ioctl = dd_serial_ioctl,
+};
+DEVDRV_DRIVER_REGISTER(acm_driver);

@@ -1,0 +1,267 @@
+/* serial-core.c — the serial class's shared machinery (see serial-core.h). */
+#include "serial-core.h"
+
+#include <string.h>
+#include <time.h>
+
+int dd_serial_out(struct devdrv_handle *h, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+                  const void *data, uint16_t len)
+{
+	int rc = devdrv_usb_control(h, type, req, value, index, (void *)data, len, DD_SERIAL_TIMEOUT_MS);
+
+	return rc < 0 ? rc : 0;
+}
+
+int dd_serial_in(struct devdrv_handle *h, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+                 void *data, uint16_t len)
+{
+	int rc = devdrv_usb_control(h, type, req, value, index, data, len, DD_SERIAL_TIMEOUT_MS);
+
+	if (rc >= 0 && rc < len) /* the device is untrusted: a short answer is an error */
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL,
+		                          "request %02x/%02x: %d of %u bytes", type, req, rc, len);
+	return rc < 0 ? rc : 0;
+}
+
+static void status_done(struct devdrv_transfer *t)
+{
+	struct devdrv_handle *h = t->user_data;
+	struct dd_serial *s = dd_serial_of(h);
+
+	if (t->status == 0 && t->actual_length)
+		s->on_status(h, t->buffer, t->actual_length);
+	/* keep listening unless closing or the device is gone */
+	if (!s->closing && (t->status == 0 || t->status == DEVDRV_E_TIMEOUT) &&
+	    devdrv_transfer_submit(t) == 0)
+		return;
+	s->status_running = 0;
+}
+
+int dd_serial_start_status(struct devdrv_handle *h, uint8_t ep, size_t len,
+                           void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len))
+{
+	struct dd_serial *s = dd_serial_of(h);
+	int rc;
+
+	if (len > sizeof(s->status_buf))
+		len = sizeof(s->status_buf);
+	memset(&s->status, 0, sizeof(s->status));
+	s->status.handle = h;
+	s->status.type = DEVDRV_TRANSFER_INTERRUPT;
+	s->status.endpoint = ep;
+	s->status.buffer = s->status_buf;
+	s->status.length = len;
+	s->status.callback = status_done;
+	s->status.user_data = h;
+	s->on_status = on_status;
+	rc = devdrv_transfer_submit(&s->status);
+	s->status_running = rc == 0;
+	return rc;
+}
+
+static void stop_status(struct devdrv_handle *h)
+{
+	struct dd_serial *s = dd_serial_of(h);
+
+	s->closing = 1;
+	if (!s->status_running)
+		return;
+	devdrv_transfer_cancel(&s->status);
+	devdrv_transfer_wait(&s->status);
+	s->status_running = 0;
+}
+
+int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops)
+{
+	static const struct devdrv_serial_config initial = { 9600, 8, DEVDRV_PARITY_NONE, DEVDRV_STOP_1,
+		                                             DEVDRV_FLOW_NONE };
+	struct dd_serial *s = dd_serial_of(h);
+	struct devdrv_serial_config actual = initial;
+	int rc;
+
+	s->ops = ops;
+	if ((rc = devdrv_default_open(h)) < 0)
+		return rc;
+	if (ops->init && (rc = ops->init(h)) < 0)
+		goto out;
+	if ((rc = ops->configure(h, &initial, &actual)) < 0)
+		goto out;
+	s->cfg = actual;
+	if ((rc = ops->set_lines(h, DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS)) < 0)
+		goto out;
+	s->out_lines = DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS;
+out:
+	if (rc < 0)
+		stop_status(h); /* init may have started it; the core closes the rest */
+	return rc;
+}
+
+void dd_serial_close(struct devdrv_handle *h)
+{
+	struct dd_serial *s = dd_serial_of(h);
+
+	stop_status(h);
+	if (s->ops && s->out_lines)
+		s->ops->set_lines(h, 0); /* hang up, as a tty close does */
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Chips that frame their data (FTDI) read whole packets into the state's
+ * buffer and hand out payload; packets with no payload do not end a read. */
+static ssize_t read_framed(struct devdrv_handle *h, uint8_t *buf, size_t len, unsigned timeout_ms)
+{
+	struct dd_serial *s = dd_serial_of(h);
+	double deadline = now_ms() + timeout_ms;
+
+	while (s->rx_pos == s->rx_len) {
+		unsigned left = timeout_ms;
+		ssize_t n;
+
+		if (timeout_ms) {
+			double remaining = deadline - now_ms();
+
+			if (remaining < 1)
+				return devdrv_handle_fail(h, DEVDRV_E_TIMEOUT, "serial read: nothing arrived within %u ms",
+				                          timeout_ms);
+			left = (unsigned)remaining;
+		}
+		n = devdrv_default_read(h, s->rx, sizeof(s->rx), left);
+		if (n < 0)
+			return n;
+		s->rx_pos = 0;
+		s->rx_len = s->ops->unframe(h, s->rx, (size_t)n);
+	}
+	if (len > s->rx_len - s->rx_pos)
+		len = s->rx_len - s->rx_pos;
+	memcpy(buf, s->rx + s->rx_pos, len);
+	s->rx_pos += len;
+	return (ssize_t)len;
+}
+
+ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
+{
+	struct dd_serial *s = dd_serial_of(h);
+
+	if (!len)
+		return 0;
+	if (s->ops->unframe)
+		return read_framed(h, buf, len, timeout_ms);
+	return devdrv_default_read(h, buf, len, timeout_ms);
+}
+
+static int check_config(struct devdrv_handle *h, const struct devdrv_serial_config *c)
+{
+	if (!c->baud || c->data_bits < 5 || c->data_bits > 8 || c->parity > DEVDRV_PARITY_SPACE ||
+	    c->stop_bits > DEVDRV_STOP_2 || c->flow > DEVDRV_FLOW_XONXOFF)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID,
+		                          "serial settings out of range (baud %u, %u data bits)", c->baud,
+		                          c->data_bits);
+	return 0;
+}
+
+static int serial_configure(struct devdrv_handle *h, struct devdrv_serial_configure_arg *arg)
+{
+	struct dd_serial *s = dd_serial_of(h);
+	int rc = check_config(h, &arg->want);
+
+	if (rc < 0)
+		return rc;
+	arg->actual = arg->want;
+	if ((rc = s->ops->configure(h, &arg->want, &arg->actual)) < 0)
+		return rc;
+	s->cfg = arg->actual;
+	return 0;
+}
+
+static int serial_set_lines(struct devdrv_handle *h, const struct devdrv_serial_lines_arg *arg)
+{
+	struct dd_serial *s = dd_serial_of(h);
+	const unsigned outputs = DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS;
+	unsigned next;
+	int rc;
+
+	if (arg->mask & ~outputs)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "only DTR and RTS can be set");
+	next = (s->out_lines & ~arg->mask) | (arg->values & arg->mask);
+	if ((rc = s->ops->set_lines(h, next)) < 0)
+		return rc;
+	s->out_lines = next;
+	return 0;
+}
+
+static int serial_get_lines(struct devdrv_handle *h, unsigned *lines)
+{
+	struct dd_serial *s = dd_serial_of(h);
+	int rc = s->ops->poll_lines ? s->ops->poll_lines(h)
+	                            : devdrv_handle_events(devdrv_handle_context(h), 0);
+
+	if (rc < 0)
+		return rc;
+	*lines = s->out_lines | s->in_lines | s->events;
+	s->events = 0;
+	return 0;
+}
+
+static int serial_purge(struct devdrv_handle *h, unsigned what)
+{
+	struct dd_serial *s = dd_serial_of(h);
+
+	if (!what || (what & ~(unsigned)(DEVDRV_SERIAL_PURGE_RX | DEVDRV_SERIAL_PURGE_TX)))
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "purge takes PURGE_RX and/or PURGE_TX");
+	if (what & DEVDRV_SERIAL_PURGE_RX)
+		s->rx_pos = s->rx_len = 0;
+	return s->ops->purge ? s->ops->purge(h, what) : 0;
+}
+
+static int wrong_size(struct devdrv_handle *h, unsigned request)
+{
+	return devdrv_handle_fail(h, DEVDRV_E_INVALID, "serial ioctl 0x%04x: wrong argument size", request);
+}
+
+int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t size)
+{
+	struct dd_serial *s = dd_serial_of(h);
+
+	switch (request) {
+	case DEVDRV_IOC_SERIAL_CONFIGURE:
+		return arg && size == sizeof(struct devdrv_serial_configure_arg) ? serial_configure(h, arg)
+		                                                                  : wrong_size(h, request);
+	case DEVDRV_IOC_SERIAL_GET_CONFIG:
+		if (!arg || size != sizeof(struct devdrv_serial_config))
+			return wrong_size(h, request);
+		*(struct devdrv_serial_config *)arg = s->cfg;
+		return 0;
+	case DEVDRV_IOC_SERIAL_SET_LINES:
+		return arg && size == sizeof(struct devdrv_serial_lines_arg) ? serial_set_lines(h, arg)
+		                                                              : wrong_size(h, request);
+	case DEVDRV_IOC_SERIAL_GET_LINES:
+		return arg && size == sizeof(unsigned) ? serial_get_lines(h, arg) : wrong_size(h, request);
+	case DEVDRV_IOC_SERIAL_BREAK:
+		if (!arg || size != sizeof(int))
+			return wrong_size(h, request);
+		if (!s->ops->set_break)
+			return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "%s cannot send a break",
+			                          devdrv_handle_driver(h));
+		return s->ops->set_break(h, *(int *)arg != 0);
+	case DEVDRV_IOC_SERIAL_LATENCY:
+		if (!arg || size != sizeof(unsigned))
+			return wrong_size(h, request);
+		if (!s->ops->set_latency)
+			return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "%s has no latency timer",
+			                          devdrv_handle_driver(h));
+		if (*(unsigned *)arg < 1 || *(unsigned *)arg > 255)
+			return devdrv_handle_fail(h, DEVDRV_E_INVALID, "latency must be 1-255 ms");
+		return s->ops->set_latency(h, *(unsigned *)arg);
+	case DEVDRV_IOC_SERIAL_PURGE:
+		return arg && size == sizeof(unsigned) ? serial_purge(h, *(unsigned *)arg) : wrong_size(h, request);
+	default:
+		return DEVDRV_E_UNSUPPORTED;
+	}
+}

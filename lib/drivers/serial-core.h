@@ -1,0 +1,73 @@
+/* serial-core.h — what the serial chip drivers share, in the manner of the
+ * Linux usb-serial core: a driver fills a few callbacks, the core does the
+ * ioctls, argument checks, payload buffering, status pipes and defaults. */
+#ifndef DEVDRV_SERIAL_CORE_H
+#define DEVDRV_SERIAL_CORE_H
+
+#include <devdrv/driver.h>
+#include <devdrv/serial.h>
+
+#define DD_SERIAL_RX_SIZE 4096
+#define DD_SERIAL_STATUS_SIZE 16
+
+struct dd_serial_ops {
+	/* Chip setup once the interface is claimed. NULL: none. */
+	int (*init)(struct devdrv_handle *h);
+	/* Apply @want (already range-checked); fill @actual with what the chip
+	 * will really do. Refuse what it cannot with DEVDRV_E_UNSUPPORTED. */
+	int (*configure)(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+	                 struct devdrv_serial_config *actual);
+	/* Drive DTR and RTS to @lines (DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS). */
+	int (*set_lines)(struct devdrv_handle *h, unsigned lines);
+	/* Read the input lines into the state's in_lines. NULL: they arrive by
+	 * themselves (a status pipe, or status bytes in the data). */
+	int (*poll_lines)(struct devdrv_handle *h);
+	int (*set_break)(struct devdrv_handle *h, int on); /* NULL: unsupported */
+	int (*purge)(struct devdrv_handle *h, unsigned what); /* NULL: host buffer only */
+	/* Turn raw IN data into payload in place and return its length. NULL:
+	 * the data is all payload and is read straight into the caller's buffer. */
+	size_t (*unframe)(struct devdrv_handle *h, uint8_t *buf, size_t len);
+	int (*set_latency)(struct devdrv_handle *h, unsigned ms); /* NULL: unsupported */
+};
+
+/* Per-handle state; the first member of every serial driver's priv. */
+struct dd_serial {
+	const struct dd_serial_ops *ops;
+	struct devdrv_serial_config cfg;
+	unsigned out_lines; /* DTR, RTS */
+	unsigned in_lines;  /* CTS, DSR, RI, DCD */
+	unsigned events;    /* BREAK, FRAMING, PARITY, OVERRUN since the last get_lines */
+	uint8_t rx[DD_SERIAL_RX_SIZE];
+	size_t rx_len, rx_pos;
+	/* status pipe (interrupt IN): CDC notifications, PL2303 status */
+	struct devdrv_transfer status;
+	uint8_t status_buf[DD_SERIAL_STATUS_SIZE];
+	int status_running, closing;
+	void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len);
+};
+
+static inline struct dd_serial *dd_serial_of(struct devdrv_handle *h)
+{
+	return devdrv_handle_priv(h);
+}
+
+/* The driver callbacks a serial driver points at. open: claim, pick pipes,
+ * init, 9600 8N1 without flow control, DTR and RTS up (as a tty open does). */
+int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops);
+void dd_serial_close(struct devdrv_handle *h);
+ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
+int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+
+/* Keep an interrupt transfer pending on @ep; @on_status gets each report. */
+int dd_serial_start_status(struct devdrv_handle *h, uint8_t ep, size_t len,
+                           void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len));
+
+/* Vendor/class control transfer helpers: out with optional data, in. */
+int dd_serial_out(struct devdrv_handle *h, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+                  const void *data, uint16_t len);
+int dd_serial_in(struct devdrv_handle *h, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+                 void *data, uint16_t len);
+
+#define DD_SERIAL_TIMEOUT_MS 1000
+
+#endif
