@@ -3,6 +3,7 @@
 #define DEVDRV_CLI_H
 
 #include <devdrv/devdrv.h>
+#include <devdrv/serial.h>
 #include <stdio.h>
 
 enum cli_exit {
@@ -11,9 +12,13 @@ enum cli_exit {
 	EXIT_USAGE = 2,
 };
 
+#define CLI_MAX_PLUGS 8
+
 struct cli {
 	FILE *in, *out, *err;
 	unsigned transports;
+	const char *plugs[CLI_MAX_PLUGS]; /* --plug MODEL@PORT */
+	int num_plugs;
 	int debug;
 	struct devdrv_context *ctx;
 };
@@ -28,6 +33,17 @@ int cmd_drivers(struct cli *c, int argc, char **argv);
 int cmd_read(struct cli *c, int argc, char **argv);
 int cmd_write(struct cli *c, int argc, char **argv);
 int cmd_ctrl(struct cli *c, int argc, char **argv);
+int cmd_serial(struct cli *c, int argc, char **argv);
+
+struct cli_serial_opts {
+	struct devdrv_serial_config config;
+	int interactive; /* stdin is a terminal: raw mode, Ctrl-] quits */
+	int hex, show_lines;
+	unsigned drain_ms;
+};
+/* The serial loop on an open, configured handle; returns an exit code. */
+int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
+                       const struct cli_serial_opts *o);
 
 /* Create the context on first use. Returns an exit code. */
 int cli_context(struct cli *c);

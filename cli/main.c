@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <devdrv/driver.h>
+#include <devdrv/virtual.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@ static const char main_usage[] =
     "  read SEL [-n BYTES] [--timeout MS] [--hex]\n"
     "  write SEL [DATA|-] [--hex] [--timeout MS]\n"
     "  ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
+    "  serial SEL [--baud N] [--format 8N1] [--flow none|rtscts|xonxoff] [--hex] [--lines]\n"
+    "                             terminal (Ctrl-] quits) or pipe to a serial device\n"
     "  drivers                    drivers and their match tables\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
@@ -25,6 +28,7 @@ static const char main_usage[] =
     "ep_out=0x01, transport=virtual; combine with commas.\n"
     "\n"
     "  --virtual   use the in-process virtual bus instead of real USB\n"
+    "  --plug MODEL@PORT  with --virtual, add a device model (ft232r@1-3, cp2102@1-4...)\n"
     "  --debug     log library messages to stderr\n"
     "  --version   print the version\n"
     "\n"
@@ -36,6 +40,7 @@ static const struct {
 } commands[] = {
 	{ "list", cmd_list },   { "info", cmd_info },   { "drivers", cmd_drivers },
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
+	{ "serial", cmd_serial },
 };
 
 static const char *hint_for(int code)
@@ -90,6 +95,21 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* --plug MODEL@PORT: add a virtual device model. Returns an exit code. */
+static int plug(struct cli *c, const char *spec)
+{
+	char model[32];
+	const char *at = strchr(spec, '@');
+
+	if (!at || (size_t)(at - spec) >= sizeof(model))
+		return cli_usage_error(c, NULL, "--plug takes MODEL@PORT, like ft232r@1-3, not '%s'", spec);
+	memcpy(model, spec, (size_t)(at - spec));
+	model[at - spec] = 0;
+	if (devdrv_virtual_plug(c->ctx, model, at + 1) < 0)
+		return cli_usage_error(c, NULL, "%s", devdrv_context_errmsg(c->ctx));
+	return EXIT_OK;
+}
+
 static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *user)
 {
 	struct cli *c = user;
@@ -117,6 +137,11 @@ int cli_context(struct cli *c)
 	}
 	if (rc < 0)
 		return cli_fail(c, "start", rc, devdrv_context_errmsg(NULL));
+	if (c->num_plugs && c->transports != DEVDRV_TRANSPORT_VIRTUAL)
+		return cli_usage_error(c, NULL, "--plug needs --virtual");
+	for (int i = 0; i < c->num_plugs; i++)
+		if ((rc = plug(c, c->plugs[i])) != EXIT_OK)
+			return rc;
 	return EXIT_OK;
 }
 
@@ -149,6 +174,7 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
 	static const struct option opts[] = {
 		{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
+		{ "plug", required_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -160,6 +186,11 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 	while ((opt = getopt_long(argc, argv, "+dh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'V': c.transports = DEVDRV_TRANSPORT_VIRTUAL; break;
+		case 'p':
+			if (c.num_plugs == CLI_MAX_PLUGS)
+				return cli_usage_error(&c, NULL, "at most %d --plug options", CLI_MAX_PLUGS);
+			c.plugs[c.num_plugs++] = optarg;
+			break;
 		case 'd': c.debug = 1; break;
 		case 'v': fprintf(out, "devdrv %s\n", devdrv_version()); return EXIT_OK;
 		case 'h': fputs(main_usage, out); return EXIT_OK;

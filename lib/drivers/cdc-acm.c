@@ -56,15 +56,11 @@ static int acm_probe(const struct devdrv_device_info *info, const struct devdrv_
 	return 0;
 }
 
-static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
+/* SERIAL_STATE (PSTN 6.5.4): 8-byte header, then a 2-byte UART state. */
+static void serial_state(struct dd_serial *s, unsigned bits)
 {
-	struct dd_serial *s = dd_serial_of(h);
-	unsigned bits, in = 0, ev = 0;
+	unsigned in = 0, ev = 0;
 
-	/* 8-byte notification header, then wLength (2) bytes of UART state */
-	if (len < 10 || n[1] != CDC_NOTIFY_SERIAL_STATE || (n[6] | n[7] << 8) < 2)
-		return;
-	bits = n[8] | n[9] << 8;
 	in |= (bits & 0x01) ? DEVDRV_SERIAL_DCD : 0; /* bRxCarrier */
 	in |= (bits & 0x02) ? DEVDRV_SERIAL_DSR : 0; /* bTxCarrier */
 	in |= (bits & 0x08) ? DEVDRV_SERIAL_RI : 0;  /* bRingSignal */
@@ -74,6 +70,22 @@ static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
 	ev |= (bits & 0x40) ? DEVDRV_SERIAL_OVERRUN : 0;
 	s->in_lines = in;
 	s->events |= ev;
+}
+
+/* A transfer may carry several notifications; each says how long it is. */
+static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= 8) {
+		size_t body = (size_t)(n[off + 6] | n[off + 7] << 8);
+
+		if (body > len - off - 8)
+			break; /* truncated: the device is untrusted */
+		if (n[off + 1] == CDC_NOTIFY_SERIAL_STATE && body >= 2)
+			serial_state(dd_serial_of(h), n[off + 8] | n[off + 9] << 8);
+		off += 8 + body;
+	}
 }
 
 static int acm_init(struct devdrv_handle *h)
@@ -99,7 +111,7 @@ static int acm_init(struct devdrv_handle *h)
 	p.out_max_packet = devdrv_find_endpoint(data, 0, 1u << 2)->max_packet & 0x7ff;
 	devdrv_handle_set_pipes(h, &p);
 	if (notify) /* the notification element is optional in practice */
-		return dd_serial_start_status(h, notify->address, DD_SERIAL_STATUS_SIZE, acm_status);
+		return dd_serial_start_status(h, notify, 10, acm_status);
 	return 0;
 }
 

@@ -141,7 +141,7 @@ static int pl_init(struct devdrv_handle *h)
 	status = devdrv_find_endpoint(devdrv_find_interface(devdrv_active_config(devdrv_handle_info(h)),
 	                                                    devdrv_handle_interface(h)),
 	                              1, 1u << 3);
-	return status ? dd_serial_start_status(h, status->address, 10, pl_status) : 0;
+	return status ? dd_serial_start_status(h, status, 10, pl_status) : 0;
 }
 
 static uint32_t nearest_standard(uint32_t baud, uint32_t max)

@@ -30,25 +30,38 @@ static void status_done(struct devdrv_transfer *t)
 
 	if (t->status == 0 && t->actual_length)
 		s->on_status(h, t->buffer, t->actual_length);
-	/* keep listening unless closing or the device is gone */
-	if (!s->closing && (t->status == 0 || t->status == DEVDRV_E_TIMEOUT) &&
+	else if (t->status < 0)
+		devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_DEBUG, "status pipe 0x%02x: %s", t->endpoint,
+		           devdrv_strerror(t->status));
+	/* keep listening unless closing or the device is gone; a babbling
+	 * report (overflow) loses that report, not the pipe */
+	if (!s->closing &&
+	    (t->status == 0 || t->status == DEVDRV_E_TIMEOUT || t->status == DEVDRV_E_OVERFLOW) &&
 	    devdrv_transfer_submit(t) == 0)
 		return;
 	s->status_running = 0;
 }
 
-int dd_serial_start_status(struct devdrv_handle *h, uint8_t ep, size_t len,
+int dd_serial_start_status(struct devdrv_handle *h, const struct devdrv_endpoint_info *ep, size_t len,
                            void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len))
 {
 	struct dd_serial *s = dd_serial_of(h);
+	size_t mps = ep->max_packet & 0x7ff;
 	int rc;
 
+	/* Whole packets only: a transfer longer than one packet would take the
+	 * next report into its tail and overflow. Reports longer than a packet
+	 * get as many packets as they need. */
+	if (mps && mps < len)
+		len = (len + mps - 1) / mps * mps;
+	else if (mps)
+		len = mps;
 	if (len > sizeof(s->status_buf))
 		len = sizeof(s->status_buf);
 	memset(&s->status, 0, sizeof(s->status));
 	s->status.handle = h;
 	s->status.type = DEVDRV_TRANSFER_INTERRUPT;
-	s->status.endpoint = ep;
+	s->status.endpoint = ep->address;
 	s->status.buffer = s->status_buf;
 	s->status.length = len;
 	s->status.callback = status_done;

@@ -8,7 +8,7 @@
 #include <devdrv/serial.h>
 
 #define DD_SERIAL_RX_SIZE 4096
-#define DD_SERIAL_STATUS_SIZE 16
+#define DD_SERIAL_STATUS_SIZE 64
 
 struct dd_serial_ops {
 	/* Chip setup once the interface is claimed. NULL: none. */
@@ -58,8 +58,9 @@ void dd_serial_close(struct devdrv_handle *h);
 ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
 
-/* Keep an interrupt transfer pending on @ep; @on_status gets each report. */
-int dd_serial_start_status(struct devdrv_handle *h, uint8_t ep, size_t len,
+/* Keep an interrupt transfer pending on @ep for reports of @len bytes;
+ * @on_status gets what each transfer brings (one or more reports). */
+int dd_serial_start_status(struct devdrv_handle *h, const struct devdrv_endpoint_info *ep, size_t len,
                            void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len));
 
 /* Vendor/class control transfer helpers: out with optional data, in. */

@@ -38,7 +38,40 @@ def devices(scenario, workdir):
                 + storage_args(workdir))
     if scenario == "handover":
         return storage_args(workdir)
+    if scenario == "serial":
+        sock = os.path.join(workdir, "ftdi.sock")
+        return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
+                "-device", "usb-serial,bus=xhci.0,chardev=ser0,always-plugged=on"]
     return []
+
+
+class SerialPeer(threading.Thread):
+    """The host end of QEMU's usb-serial: answers the guest's ping."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.received, self.answered = path, b"", False
+
+    def run(self):
+        import socket
+        import time
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for _ in range(300):  # QEMU creates the socket once it starts
+            try:
+                sock.connect(self.path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            return
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                break
+            self.received += data
+            if b"ping-from-guest" in self.received and not self.answered:
+                sock.sendall(b"pong-from-host\n")
+                self.answered = True
 
 
 def qemu_command(args, workdir):
@@ -55,6 +88,9 @@ def boot(args):
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.Popen(qemu_command(args, workdir), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        if args.scenario == "serial":
+            args.peer = SerialPeer(os.path.join(workdir, "ftdi.sock"))
+            args.peer.start()
         timed_out = threading.Event()
 
         def kill():
@@ -162,6 +198,10 @@ def report(args, lines, timed_out):
             tap.result(m.group(1) == "ok", m.group(2).strip(), m.group(3) or "")
     if args.scenario == "enumeration":
         check_enumeration(lines, tap)
+    if args.scenario == "serial":
+        got = args.peer.received
+        tap.result(got == b"ping-from-guest", "QEMU's FTDI chardev received exactly what devdrv serial sent",
+                   repr(got[:60]))
     end = next((l for l in lines if l.startswith(f"DEVDRV-END {args.scenario} ")), None)
     why = "killed after %ds" % args.timeout if timed_out else "guest never reported its end"
     tap.result(end is not None and end.endswith("rc=0"), "scenario ran to the end with rc=0",

@@ -76,8 +76,8 @@ static void test_version_and_help(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "Exit codes"));
 	done(&r);
-	static const char *const cmds[] = { "list", "info", "read", "write", "ctrl", "drivers" };
-	for (size_t i = 0; i < 6; i++) {
+	static const char *const cmds[] = { "list", "info", "read", "write", "ctrl", "drivers", "serial" };
+	for (size_t i = 0; i < 7; i++) {
 		char want[32];
 
 		r = RUN("devdrv", cmds[i], "--help");
@@ -117,6 +117,12 @@ static void test_usage_errors(void **state)
 	expect_failure(&r, 2, "unknown key");
 	r = RUN("devdrv", "drivers", "extra");
 	expect_failure(&r, 2, "takes no arguments");
+	r = RUN("devdrv", "--virtual", "--plug", "ft232r", "list");
+	expect_failure(&r, 2, "MODEL@PORT");
+	r = RUN("devdrv", "--virtual", "--plug", "toaster@1-3", "list");
+	expect_failure(&r, 2, "unknown model");
+	r = RUN("devdrv", "--plug", "ft232r@1-3", "list");
+	expect_failure(&r, 2, "--plug needs --virtual");
 }
 
 static void test_device_errors(void **state)
@@ -133,6 +139,8 @@ static void test_device_errors(void **state)
 	expect_failure(&r, 1, "STALL");
 	r = RUN("devdrv", "--virtual", "info", "1-1#4");
 	expect_failure(&r, 1, "#4 does not exist");
+	r = RUN("devdrv", "--virtual", "--plug", "ch340@1-3", "serial", "1-3", "--format", "8N1.5");
+	expect_failure(&r, 1, "CH34x cannot send 1.5 stop bits");
 }
 
 static void test_list_outputs(void **state)
@@ -191,6 +199,12 @@ static void test_io_commands(void **state)
 	done(&r);
 	r = run_cli("from stdin", 5, (const char *[]){ "devdrv", "--virtual", "write", "1-1", "-" });
 	assert_int_equal(r.rc, 0);
+	done(&r);
+	/* pipe mode: stdin to the device, the device to stdout, no status bytes */
+	r = run_cli("through the chip", 8, (const char *[]){ "devdrv", "--virtual", "--plug", "ft232r@1-3",
+	                                                     "serial", "1-3", "--drain", "100" });
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "through the chip");
 	done(&r);
 	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x40", "1", "0", "0", "0a0b0c");
 	assert_int_equal(r.rc, 0);
