@@ -49,14 +49,16 @@ static int loopback_control(struct dd_vdev *d, struct devdrv_transfer *t)
 	if (t->setup.request_type == 0x40 && t->setup.request == 0x01) {
 		if (t->length > SCRATCH_SIZE)
 			return DEVDRV_E_PIPE;
-		memcpy(lb->scratch, t->buffer, t->length);
+		if (t->length)
+			memcpy(lb->scratch, t->buffer, t->length);
 		lb->scratch_len = t->length;
 		return (int)t->length;
 	}
 	if (t->setup.request_type == 0xc0 && t->setup.request == 0x02) {
 		size_t n = lb->scratch_len < t->length ? lb->scratch_len : t->length;
 
-		memcpy(t->buffer, lb->scratch, n);
+		if (n)
+			memcpy(t->buffer, lb->scratch, n);
 		return (int)n;
 	}
 	return DEVDRV_E_PIPE;

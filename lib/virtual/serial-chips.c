@@ -55,7 +55,8 @@ static int reply(struct devdrv_transfer *t, const uint8_t *data, size_t len)
 {
 	size_t n = len < t->length ? len : t->length;
 
-	memcpy(t->buffer, data, n);
+	if (n) /* a zero-length data stage may come with no buffer */
+		memcpy(t->buffer, data, n);
 	return (int)n;
 }
 

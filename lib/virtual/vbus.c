@@ -138,7 +138,8 @@ static int reply(struct devdrv_transfer *t, const void *data, size_t len)
 {
 	size_t n = len < t->length ? len : t->length;
 
-	memcpy(t->buffer, data, n);
+	if (n) /* a zero-length data stage may come with no buffer */
+		memcpy(t->buffer, data, n);
 	return (int)n;
 }
 
@@ -206,7 +207,8 @@ static void log_control(struct dd_vdev *d, const struct devdrv_transfer *t, int 
 	e->index = t->setup.index;
 	e->length = (uint16_t)t->length;
 	e->status = rc < 0 ? rc : 0;
-	memcpy(e->data, t->buffer, n < sizeof(e->data) ? n : sizeof(e->data));
+	if (n) /* no data stage: t->buffer may be NULL */
+		memcpy(e->data, t->buffer, n < sizeof(e->data) ? n : sizeof(e->data));
 }
 
 static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)

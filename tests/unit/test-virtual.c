@@ -161,6 +161,10 @@ static void test_control(void **state)
 	assert_int_equal(devdrv_control(h, 0xc0, 0x77, 0, 0, back, 4, 1000), DEVDRV_E_PIPE);
 	assert_non_null(strstr(devdrv_errmsg(h), "STALL"));
 	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0, 0, big, sizeof(big), 1000), DEVDRV_E_PIPE);
+	/* zero-length data stages with no buffer at all */
+	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0, 0, NULL, 0, 1000), 0);
+	assert_int_equal(devdrv_control(h, 0xc0, 0x02, 0, 0, NULL, 0, 1000), 0);
+	assert_int_equal(devdrv_control(h, 0x80, 0x00, 0, 0, NULL, 0, 1000), 0);
 	/* a standard request: the device descriptor */
 	assert_int_equal(devdrv_control(h, 0x80, 0x06, 0x0100, 0, back, 18 > 16 ? 16 : 18, 1000), 16);
 	assert_int_equal(back[0], 18);
