@@ -55,7 +55,8 @@ int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
 /* Parse a whole unsigned number (0x.. hex or decimal) up to @max. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h);
-void cli_hexdump(FILE *f, const unsigned char *buf, size_t len);
+/* Hex dump of @buf; @base is the stream offset of its first byte. */
+void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base);
 
 /* Minimal JSON writer: keys NULL inside arrays. */
 struct json {

@@ -96,10 +96,10 @@ static int io_error(struct cli *c, const char *action, const char *sel, struct d
 	return cli_fail(c, what, (int)rc, devdrv_errmsg(h));
 }
 
-static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex)
+static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex, size_t offset)
 {
 	if (hex)
-		cli_hexdump(c->out, buf, len);
+		cli_hexdump(c->out, buf, len, offset);
 	else
 		fwrite(buf, 1, len, c->out);
 	fflush(c->out);
@@ -131,7 +131,7 @@ int cmd_read(struct cli *c, int argc, char **argv)
 			rc = io_error(c, "read", argv[optind], h, n);
 			break;
 		}
-		emit(c, buf, (size_t)n, o.hex);
+		emit(c, buf, (size_t)n, o.hex, total);
 		total += (unsigned long)n;
 	} while (o.have_bytes && total < o.bytes);
 	devdrv_close(h);

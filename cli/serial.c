@@ -105,6 +105,7 @@ int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
 	int input_open = 1, rc = EXIT_OK;
 	double quiet_since = now_ms(), lines_at = 0;
 	unsigned last_lines = ~0u;
+	size_t received = 0;
 
 	while (!stop_signal && rc == EXIT_OK) {
 		ssize_t n = input_open ? poll_input(c, in, sizeof(in)) : -1;
@@ -124,10 +125,11 @@ int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
 		n = devdrv_read(h, rx, sizeof(rx), POLL_MS);
 		if (n > 0) {
 			if (o->hex)
-				cli_hexdump(c->out, rx, (size_t)n);
+				cli_hexdump(c->out, rx, (size_t)n, received);
 			else
 				fwrite(rx, 1, (size_t)n, c->out);
 			fflush(c->out);
+			received += (size_t)n;
 			quiet_since = now_ms();
 		} else if (n < 0 && n != DEVDRV_E_TIMEOUT) {
 			char what[160];

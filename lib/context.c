@@ -45,7 +45,7 @@ void dd_vlog(struct devdrv_context *ctx, enum devdrv_log_level level, const char
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (ctx->log_fn)
 		ctx->log_fn(level, msg, ctx->log_user);
-	else /* only reached when the user asked for it with $DEVDRV_DEBUG */
+	else if (ctx->log_to_stderr)
 		fprintf(stderr, "devdrv[%d]: %s\n", (int)level, msg);
 }
 
@@ -134,6 +134,7 @@ int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_
 	ctx->log_fn = opts->log_fn;
 	ctx->log_user = opts->log_user;
 	ctx->log_level = opts->log_level ? opts->log_level : level_from_env();
+	ctx->log_to_stderr = !opts->log_fn && level_from_env() != DEVDRV_LOG_NONE;
 	ctx->no_default_virtual_devices = opts->no_default_virtual_devices;
 
 	mask = opts->transports;

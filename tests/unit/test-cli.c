@@ -216,12 +216,31 @@ static void test_io_commands(void **state)
 	done(&r);
 }
 
+/* Dump offsets continue across reads: the second chunk starts at its base. */
+static void test_hexdump_offsets(void **state)
+{
+	unsigned char bytes[20];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		bytes[i] = (unsigned char)i;
+	cli_hexdump(f, bytes, sizeof(bytes), 0x10000);
+	fclose(f);
+	assert_string_equal(out, "00010000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
+	                         "00010010  10 11 12 13\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version_and_help), cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
 		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
+		cmocka_unit_test(test_hexdump_offsets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
