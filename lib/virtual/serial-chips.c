@@ -10,7 +10,7 @@
 #include <devdrv/serial.h>
 #include <string.h>
 
-enum chip_kind { FT232R, FT2232H, CP2102, CH340, PL2303, ACM };
+enum chip_kind { FT232R, FT2232H, CP2102, CH340, PL2303, ACM, ACM2 };
 
 struct chip_port {
 	struct vfifo rx;
@@ -368,6 +368,26 @@ static int acm_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return t->endpoint == 0x83 ? status_report(c, t, ACM) : loop_data(&c->port[0], t);
 }
 
+/* Two ACM functions: interfaces 0/1 (notify 0x83, data 0x81/0x02) and 2/3
+ * (notify 0x86, data 0x84/0x05); requests go to the communication
+ * interface of the function they are for. */
+static int acm2_control(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	struct chip *c = chip_of(d, ACM2);
+
+	return t->setup.index == 0 || t->setup.index == 2 ? line_requests(c, t, t->setup.index) : DEVDRV_E_PIPE;
+}
+
+static int acm2_service(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	struct chip *c = chip_of(d, ACM2);
+	int second = (t->endpoint & 0x0f) >= 4;
+
+	if (t->endpoint == 0x83 || t->endpoint == 0x86)
+		return 0; /* no line changes in this model */
+	return loop_data(&c->port[second], t);
+}
+
 /* ---- descriptors ------------------------------------------------------------ */
 
 static const uint8_t ft232r_dev[18] = { 18, 1, 0x00, 0x02, 0, 0, 0, 8, 0x03, 0x04, 0x01, 0x60, 0x00, 0x06, 1, 2, 3, 1 };
@@ -418,6 +438,23 @@ static const uint8_t acm_cfg[67] = {
 };
 static const char *const acm_str[] = { NULL, "libdevdrv", "Virtual CDC-ACM", "ACM0001" };
 
+#define ACM_FUNCTION(comm, data, notify, in, out)                                             \
+	8, 0x0b, comm, 2, 2, 2, 1, 0, /* interface association */                                \
+	9, 4, comm, 0, 1, 2, 2, 1, 0,                                                             \
+	5, 0x24, 0x00, 0x10, 0x01, 5, 0x24, 0x01, 0x00, data, 4, 0x24, 0x02, 0x02,                \
+	5, 0x24, 0x06, comm, data, /* union: this comm interface drives that data one */        \
+	7, 5, notify, 3, 16, 0, 8,                                                                \
+	9, 4, data, 0, 2, 0x0a, 0, 0, 0,                                                          \
+	7, 5, in, 2, 0x00, 0x02, 0, 7, 5, out, 2, 0x00, 0x02, 0
+
+static const uint8_t acm2_dev[18] = { 18, 1, 0x00, 0x02, 0xef, 2, 1, 64, 0x09, 0x12, 0x05, 0x00, 0x00, 0x01, 1, 2, 3, 1 };
+static const uint8_t acm2_cfg[9 + 2 * 66] = {
+	9, 2, 141, 0, 4, 1, 0, 0x80, 50,
+	ACM_FUNCTION(0, 1, 0x83, 0x81, 0x02),
+	ACM_FUNCTION(2, 3, 0x86, 0x84, 0x05),
+};
+static const char *const acm2_str[] = { NULL, "libdevdrv", "Virtual dual CDC-ACM", "ACM0002" };
+
 #define CHIP_MODEL(var, model_name, dev, cfg, str, spd, ctl, svc)                                 \
 	static const struct dd_vmodel var = {                                                        \
 		.name = model_name, .device_desc = dev, .config_desc = cfg, .strings = str,            \
@@ -431,4 +468,5 @@ CHIP_MODEL(ft2232h_model, "ft2232h", ft2232h_dev, ft2232h_cfg, ft2232h_str, DEVD
 CHIP_MODEL(cp2102_model, "cp2102", cp2102_dev, cp2102_cfg, cp2102_str, DEVDRV_SPEED_FULL, cp2102_control, cp2102_service);
 CHIP_MODEL(ch340_model, "ch340", ch340_dev, ch340_cfg, ch340_str, DEVDRV_SPEED_FULL, ch340_control, ch340_service);
 CHIP_MODEL(pl2303_model, "pl2303", pl2303_dev, pl2303_cfg, pl2303_str, DEVDRV_SPEED_FULL, pl2303_control, pl2303_service);
+CHIP_MODEL(acm2_model, "cdc-acm-dual", acm2_dev, acm2_cfg, acm2_str, DEVDRV_SPEED_HIGH, acm2_control, acm2_service);
 CHIP_MODEL(acm_model, "cdc-acm", acm_dev, acm_cfg, acm_str, DEVDRV_SPEED_HIGH, acm_control, acm_service);

@@ -434,6 +434,40 @@ static void test_acm_requests_and_notifications(void **state)
 	close_chip(&b);
 }
 
+/* Two ACM functions on one device: each is a port, picked with iface=N. */
+static void test_acm_two_functions_are_two_ports(void **state)
+{
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context *ctx;
+	struct devdrv_handle *a, *b;
+	struct devdrv_serial_config c = cfg(57600, "8N1", DEVDRV_FLOW_NONE);
+	struct dd_vcontrol log[DD_VCONTROL_LOG];
+	char got[8] = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "cdc-acm-dual", "1-1"), 0);
+	assert_int_equal(devdrv_open(ctx, "1209:0005", &a), 0); /* the first function by default */
+	assert_int_equal(devdrv_open(ctx, "1209:0005,iface=2", &b), 0);
+	assert_string_equal(devdrv_handle_driver(b), "cdc-acm");
+	assert_int_equal(devdrv_handle_interface(a), 0);
+	assert_int_equal(devdrv_handle_interface(b), 2);
+	dd_virtual_control_log_clear(ctx, "1-1");
+	assert_int_equal(devdrv_serial_configure(b, &c, NULL), 0);
+	n = dd_virtual_control_log(ctx, "1-1", log, DD_VCONTROL_LOG);
+	assert_int_equal(n, 1);
+	assert_int_equal(log[0].index, 2); /* to the second function's communication interface */
+	/* data stays on its own port: the data interface the union names (3) */
+	assert_int_equal(devdrv_write(b, "B", 1, 1000), 1);
+	assert_int_equal(devdrv_read(a, got, sizeof(got), 50), DEVDRV_E_TIMEOUT);
+	assert_int_equal(devdrv_read(b, got, sizeof(got), 1000), 1);
+	assert_int_equal(got[0], 'B');
+	devdrv_close(a);
+	devdrv_close(b);
+	devdrv_context_free(ctx);
+}
+
 static void test_class_api_edges(void **state)
 {
 	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
@@ -476,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_ch34x_requests),
 		cmocka_unit_test(test_pl2303_startup_and_line_coding),
 		cmocka_unit_test(test_acm_requests_and_notifications),
+		cmocka_unit_test(test_acm_two_functions_are_two_ports),
 		cmocka_unit_test(test_class_api_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
