@@ -168,13 +168,10 @@ static int acm_open(struct devdrv_handle *h)
 static const struct devdrv_driver acm_driver = {
 	.name = "cdc-acm",
 	.description = "USB CDC ACM serial ports (modems, gadgets, many microcontrollers)",
-	.cls = DEVDRV_CLASS_SERIAL,
+	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = acm_match,
 	.priv_size = sizeof(struct acm),
 	.probe = acm_probe,
 	.open = acm_open,
-	.close = dd_serial_close,
-	.read = dd_serial_read,
-	.ioctl = dd_serial_ioctl,
 };
 DEVDRV_DRIVER_REGISTER(acm_driver);

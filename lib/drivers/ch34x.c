@@ -180,12 +180,9 @@ static int ch_open(struct devdrv_handle *h)
 static const struct devdrv_driver ch34x_driver = {
 	.name = "ch34x",
 	.description = "WCH CH340/CH341 USB UARTs",
-	.cls = DEVDRV_CLASS_SERIAL,
+	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = ch34x_match,
 	.priv_size = sizeof(struct dd_serial),
 	.open = ch_open,
-	.close = dd_serial_close,
-	.read = dd_serial_read,
-	.ioctl = dd_serial_ioctl,
 };
 DEVDRV_DRIVER_REGISTER(ch34x_driver);

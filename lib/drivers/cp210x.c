@@ -133,6 +133,11 @@ static int cp_purge(struct devdrv_handle *h, unsigned what)
 	return cp_out(h, CP_PURGE, mask, NULL, 0);
 }
 
+static void cp_shutdown(struct devdrv_handle *h)
+{
+	cp_out(h, CP_IFC_ENABLE, 0, NULL, 0);
+}
+
 static const struct dd_serial_ops cp_ops = {
 	.init = cp_init,
 	.configure = cp_configure,
@@ -140,6 +145,7 @@ static const struct dd_serial_ops cp_ops = {
 	.poll_lines = cp_poll_lines,
 	.set_break = cp_set_break,
 	.purge = cp_purge,
+	.shutdown = cp_shutdown,
 };
 
 static int cp_open(struct devdrv_handle *h)
@@ -147,21 +153,12 @@ static int cp_open(struct devdrv_handle *h)
 	return dd_serial_open(h, &cp_ops);
 }
 
-static void cp_close(struct devdrv_handle *h)
-{
-	dd_serial_close(h);
-	cp_out(h, CP_IFC_ENABLE, 0, NULL, 0);
-}
-
 static const struct devdrv_driver cp210x_driver = {
 	.name = "cp210x",
 	.description = "Silicon Labs CP210x USB UARTs",
-	.cls = DEVDRV_CLASS_SERIAL,
+	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = cp210x_match,
 	.priv_size = sizeof(struct dd_serial),
 	.open = cp_open,
-	.close = cp_close,
-	.read = dd_serial_read,
-	.ioctl = dd_serial_ioctl,
 };
 DEVDRV_DRIVER_REGISTER(cp210x_driver);

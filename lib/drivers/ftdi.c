@@ -267,13 +267,10 @@ static int ftdi_open(struct devdrv_handle *h)
 static const struct devdrv_driver ftdi_driver = {
 	.name = "ftdi",
 	.description = "FTDI USB UARTs (FT232R/BM/H, FT2232C/D/H, FT4232H, FT-X)",
-	.cls = DEVDRV_CLASS_SERIAL,
+	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = ftdi_match,
 	.priv_size = sizeof(struct ftdi),
 	.probe = ftdi_probe,
 	.open = ftdi_open,
-	.close = dd_serial_close,
-	.read = dd_serial_read,
-	.ioctl = dd_serial_ioctl,
 };
 DEVDRV_DRIVER_REGISTER(ftdi_driver);

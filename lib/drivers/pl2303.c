@@ -264,12 +264,9 @@ static int pl_open(struct devdrv_handle *h)
 static const struct devdrv_driver pl2303_driver = {
 	.name = "pl2303",
 	.description = "Prolific PL2303 USB UARTs (H, HX/TA/TB, HXN G-series)",
-	.cls = DEVDRV_CLASS_SERIAL,
+	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = pl2303_match,
 	.priv_size = sizeof(struct pl2303),
 	.open = pl_open,
-	.close = dd_serial_close,
-	.read = dd_serial_read,
-	.ioctl = dd_serial_ioctl,
 };
 DEVDRV_DRIVER_REGISTER(pl2303_driver);

@@ -116,6 +116,8 @@ void dd_serial_close(struct devdrv_handle *h)
 	stop_status(h);
 	if (s->ops && s->out_lines)
 		s->ops->set_lines(h, 0); /* hang up, as a tty close does */
+	if (s->ops && s->ops->shutdown)
+		s->ops->shutdown(h);
 }
 
 static double now_ms(void)

@@ -28,6 +28,8 @@ struct dd_serial_ops {
 	 * the data is all payload and is read straight into the caller's buffer. */
 	size_t (*unframe)(struct devdrv_handle *h, uint8_t *buf, size_t len);
 	int (*set_latency)(struct devdrv_handle *h, unsigned ms); /* NULL: unsupported */
+	/* Last words to the chip on close, after the hang-up. NULL: none. */
+	void (*shutdown)(struct devdrv_handle *h);
 };
 
 /* Per-handle state; the first member of every serial driver's priv. */
@@ -57,6 +59,11 @@ int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops);
 void dd_serial_close(struct devdrv_handle *h);
 ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+
+/* The driver-struct members every serial driver shares. */
+#define DD_SERIAL_DRIVER_DEFAULTS                                                                  \
+	.cls = DEVDRV_CLASS_SERIAL, .close = dd_serial_close, .read = dd_serial_read,                 \
+	.ioctl = dd_serial_ioctl
 
 /* Keep an interrupt transfer pending on @ep for reports of @len bytes;
  * @on_status gets what each transfer brings (one or more reports). */

@@ -284,7 +284,20 @@ static void test_cp210x_requests(void **state)
 	assert_int_equal(lines & (DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS | DEVDRV_SERIAL_DSR | DEVDRV_SERIAL_CTS),
 	                 DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_DSR);
 	round_trip(&b);
-	close_chip(&b);
+	dd_virtual_control_log_clear(b.ctx, "1-1");
+	devdrv_close(b.h);
+	{
+		struct dd_vcontrol log[4];
+		size_t n = dd_virtual_control_log(b.ctx, "1-1", log, 4);
+
+		/* close: DTR and RTS down, then the interface disabled */
+		assert_int_equal(n, 2);
+		assert_int_equal(log[0].request, 0x07);
+		assert_int_equal(log[0].value, 0x0300);
+		assert_int_equal(log[1].request, 0x00);
+		assert_int_equal(log[1].value, 0);
+	}
+	devdrv_context_free(b.ctx);
 }
 
 /* ---- CH34x: values from WCH's driver as recorded in the Linux ch341.c ---------- */
