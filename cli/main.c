@@ -105,8 +105,14 @@ static int plug(struct cli *c, const char *spec)
 		return cli_usage_error(c, NULL, "--plug takes MODEL@PORT, like ft232r@1-3, not '%s'", spec);
 	memcpy(model, spec, (size_t)(at - spec));
 	model[at - spec] = 0;
-	if (devdrv_virtual_plug(c->ctx, model, at + 1) < 0)
+	switch (devdrv_virtual_plug(c->ctx, model, at + 1)) {
+	case 0:
+		return EXIT_OK;
+	case DEVDRV_E_UNSUPPORTED: /* neither --virtual nor DEVDRV_TRANSPORT=virtual */
+		return cli_usage_error(c, NULL, "--plug needs the virtual bus (--virtual)");
+	default:
 		return cli_usage_error(c, NULL, "%s", devdrv_context_errmsg(c->ctx));
+	}
 	return EXIT_OK;
 }
 
@@ -137,8 +143,6 @@ int cli_context(struct cli *c)
 	}
 	if (rc < 0)
 		return cli_fail(c, "start", rc, devdrv_context_errmsg(NULL));
-	if (c->num_plugs && c->transports != DEVDRV_TRANSPORT_VIRTUAL)
-		return cli_usage_error(c, NULL, "--plug needs --virtual");
 	for (int i = 0; i < c->num_plugs; i++)
 		if ((rc = plug(c, c->plugs[i])) != EXIT_OK)
 			return rc;

@@ -122,7 +122,7 @@ static void test_usage_errors(void **state)
 	r = RUN("devdrv", "--virtual", "--plug", "toaster@1-3", "list");
 	expect_failure(&r, 2, "unknown model");
 	r = RUN("devdrv", "--plug", "ft232r@1-3", "list");
-	expect_failure(&r, 2, "--plug needs --virtual");
+	expect_failure(&r, 2, "--plug needs the virtual bus");
 }
 
 static void test_device_errors(void **state)
@@ -166,6 +166,21 @@ static void test_list_outputs(void **state)
 	done(&r);
 	r = RUN("devdrv", "--virtual", "list", "-v");
 	assert_non_null(strstr(r.out, "endpoint 0x81 IN  interrupt max packet 8"));
+	done(&r);
+}
+
+/* --plug works with the virtual bus however it was chosen (the demo uses
+ * DEVDRV_TRANSPORT=virtual). */
+static void test_plug_with_environment_transport(void **state)
+{
+	struct run r;
+
+	(void)state;
+	setenv("DEVDRV_TRANSPORT", "virtual", 1);
+	r = RUN("devdrv", "--plug", "ft232r@1-3", "list", "1-3");
+	unsetenv("DEVDRV_TRANSPORT");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "0403:6001 12     ftdi"));
 	done(&r);
 }
 
@@ -240,7 +255,7 @@ int main(void)
 		cmocka_unit_test(test_version_and_help), cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
 		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
-		cmocka_unit_test(test_hexdump_offsets),
+		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
