@@ -274,12 +274,12 @@ static void test_cp210x_requests(void **state)
 	assert_int_equal(devdrv_serial_purge(b.h, DEVDRV_SERIAL_PURGE_RX | DEVDRV_SERIAL_PURGE_TX), 0);
 	{
 		const struct req want[] = {
-			{ 0x41, 0x07, 0x0201, 0, 0, NULL }, /* SET_MHS: RTS off (mask bit 9), DTR untouched */
+			{ 0x41, 0x07, 0x0301, 0, 0, NULL }, /* SET_MHS: both masks (bits 8, 9), DTR on, RTS off */
 			{ 0xc1, 0x08, 0, 0, 1, NULL },      /* GET_MDMSTS */
 			{ 0x41, 0x05, 1, 0, 0, NULL },      /* SET_BREAK */
-			{ 0x41, 0x12, 0x000f, 0, 0, NULL }, /* PURGE both queues */
+			{ 0x41, 0x12, 0x000f, 0, 0, NULL }, /* PURGE: transmit and receive queues */
 		};
-		(void)want;
+		expect_requests(&b, want, 4, "lines, status, break, purge");
 	}
 	assert_int_equal(lines & (DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS | DEVDRV_SERIAL_DSR | DEVDRV_SERIAL_CTS),
 	                 DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_DSR);

@@ -347,7 +347,9 @@ static void test_plug_errors(void **state)
 	assert_int_equal(devdrv_virtual_unplug(*state, "1-9"), DEVDRV_E_NOT_FOUND);
 }
 
-static void test_no_virtual_transport(void **state)
+/* A virtual bus asked to start empty lists nothing; unknown transport bits
+ * are refused. */
+static void test_empty_bus_and_bad_transport(void **state)
 {
 	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL,
 		                            .no_default_virtual_devices = 1 };
@@ -381,7 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_selector_picks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioctls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plug_errors, setup, teardown),
-		cmocka_unit_test(test_no_virtual_transport),
+		cmocka_unit_test(test_empty_bus_and_bad_transport),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
