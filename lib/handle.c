@@ -71,7 +71,7 @@ static int pick_pipe(struct devdrv_handle *h, const struct devdrv_interface_info
 		if (!ep || !((bulk | interrupt) & (1u << (ep->attributes & 3))))
 			return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND,
 			                          "interface %d has no bulk/interrupt endpoint 0x%02x",
-			                          h->bind.iface, wanted);
+			                          intf ? intf->number : -1, wanted);
 	}
 	*addr = ep ? ep->address : 0;
 	*type = ep ? ep->attributes & 3 : 0;
@@ -79,23 +79,31 @@ static int pick_pipe(struct devdrv_handle *h, const struct devdrv_interface_info
 	return 0;
 }
 
+int devdrv_handle_use_interface_pipes(struct devdrv_handle *h, int iface)
+{
+	const struct devdrv_interface_info *intf =
+	    devdrv_find_interface(devdrv_active_config(&h->dev->info), iface);
+	int bound = iface == h->bind.iface;
+	struct devdrv_pipes p = { 0 };
+	int rc;
+
+	if (!intf)
+		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "the device has no interface %d", iface);
+	if ((rc = pick_pipe(h, intf, 1, bound ? h->sel.ep_in : -1, &p.in, &p.in_type, &p.in_max_packet)) < 0 ||
+	    (rc = pick_pipe(h, intf, 0, bound ? h->sel.ep_out : -1, &p.out, &p.out_type, &p.out_max_packet)) < 0)
+		return rc;
+	h->pipes = p;
+	return 0;
+}
+
 int devdrv_default_open(struct devdrv_handle *h)
 {
-	const struct devdrv_interface_info *intf;
-	struct devdrv_pipes p = { 0 };
 	int rc;
 
 	if (h->bind.iface < 0)
 		return 0;
-	intf = devdrv_find_interface(devdrv_active_config(&h->dev->info), h->bind.iface);
 	rc = devdrv_usb_claim_interface(h, h->bind.iface);
-	if (rc < 0)
-		return rc;
-	if ((rc = pick_pipe(h, intf, 1, h->sel.ep_in, &p.in, &p.in_type, &p.in_max_packet)) < 0 ||
-	    (rc = pick_pipe(h, intf, 0, h->sel.ep_out, &p.out, &p.out_type, &p.out_max_packet)) < 0)
-		return rc;
-	h->pipes = p;
-	return 0;
+	return rc < 0 ? rc : devdrv_handle_use_interface_pipes(h, h->bind.iface);
 }
 
 static ssize_t pipe_transfer(struct devdrv_handle *h, uint8_t ep, uint8_t type, void *buf,

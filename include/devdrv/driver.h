@@ -114,6 +114,12 @@ struct devdrv_pipes {
 void devdrv_handle_set_pipes(struct devdrv_handle *h, const struct devdrv_pipes *p);
 const struct devdrv_pipes *devdrv_handle_pipes(struct devdrv_handle *h);
 
+/** Make the first bulk (else interrupt) IN and OUT endpoints of interface
+ * @p iface the handle's pipes; on the bound interface, ep_in= and ep_out=
+ * from the selector win. For drivers whose data lives on another interface
+ * than the one they bind (CDC). @return 0, DEVDRV_E_NOT_FOUND. */
+int devdrv_handle_use_interface_pipes(struct devdrv_handle *h, int iface);
+
 /* The generic callbacks, for drivers that extend them rather than replace
  * them: open claims the bound interface and picks its first bulk/interrupt
  * IN and OUT pipes (or those the selector names); read/write use them. */

@@ -42,16 +42,14 @@ static int data_interface(const struct devdrv_config_info *cfg, const struct dev
 static int acm_probe(const struct devdrv_device_info *info, const struct devdrv_match *m, int *iface)
 {
 	const struct devdrv_config_info *cfg = devdrv_active_config(info);
-	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, *iface);
-	int data;
+	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, *iface), *data_intf;
 
 	(void)m;
 	if (!comm)
 		return DEVDRV_E_NO_DRIVER;
-	data = data_interface(cfg, comm);
+	data_intf = devdrv_find_interface(cfg, data_interface(cfg, comm));
 	/* a data interface with a bulk pair, or this is not a port we can drive */
-	if (data < 0 || !devdrv_find_endpoint(devdrv_find_interface(cfg, data), 1, 1u << 2) ||
-	    !devdrv_find_endpoint(devdrv_find_interface(cfg, data), 0, 1u << 2))
+	if (!devdrv_find_endpoint(data_intf, 1, 1u << 2) || !devdrv_find_endpoint(data_intf, 0, 1u << 2))
 		return DEVDRV_E_NO_DRIVER;
 	return 0;
 }
@@ -94,22 +92,15 @@ static int acm_init(struct devdrv_handle *h)
 	const struct devdrv_config_info *cfg = devdrv_active_config(devdrv_handle_info(h));
 	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, devdrv_handle_interface(h));
 	const struct devdrv_endpoint_info *notify = devdrv_find_endpoint(comm, 1, 1u << 3);
-	const struct devdrv_interface_info *data;
-	struct devdrv_pipes p = { 0 };
 	int rc;
 
 	a->comm = comm->number;
 	a->data = data_interface(cfg, comm);
-	data = devdrv_find_interface(cfg, a->data);
-	if ((rc = devdrv_usb_claim_interface(h, a->data)) < 0)
+	/* the data pipes live on the data interface, not the bound one; probe
+	 * made sure it has a bulk pair */
+	if ((rc = devdrv_usb_claim_interface(h, a->data)) < 0 ||
+	    (rc = devdrv_handle_use_interface_pipes(h, a->data)) < 0)
 		return rc;
-	/* the data pipes live on the data interface, not the bound one */
-	p.in = devdrv_find_endpoint(data, 1, 1u << 2)->address;
-	p.out = devdrv_find_endpoint(data, 0, 1u << 2)->address;
-	p.in_type = p.out_type = DEVDRV_TRANSFER_BULK;
-	p.in_max_packet = devdrv_find_endpoint(data, 1, 1u << 2)->max_packet & 0x7ff;
-	p.out_max_packet = devdrv_find_endpoint(data, 0, 1u << 2)->max_packet & 0x7ff;
-	devdrv_handle_set_pipes(h, &p);
 	if (notify) /* the notification element is optional in practice */
 		return dd_serial_start_status(h, notify, 10, acm_status);
 	return 0;
@@ -124,25 +115,16 @@ static int acm_configure(struct devdrv_handle *h, const struct devdrv_serial_con
 	if (want->flow != DEVDRV_FLOW_NONE)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
 		                          "CDC ACM has no flow control request; the device decides");
-	/* dwDTERate, bCharFormat (0: 1, 1: 1.5, 2: 2 stop bits), bParityType
-	 * (0 none, 1 odd, 2 even, 3 mark, 4 space), bDataBits: as our enums */
-	coding[0] = (uint8_t)want->baud;
-	coding[1] = (uint8_t)(want->baud >> 8);
-	coding[2] = (uint8_t)(want->baud >> 16);
-	coding[3] = (uint8_t)(want->baud >> 24);
-	coding[4] = (uint8_t)want->stop_bits;
-	coding[5] = (uint8_t)want->parity;
-	coding[6] = want->data_bits;
-	*actual = *want;
+	(void)actual; /* the device takes the rate as given */
+	dd_serial_line_coding(coding, want);
 	return dd_serial_out(h, CLASS_OUT, CDC_SET_LINE_CODING, 0, (uint16_t)a->comm, coding, sizeof(coding));
 }
 
 static int acm_set_lines(struct devdrv_handle *h, unsigned lines)
 {
 	struct acm *a = devdrv_handle_priv(h);
-	uint16_t value = (uint16_t)(((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0));
-
-	return dd_serial_out(h, CLASS_OUT, CDC_SET_CONTROL_LINE_STATE, value, (uint16_t)a->comm, NULL, 0);
+	return dd_serial_out(h, CLASS_OUT, CDC_SET_CONTROL_LINE_STATE, dd_serial_dtr_rts(lines),
+	                     (uint16_t)a->comm, NULL, 0);
 }
 
 static int acm_set_break(struct devdrv_handle *h, int on)

@@ -115,10 +115,6 @@ static int ch_configure(struct devdrv_handle *h, const struct devdrv_serial_conf
 	if (want->baud < CH_MIN_BAUD || want->baud > CH_MAX_BAUD || ch_divisor(want->baud, &divisor, &actual->baud) < 0)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "CH34x rates are %d to %d baud, not %u",
 		                          CH_MIN_BAUD, CH_MAX_BAUD, want->baud);
-	actual->data_bits = want->data_bits;
-	actual->parity = want->parity;
-	actual->stop_bits = want->stop_bits;
-	actual->flow = want->flow;
 	if ((rc = ch_write_reg(h, CH_REG_PRESCALER_DIVISOR, divisor)) < 0 ||
 	    (rc = ch_write_reg(h, CH_REG_LCR_LCR2, lcr_of(want))) < 0)
 		return rc;

@@ -37,11 +37,6 @@ static int cp_out(struct devdrv_handle *h, uint8_t req, uint16_t value, const vo
 	return dd_serial_out(h, CP_OUT, req, value, iface_of(h), data, len);
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 static int cp_init(struct devdrv_handle *h)
 {
 	return cp_out(h, CP_IFC_ENABLE, 1, NULL, 0);
@@ -63,10 +58,10 @@ static int cp_set_flow(struct devdrv_handle *h, enum devdrv_flow flow, unsigned 
 	} else if (flow == DEVDRV_FLOW_XONXOFF) {
 		replace |= 0x03;
 	}
-	put_le32(buf, handshake);
-	put_le32(buf + 4, replace);
-	put_le32(buf + 8, 128);  /* XON when the receive buffer drains below */
-	put_le32(buf + 12, 128); /* XOFF when fewer than this many bytes are free */
+	dd_put_le32(buf, handshake);
+	dd_put_le32(buf + 4, replace);
+	dd_put_le32(buf + 8, 128);  /* XON when the receive buffer drains below */
+	dd_put_le32(buf + 12, 128); /* XOFF when fewer than this many bytes are free */
 	return cp_out(h, CP_SET_FLOW, 0, buf, sizeof(buf));
 }
 
@@ -79,13 +74,16 @@ static int cp_configure(struct devdrv_handle *h, const struct devdrv_serial_conf
 	uint16_t line = (uint16_t)(want->stop_bits | want->parity << 4 | want->data_bits << 8);
 	int rc;
 
-	put_le32(baud, want->baud);
-	*actual = *want;
+	dd_put_le32(baud, want->baud);
 	if ((rc = cp_out(h, CP_SET_BAUDRATE, 0, baud, sizeof(baud))) < 0)
 		return rc;
 	if ((rc = dd_serial_in(h, CP_IN, CP_GET_BAUDRATE, 0, iface_of(h), got, sizeof(got))) < 0)
 		return rc;
-	actual->baud = (uint32_t)got[0] | (uint32_t)got[1] << 8 | (uint32_t)got[2] << 16 | (uint32_t)got[3] << 24;
+	/* the chip's word, checked: its rounding stays within a few percent */
+	actual->baud = dd_get_le32(got);
+	if (actual->baud < want->baud / 2 || actual->baud > want->baud * 2ull)
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "CP210x says it runs at %u baud after being set to %u",
+		                          actual->baud, want->baud);
 	rc = cp_out(h, CP_SET_LINE_CTL, line, NULL, 0);
 	if (rc == DEVDRV_E_PIPE) /* the chip refuses formats it cannot do */
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "CP210x refused %u data bits, parity %d, stop %d",
@@ -101,9 +99,7 @@ static int cp_set_lines(struct devdrv_handle *h, unsigned lines)
 {
 	/* bits 8 and 9 say that bits 0 (DTR) and 1 (RTS) are to be set; with
 	 * RTS/CTS flow the chip owns RTS and ignores the request for it */
-	uint16_t value = 0x0300 | ((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0);
-
-	return cp_out(h, CP_SET_MHS, value, NULL, 0);
+	return cp_out(h, CP_SET_MHS, 0x0300 | dd_serial_dtr_rts(lines), NULL, 0);
 }
 
 static int cp_poll_lines(struct devdrv_handle *h)

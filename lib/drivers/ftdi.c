@@ -154,7 +154,6 @@ static int ftdi_configure(struct devdrv_handle *h, const struct devdrv_serial_co
 	if (want->data_bits < 7)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "FTDI chips send 7 or 8 data bits, not %u",
 		                          want->data_bits);
-	*actual = *want;
 	if ((rc = ftdi_set_baud(h, want->baud, &actual->baud)) < 0 ||
 	    (rc = ftdi_out(h, FTDI_SET_DATA, data_value(want, 0), f->port)) < 0)
 		return rc;
@@ -165,9 +164,7 @@ static int ftdi_set_lines(struct devdrv_handle *h, unsigned lines)
 {
 	struct ftdi *f = devdrv_handle_priv(h);
 	/* bits 8 and 9 say that bits 0 (DTR) and 1 (RTS) are to be set */
-	uint16_t value = 0x0300 | ((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0);
-
-	return ftdi_out(h, FTDI_MODEM_CTRL, value, f->port);
+	return ftdi_out(h, FTDI_MODEM_CTRL, 0x0300 | dd_serial_dtr_rts(lines), f->port);
 }
 
 static int ftdi_set_break(struct devdrv_handle *h, int on)

@@ -195,8 +195,7 @@ static uint32_t encode_baud(enum pl_type t, uint32_t baud, uint8_t *buf)
 	if (t == PL_H)
 		baud = nearest_standard(baud, max_rate(t));
 	if (t == PL_H || is_standard(baud)) {
-		buf[0] = (uint8_t)baud, buf[1] = (uint8_t)(baud >> 8);
-		buf[2] = (uint8_t)(baud >> 16), buf[3] = (uint8_t)(baud >> 24);
+		dd_put_le32(buf, baud);
 		return baud;
 	}
 	return encode_divisor(baud, buf);
@@ -227,11 +226,8 @@ static int pl_configure(struct devdrv_handle *h, const struct devdrv_serial_conf
 		                          max_rate(p->type), want->baud);
 	if (p->type == PL_H && want->flow == DEVDRV_FLOW_XONXOFF)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "the PL2303H has no XON/XOFF flow control");
-	*actual = *want;
-	actual->baud = encode_baud(p->type, want->baud, coding);
-	coding[4] = (uint8_t)want->stop_bits;
-	coding[5] = (uint8_t)want->parity;
-	coding[6] = want->data_bits;
+	dd_serial_line_coding(coding, want);
+	actual->baud = encode_baud(p->type, want->baud, coding); /* rewrites dwDTERate */
 	if ((rc = dd_serial_out(h, PL_CLASS_OUT, PL_SET_LINE, 0, 0, coding, sizeof(coding))) < 0)
 		return rc;
 	return pl_set_flow(h, want->flow);
@@ -239,9 +235,7 @@ static int pl_configure(struct devdrv_handle *h, const struct devdrv_serial_conf
 
 static int pl_set_lines(struct devdrv_handle *h, unsigned lines)
 {
-	uint16_t value = (uint16_t)(((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0));
-
-	return dd_serial_out(h, PL_CLASS_OUT, PL_SET_CONTROL, value, 0, NULL, 0);
+	return dd_serial_out(h, PL_CLASS_OUT, PL_SET_CONTROL, dd_serial_dtr_rts(lines), 0, NULL, 0);
 }
 
 static int pl_set_break(struct devdrv_handle *h, int on)

@@ -35,9 +35,7 @@ static void status_done(struct devdrv_transfer *t)
 		           devdrv_strerror(t->status));
 	/* keep listening unless closing or the device is gone; a babbling
 	 * report (overflow) loses that report, not the pipe */
-	if (!s->closing &&
-	    (t->status == 0 || t->status == DEVDRV_E_TIMEOUT || t->status == DEVDRV_E_OVERFLOW) &&
-	    devdrv_transfer_submit(t) == 0)
+	if (!s->closing && (t->status == 0 || t->status == DEVDRV_E_OVERFLOW) && devdrv_transfer_submit(t) == 0)
 		return;
 	s->status_running = 0;
 }

@@ -13,8 +13,9 @@
 struct dd_serial_ops {
 	/* Chip setup once the interface is claimed. NULL: none. */
 	int (*init)(struct devdrv_handle *h);
-	/* Apply @want (already range-checked); fill @actual with what the chip
-	 * will really do. Refuse what it cannot with DEVDRV_E_UNSUPPORTED. */
+	/* Apply @want (already range-checked). @actual arrives as a copy of
+	 * @want: change what the chip does differently (the rounded rate).
+	 * Refuse what it cannot do with DEVDRV_E_UNSUPPORTED. */
 	int (*configure)(struct devdrv_handle *h, const struct devdrv_serial_config *want,
 	                 struct devdrv_serial_config *actual);
 	/* Drive DTR and RTS to @lines (DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS). */
@@ -59,6 +60,34 @@ int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops);
 void dd_serial_close(struct devdrv_handle *h);
 ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+
+/* DTR in bit 0, RTS in bit 1: the layout of the CDC, FTDI, CP210x and
+ * PL2303 modem-control requests. */
+static inline uint16_t dd_serial_dtr_rts(unsigned lines)
+{
+	return (uint16_t)(((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0));
+}
+
+static inline void dd_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t dd_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The CDC PSTN line coding (6.3.11), which the PL2303 uses too: dwDTERate,
+ * bCharFormat, bParityType, bDataBits. Our stop-bit and parity enums have
+ * the specification's values. */
+static inline void dd_serial_line_coding(uint8_t coding[7], const struct devdrv_serial_config *c)
+{
+	dd_put_le32(coding, c->baud);
+	coding[4] = (uint8_t)c->stop_bits;
+	coding[5] = (uint8_t)c->parity;
+	coding[6] = c->data_bits;
+}
 
 /* The driver-struct members every serial driver shares. */
 #define DD_SERIAL_DRIVER_DEFAULTS                                                                  \
