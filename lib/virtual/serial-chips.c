@@ -51,6 +51,17 @@ static void set_lines(struct chip *c, unsigned lines)
 	}
 }
 
+/* FTDI MODEM_CTRL and CP210x SET_MHS: bits 8 and 9 say whether bits 0
+ * (DTR) and 1 (RTS) are to be applied. */
+static unsigned masked_lines(unsigned lines, uint16_t v)
+{
+	if (v & 0x100)
+		lines = (v & 0x001) ? lines | DEVDRV_SERIAL_DTR : lines & ~(unsigned)DEVDRV_SERIAL_DTR;
+	if (v & 0x200)
+		lines = (v & 0x002) ? lines | DEVDRV_SERIAL_RTS : lines & ~(unsigned)DEVDRV_SERIAL_RTS;
+	return lines;
+}
+
 static int reply(struct devdrv_transfer *t, const uint8_t *data, size_t len)
 {
 	size_t n = len < t->length ? len : t->length;
@@ -156,8 +167,7 @@ static int ftdi_control(struct dd_vdev *d, struct devdrv_transfer *t, enum chip_
 	switch (t->setup.request) {
 	case 0x00: return v <= 2 ? 0 : DEVDRV_E_PIPE;                          /* RESET / purge */
 	case 0x01: /* MODEM_CTRL: bits 8/9 enable bits 0/1 */
-		set_lines(c, (c->lines & ~(unsigned)(((v & 0x100) ? DEVDRV_SERIAL_DTR : 0) | ((v & 0x200) ? DEVDRV_SERIAL_RTS : 0))) |
-		                 (((v & 0x101) == 0x101) ? DEVDRV_SERIAL_DTR : 0) | (((v & 0x202) == 0x202) ? DEVDRV_SERIAL_RTS : 0));
+		set_lines(c, masked_lines(c->lines, v));
 		return 0;
 	case 0x02: return ((i >> 8) == 0 || (i >> 8) == 1 || (i >> 8) == 2 || (i >> 8) == 4) ? 0 : DEVDRV_E_PIPE;
 	case 0x04: /* SET_DATA: 7 or 8 bits, parity 0-4, stop 0-2 */
@@ -224,8 +234,7 @@ static int cp2102_control(struct dd_vdev *d, struct devdrv_transfer *t)
 		return 0;
 	case 0x05: return v <= 1 ? 0 : DEVDRV_E_PIPE; /* SET_BREAK */
 	case 0x07: /* SET_MHS */
-		set_lines(c, (c->lines & ~(unsigned)(((v & 0x100) ? DEVDRV_SERIAL_DTR : 0) | ((v & 0x200) ? DEVDRV_SERIAL_RTS : 0))) |
-		                 (((v & 0x101) == 0x101) ? DEVDRV_SERIAL_DTR : 0) | (((v & 0x202) == 0x202) ? DEVDRV_SERIAL_RTS : 0));
+		set_lines(c, masked_lines(c->lines, v));
 		return 0;
 	case 0x08: { /* GET_MDMSTS */
 		unsigned in = null_modem_inputs(c->lines);
