@@ -15,10 +15,12 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 
 def storage_args(workdir):
@@ -53,8 +55,6 @@ class SerialPeer(threading.Thread):
         self.path, self.received, self.answered = path, b"", False
 
     def run(self):
-        import socket
-        import time
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         for _ in range(300):  # QEMU creates the socket once it starts
             try:

@@ -43,21 +43,25 @@ uptime_cs() { # centiseconds since boot
 	awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime
 }
 
-make_gadget() { # NAME UDC VID PID FUNCTION [ATTR=VALUE...] — a configfs gadget
+make_gadget() { # NAME UDC VID PID FUNCTION[,FUNCTION...] [ATTR=VALUE...] — a configfs
+	# gadget; several functions make a composite device, in the order given
 	g=/sys/kernel/config/usb_gadget/$1
 	udc=$2
-	mkdir -p "$g/strings/0x409" "$g/configs/c.1/strings/0x409" "$g/functions/$5"
+	functions=$(echo "$5" | tr , ' ')
+	mkdir -p "$g/strings/0x409" "$g/configs/c.1/strings/0x409"
 	echo "0x$3" >"$g/idVendor"
 	echo "0x$4" >"$g/idProduct"
 	echo "libdevdrv" >"$g/strings/0x409/manufacturer"
 	echo "devdrv $1" >"$g/strings/0x409/product"
 	echo "DD-$1" >"$g/strings/0x409/serialnumber"
-	func=$5
 	shift 5
-	for kv in "$@"; do
-		echo "${kv#*=}" >"$g/functions/$func/${kv%%=*}"
+	for func in $functions; do
+		mkdir -p "$g/functions/$func"
+		for kv in "$@"; do
+			echo "${kv#*=}" >"$g/functions/$func/${kv%%=*}"
+		done
+		ln -s "$g/functions/$func" "$g/configs/c.1/"
 	done
-	ln -s "$g/functions/$func" "$g/configs/c.1/"
 	echo "$udc" >"$g/UDC"
 }
 

@@ -36,6 +36,27 @@ check "bytes from the gadget's tty come out of devdrv serial" sh -c 'printf to-h
 check "bytes from devdrv serial arrive at /dev/ttyGS0" grep -q to-gadget /tmp/gadget.in
 check "the gadget's SERIAL_STATE notification shows DSR and DCD" grep -q "DSR DCD" /tmp/acm.err
 
+# two ACM functions on one gadget are two ports: iface=2 is the second one,
+# whose gadget tty (the third created: ttyGS2) gets the bytes; ttyGS1 none
+make_gadget dual dummy_udc.1 1d6b 0106 acm.a,acm.b
+check "dual CDC-ACM gadget enumerated" wait_for 30 usb_device 1d6b 0106
+check "its ttys present" wait_for 10 test -c /dev/ttyGS2
+stty -F /dev/ttyGS1 raw -echo
+stty -F /dev/ttyGS2 raw -echo
+cat /dev/ttyGS1 >/tmp/gs1.in &
+gs1=$!
+cat /dev/ttyGS2 >/tmp/gs2.in &
+gs2=$!
+sleep 0.5
+(printf 'to-second-port'; sleep 1) | devdrv serial 1d6b:0106,iface=2 --drain 500 >/dev/null 2>/tmp/dual.err
+rc=$?
+sleep 0.5
+kill $gs1 $gs2
+echo "dual stderr: $(cat /tmp/dual.err)"
+check "devdrv serial on the second ACM function exits 0" [ $rc -eq 0 ]
+check "the second function's tty got the bytes" grep -q to-second-port /tmp/gs2.in
+check "the first function's tty got nothing" [ ! -s /tmp/gs1.in ]
+
 # interactive: stdin is the console tty; the gadget goes away mid-session
 before=$(tty_settings)
 devdrv serial 1d6b:0104 </dev/console >/dev/null 2>/tmp/int.err &
