@@ -164,6 +164,29 @@ static size_t put(uint8_t *out, size_t off, const void *src, size_t len)
 	return off + len;
 }
 
+/* libusb 1.0.26 returns counts without their arrays for some malformed
+ * configurations (an endpoint whose bLength runs past the end leaves
+ * bNumEndpoints set and endpoint NULL): never trust a count alone. */
+static int endpoint_count(const struct libusb_interface_descriptor *alt)
+{
+	return alt->endpoint ? alt->bNumEndpoints : 0;
+}
+
+static int altsetting_count(const struct libusb_interface *intf)
+{
+	return intf->altsetting && intf->num_altsetting > 0 ? intf->num_altsetting : 0;
+}
+
+static int interface_count(const struct libusb_config_descriptor *c)
+{
+	return c->interface ? c->bNumInterfaces : 0;
+}
+
+static size_t extra_length(const unsigned char *extra, int len)
+{
+	return extra && len > 0 ? (size_t)len : 0;
+}
+
 static size_t put_endpoint(uint8_t *out, size_t off, const struct libusb_endpoint_descriptor *ep)
 {
 	uint8_t d[9] = { 0, LIBUSB_DT_ENDPOINT, ep->bEndpointAddress, ep->bmAttributes,
@@ -173,7 +196,7 @@ static size_t put_endpoint(uint8_t *out, size_t off, const struct libusb_endpoin
 
 	d[0] = (uint8_t)dlen;
 	off = put(out, off, d, dlen);
-	return put(out, off, ep->extra, (size_t)ep->extra_length);
+	return put(out, off, ep->extra, extra_length(ep->extra, ep->extra_length));
 }
 
 /* libusb hands out parsed configurations only; rebuild the raw bytes (its
@@ -181,24 +204,24 @@ static size_t put_endpoint(uint8_t *out, size_t off, const struct libusb_endpoin
  * reads both real and virtual devices. Called twice: to size, then to fill. */
 static size_t serialize_config(const struct libusb_config_descriptor *c, uint8_t *out)
 {
-	uint8_t hdr[9] = { 9, LIBUSB_DT_CONFIG, 0, 0, c->bNumInterfaces, c->bConfigurationValue,
+	uint8_t hdr[9] = { 9, LIBUSB_DT_CONFIG, 0, 0, (uint8_t)interface_count(c), c->bConfigurationValue,
 		           c->iConfiguration, c->bmAttributes, c->MaxPower };
 	size_t off = put(out, 0, hdr, sizeof(hdr));
 
-	off = put(out, off, c->extra, (size_t)c->extra_length);
-	for (int i = 0; i < c->bNumInterfaces; i++) {
+	off = put(out, off, c->extra, extra_length(c->extra, c->extra_length));
+	for (int i = 0; i < interface_count(c); i++) {
 		const struct libusb_interface *intf = &c->interface[i];
 
-		for (int a = 0; a < intf->num_altsetting; a++) {
+		for (int a = 0; a < altsetting_count(intf); a++) {
 			const struct libusb_interface_descriptor *alt = &intf->altsetting[a];
 			uint8_t d[9] = { 9, LIBUSB_DT_INTERFACE, alt->bInterfaceNumber,
-				         alt->bAlternateSetting, alt->bNumEndpoints,
+				         alt->bAlternateSetting, (uint8_t)endpoint_count(alt),
 				         alt->bInterfaceClass, alt->bInterfaceSubClass,
 				         alt->bInterfaceProtocol, alt->iInterface };
 
 			off = put(out, off, d, sizeof(d));
-			off = put(out, off, alt->extra, (size_t)alt->extra_length);
-			for (int e = 0; e < alt->bNumEndpoints; e++)
+			off = put(out, off, alt->extra, extra_length(alt->extra, alt->extra_length));
+			for (int e = 0; e < endpoint_count(alt); e++)
 				off = put_endpoint(out, off, &alt->endpoint[e]);
 		}
 	}
