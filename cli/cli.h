@@ -55,6 +55,15 @@ int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
 /* Parse a whole unsigned number (0x.. hex or decimal) up to @max. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h);
+/* Parse hex bytes typed by a user: "01 02 ff", "0102ff", "01:02". Each byte
+ * is exactly two digits. Returns 0, or CLI_HEX_* with *bad_at the offset
+ * of the offending character. */
+enum { CLI_HEX_BAD_DIGIT = -1, CLI_HEX_TOO_LONG = -2 };
+int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, size_t *bad_at);
+/* @text with control characters, C1 controls and bytes that are not UTF-8
+ * written as \xNN, so a device's strings cannot drive the terminal. */
+const char *cli_escape(const char *text, char *buf, size_t size);
+#define CLI_ESCAPED_MAX 1024 /* room for a 255-byte string, every byte escaped */
 /* Hex dump of @buf; @base is the stream offset of its first byte. */
 void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base);
 

@@ -66,25 +66,21 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 	return EXIT_OK;
 }
 
-/* Parse "01 02 ff" or "0102ff" into @out (at most @cap bytes). */
-static int parse_hex_bytes(const char *s, unsigned char *out, size_t cap, size_t *len)
+/* Hex DATA for write/ctrl, or a usage error naming the wrong character. */
+static int parse_hex_arg(struct cli *c, const char *cmd, const char *what, const char *arg,
+                         unsigned char *out, size_t cap, size_t *len)
 {
-	size_t n = 0;
+	size_t bad_at = 0;
+	int rc = cli_parse_hex(arg, out, cap, len, &bad_at);
+	char shown[CLI_ESCAPED_MAX];
 
-	while (*s) {
-		unsigned hi, lo;
-
-		if (*s == ' ' || *s == ':') {
-			s++;
-			continue;
-		}
-		if (sscanf(s, "%1x%1x", &hi, &lo) != 2 || n == cap)
-			return -1;
-		out[n++] = (unsigned char)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	return 0;
+	if (rc == CLI_HEX_TOO_LONG)
+		return cli_usage_error(c, cmd, "%s is longer than %zu bytes", what, cap);
+	if (rc < 0)
+		return cli_usage_error(c, cmd, "%s '%s': column %zu is not a two-digit hex byte "
+		                       "(write bytes like \"01 02 ff\" or \"0102ff\")",
+		                       what, cli_escape(arg, shown, sizeof(shown)), bad_at + 1);
+	return EXIT_OK;
 }
 
 static int io_error(struct cli *c, const char *action, const char *sel, struct devdrv_handle *h,
@@ -186,8 +182,8 @@ int cmd_write(struct cli *c, int argc, char **argv)
 	data = (const unsigned char *)arg;
 	len = strlen(arg);
 	if (o.hex && strcmp(arg, "-")) {
-		if (parse_hex_bytes(arg, hexbuf, sizeof(hexbuf), &len) < 0)
-			return cli_usage_error(c, "write", "'%s' is not hex bytes like \"01 02 ff\"", arg);
+		if ((rc = parse_hex_arg(c, "write", "DATA", arg, hexbuf, sizeof(hexbuf), &len)) != EXIT_OK)
+			return rc;
 		data = hexbuf;
 	}
 	if ((rc = cli_open(c, "write", sel, &h)) != EXIT_OK)
@@ -222,8 +218,8 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 	in = (v[0] & 0x80) != 0;
 	if (argc == 7 && in && (cli_parse_uint(argv[6], sizeof(data), &len) < 0))
 		return cli_usage_error(c, "ctrl", "LEN '%s' is not a number up to %zu", argv[6], sizeof(data));
-	if (argc == 7 && !in && parse_hex_bytes(argv[6], data, sizeof(data), &out_len) < 0)
-		return cli_usage_error(c, "ctrl", "HEXDATA '%s' is not hex bytes like \"01 02\"", argv[6]);
+	if (argc == 7 && !in && (rc = parse_hex_arg(c, "ctrl", "HEXDATA", argv[6], data, sizeof(data), &out_len)) != EXIT_OK)
+		return rc;
 	if ((rc = cli_open(c, "ctrl", argv[1], &h)) != EXIT_OK)
 		return rc;
 	rc = devdrv_control(h, (uint8_t)v[0], (uint8_t)v[1], (uint16_t)v[2], (uint16_t)v[3], data,

@@ -28,16 +28,28 @@ static const char *endpoint_type(uint8_t attributes)
 	return names[attributes & 3];
 }
 
+/* Strings from a device or sysfs, made safe for a terminal: a device can put
+ * escape sequences in its product name. NULL prints as @absent. */
+struct safe_text {
+	char buf[CLI_ESCAPED_MAX];
+};
+
+static const char *safe(struct safe_text *t, const char *s, const char *absent)
+{
+	return s ? cli_escape(s, t->buf, sizeof(t->buf)) : absent;
+}
+
 static void print_interfaces_table(FILE *f, const struct devdrv_device_info *d)
 {
 	const struct devdrv_config_info *cfg = devdrv_active_config(d);
 
 	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++) {
 		const struct devdrv_interface_info *in = &cfg->interfaces[i];
+		struct safe_text kdrv;
 
 		fprintf(f, "    interface %u alt %u  class %02x/%02x/%02x  kernel driver: %s\n",
 		        in->number, in->alt_setting, in->cls, in->subclass, in->protocol,
-		        in->kernel_driver ? in->kernel_driver : "(none)");
+		        safe(&kdrv, in->kernel_driver, "(none)"));
 		for (unsigned e = 0; e < in->num_endpoints; e++)
 			fprintf(f, "      endpoint 0x%02x %-3s %-9s max packet %u\n",
 			        in->endpoints[e].address, (in->endpoints[e].address & 0x80) ? "IN" : "OUT",
@@ -51,14 +63,14 @@ static void print_table(FILE *f, const struct devdrv_device_info *const *list, i
 	        "DRIVER", "DESCRIPTION");
 	for (size_t i = 0; list[i]; i++) {
 		const struct devdrv_device_info *d = list[i];
+		struct safe_text mfr, prod, ser;
 		char busaddr[16];
 
 		snprintf(busaddr, sizeof(busaddr), "%u:%u", d->bus, d->address);
 		fprintf(f, "%-12s %-8s %04x:%04x %-6s %-9s %s%s%s%s%s\n", d->port_path, busaddr, d->vid,
 		        d->pid, devdrv_speed_name(d->speed), d->driver ? d->driver : "-",
-		        d->manufacturer ? d->manufacturer : "", d->manufacturer ? " " : "",
-		        d->product ? d->product : "", d->serial ? " serial=" : "",
-		        d->serial ? d->serial : "");
+		        safe(&mfr, d->manufacturer, ""), d->manufacturer ? " " : "",
+		        safe(&prod, d->product, ""), d->serial ? " serial=" : "", safe(&ser, d->serial, ""));
 		if (verbose)
 			print_interfaces_table(f, d);
 	}
@@ -247,6 +259,7 @@ static void print_bcd(FILE *f, const char *name, uint16_t v)
 
 static void print_info(FILE *f, const struct devdrv_device_info *d)
 {
+	struct safe_text text;
 	char reason[256];
 
 	fprintf(f, "Device %s (bus %u, address %u, transport %s)\n", d->port_path, d->bus, d->address,
@@ -256,9 +269,9 @@ static void print_info(FILE *f, const struct devdrv_device_info *d)
 	print_bcd(f, "bcdUSB", d->bcd_usb);
 	fprintf(f, "  %-14s %02x/%02x/%02x\n", "class", d->cls, d->subclass, d->protocol);
 	fprintf(f, "  %-14s %s Mbit/s\n", "speed", devdrv_speed_name(d->speed));
-	fprintf(f, "  %-14s %s\n", "manufacturer", d->manufacturer ? d->manufacturer : "(none)");
-	fprintf(f, "  %-14s %s\n", "product", d->product ? d->product : "(none)");
-	fprintf(f, "  %-14s %s\n", "serial", d->serial ? d->serial : "(none)");
+	fprintf(f, "  %-14s %s\n", "manufacturer", safe(&text, d->manufacturer, "(none)"));
+	fprintf(f, "  %-14s %s\n", "product", safe(&text, d->product, "(none)"));
+	fprintf(f, "  %-14s %s\n", "serial", safe(&text, d->serial, "(none)"));
 	for (unsigned ci = 0; ci < d->num_configs; ci++) {
 		const struct devdrv_config_info *cfg = &d->configs[ci];
 
@@ -267,11 +280,12 @@ static void print_info(FILE *f, const struct devdrv_device_info *d)
 		        cfg->max_power_ma);
 		for (unsigned i = 0; i < cfg->num_interfaces; i++) {
 			const struct devdrv_interface_info *in = &cfg->interfaces[i];
+			struct safe_text kdrv;
 
 			fprintf(f, "    Interface %u alt %u: class %02x/%02x/%02x%s%s%s, kernel driver: %s\n",
 			        in->number, in->alt_setting, in->cls, in->subclass, in->protocol,
-			        in->name ? " \"" : "", in->name ? in->name : "", in->name ? "\"" : "",
-			        in->kernel_driver ? in->kernel_driver : "(none)");
+			        in->name ? " \"" : "", safe(&text, in->name, ""), in->name ? "\"" : "",
+			        safe(&kdrv, in->kernel_driver, "(none)"));
 			if (in->extra_len)
 				fprintf(f, "      %zu bytes of class-specific descriptors\n", in->extra_len);
 			for (unsigned e = 0; e < in->num_endpoints; e++) {

@@ -62,8 +62,11 @@ static const char *hint_for(int code)
 int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 {
 	const char *hint = hint_for(code);
+	char shown_action[CLI_ESCAPED_MAX], shown_detail[CLI_ESCAPED_MAX];
 
-	fprintf(c->err, "devdrv: %s: %s%s%s\n", action, detail && *detail ? detail : devdrv_strerror(code),
+	/* the action quotes a selector and the detail may quote device data */
+	fprintf(c->err, "devdrv: %s: %s%s%s\n", cli_escape(action, shown_action, sizeof(shown_action)),
+	        cli_escape(detail && *detail ? detail : devdrv_strerror(code), shown_detail, sizeof(shown_detail)),
 	        hint ? "; " : "", hint ? hint : "");
 	return code == DEVDRV_E_INVALID ? EXIT_USAGE : EXIT_DEVICE;
 }

@@ -71,7 +71,7 @@ static void serial_state(struct dd_serial *s, unsigned bits)
 }
 
 /* A transfer may carry several notifications; each says how long it is. */
-static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
+void dd_acm_parse_notifications(struct dd_serial *s, const uint8_t *n, size_t len)
 {
 	size_t off = 0;
 
@@ -81,9 +81,14 @@ static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
 		if (body > len - off - 8)
 			break; /* truncated: the device is untrusted */
 		if (n[off + 1] == CDC_NOTIFY_SERIAL_STATE && body >= 2)
-			serial_state(dd_serial_of(h), n[off + 8] | n[off + 9] << 8);
+			serial_state(s, n[off + 8] | n[off + 9] << 8);
 		off += 8 + body;
 	}
+}
+
+static void acm_status(struct devdrv_handle *h, const uint8_t *n, size_t len)
+{
+	dd_acm_parse_notifications(dd_serial_of(h), n, len);
 }
 
 static int acm_init(struct devdrv_handle *h)

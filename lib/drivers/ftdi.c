@@ -203,11 +203,9 @@ static void take_status(struct dd_serial *s, const uint8_t *st)
 	             ((st[1] & 0x08) ? DEVDRV_SERIAL_FRAMING : 0) | ((st[1] & 0x10) ? DEVDRV_SERIAL_BREAK : 0);
 }
 
-/* Drop the two status bytes that open every max-packet chunk. */
-static size_t ftdi_unframe(struct devdrv_handle *h, uint8_t *buf, size_t len)
+size_t dd_ftdi_unframe(struct dd_serial *s, size_t mps, uint8_t *buf, size_t len)
 {
-	struct dd_serial *s = dd_serial_of(h);
-	size_t mps = devdrv_handle_pipes(h)->in_max_packet, out = 0;
+	size_t out = 0;
 
 	if (mps < 3)
 		mps = 64;
@@ -221,6 +219,11 @@ static size_t ftdi_unframe(struct devdrv_handle *h, uint8_t *buf, size_t len)
 		out += chunk - 2;
 	}
 	return out;
+}
+
+static size_t ftdi_unframe(struct devdrv_handle *h, uint8_t *buf, size_t len)
+{
+	return dd_ftdi_unframe(dd_serial_of(h), devdrv_handle_pipes(h)->in_max_packet, buf, len);
 }
 
 static int ftdi_init(struct devdrv_handle *h)

@@ -92,9 +92,8 @@ static int update_reg(struct devdrv_handle *h, uint8_t reg, uint8_t mask, uint8_
 	return vendor_write(h, reg, (uint16_t)((cur & ~mask) | (value & mask)));
 }
 
-static void pl_status(struct devdrv_handle *h, const uint8_t *data, size_t len)
+void dd_pl2303_parse_status(struct dd_serial *s, const uint8_t *data, size_t len)
 {
-	struct dd_serial *s = dd_serial_of(h);
 	uint8_t st;
 
 	if (len <= PL_STATUS_INDEX)
@@ -104,6 +103,11 @@ static void pl_status(struct devdrv_handle *h, const uint8_t *data, size_t len)
 	              ((st & 0x08) ? DEVDRV_SERIAL_RI : 0) | ((st & 0x80) ? DEVDRV_SERIAL_CTS : 0);
 	s->events |= ((st & 0x04) ? DEVDRV_SERIAL_BREAK : 0) | ((st & 0x10) ? DEVDRV_SERIAL_FRAMING : 0) |
 	             ((st & 0x20) ? DEVDRV_SERIAL_PARITY : 0) | ((st & 0x40) ? DEVDRV_SERIAL_OVERRUN : 0);
+}
+
+static void pl_status(struct devdrv_handle *h, const uint8_t *data, size_t len)
+{
+	dd_pl2303_parse_status(dd_serial_of(h), data, len);
 }
 
 /* The start-up sequence Prolific's own driver sends (per the kernel), then

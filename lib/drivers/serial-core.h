@@ -107,4 +107,14 @@ int dd_serial_in(struct devdrv_handle *h, uint8_t type, uint8_t req, uint16_t va
 
 #define DD_SERIAL_TIMEOUT_MS 1000
 
+/* The chips' status formats, as pure functions of untrusted bytes (fuzzed in
+ * tests/fuzz/). They update @s->in_lines and @s->events only. */
+/* FTDI: drop the two status bytes that open every @max_packet chunk of @buf
+ * in place; returns the payload length. */
+size_t dd_ftdi_unframe(struct dd_serial *s, size_t max_packet, uint8_t *buf, size_t len);
+/* CDC: one or more notifications (8-byte header + wLength body). */
+void dd_acm_parse_notifications(struct dd_serial *s, const uint8_t *data, size_t len);
+/* PL2303: the 10-byte interrupt status report. */
+void dd_pl2303_parse_status(struct dd_serial *s, const uint8_t *data, size_t len);
+
 #endif

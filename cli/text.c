@@ -1,0 +1,88 @@
+/* text.c — the CLI's two parsers of untrusted text: hex bytes a user types,
+ * and strings a device sends, made safe for a terminal. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static int hex_value(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10 : -1;
+}
+
+static int is_separator(char c)
+{
+	return c == ' ' || c == ':' || c == '\t';
+}
+
+int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, size_t *bad_at)
+{
+	size_t n = 0, i = 0;
+
+	while (s[i]) {
+		int hi, lo;
+
+		if (is_separator(s[i])) {
+			i++;
+			continue;
+		}
+		hi = hex_value(s[i]);
+		lo = hi < 0 ? -1 : hex_value(s[i + 1]);
+		/* a byte is exactly two digits: "0 12" is a mistake, not 01 12 */
+		if (lo < 0 || n == cap) {
+			*bad_at = lo < 0 && hi >= 0 ? i + 1 : i;
+			return n == cap && lo >= 0 ? CLI_HEX_TOO_LONG : CLI_HEX_BAD_DIGIT;
+		}
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Length of a valid UTF-8 sequence at @s that is printable (not a C1
+ * control, U+0080-U+009F), or 0. */
+static size_t printable_utf8(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+
+	for (size_t k = 1; k < n; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+		return 0;
+	if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+		return 0; /* overlong, or a UTF-16 surrogate */
+	if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+const char *cli_escape(const char *text, char *buf, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	size_t out = 0;
+
+	if (!size)
+		return "";
+	while (*s && out + 1 < size) {
+		size_t n = *s >= 0x20 && *s < 0x7f ? 1 : *s >= 0x80 ? printable_utf8(s) : 0;
+
+		if (n == 0) { /* a control character or a byte that is not text */
+			if (out + 5 > size)
+				break;
+			snprintf(buf + out, 5, "\\x%02x", *s);
+			out += 4;
+			s++;
+			continue;
+		}
+		if (out + n + 1 > size)
+			break;
+		memcpy(buf + out, s, n);
+		out += n;
+		s += n;
+	}
+	buf[out] = 0;
+	return buf;
+}
