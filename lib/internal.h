@@ -193,6 +193,9 @@ struct dd_vcontrol {
 size_t dd_virtual_control_log(struct devdrv_context *ctx, const char *port, struct dd_vcontrol *out,
                               size_t max);
 void dd_virtual_control_log_clear(struct devdrv_context *ctx, const char *port);
+/* Fault injection: the @n-th transfer submitted to the device at @port from
+ * now on (1: the next) finds it unplugged; 0 cancels. */
+int dd_virtual_disconnect_after(struct devdrv_context *ctx, const char *port, unsigned long n);
 
 /* Pretty endpoint description for messages: "bulk IN 0x81". */
 const char *dd_transfer_kind(enum devdrv_transfer_type type);

@@ -1,6 +1,13 @@
 /* vbus.c — the virtual transport: a bus of in-process device models. Transfers
  * queue per device until the model completes them, their timeout expires, or
- * the device is unplugged. One lock per bus; callbacks run without it. */
+ * the device is unplugged. One lock per bus.
+ *
+ * Completion follows one contract: submit never completes inline. A transfer
+ * waited for without a callback belongs to its waiter again the moment it is
+ * marked completed (it may live on the waiter's stack), so the bus never
+ * touches it after that. Transfers with a callback go to a FIFO of finished
+ * work that event handling (devdrv_handle_events, or any synchronous wait)
+ * dispatches, without the lock, so a callback may submit again. */
 #include "vmodel.h"
 
 #include <devdrv/virtual.h>
@@ -15,8 +22,13 @@
 extern const struct dd_vmodel *const __start_dd_section_vmodels[] __attribute__((weak));
 extern const struct dd_vmodel *const __stop_dd_section_vmodels[] __attribute__((weak));
 
+#define VBUS_FIRST_ADDRESS 2 /* 1 is the root hub's on a real bus */
+#define VBUS_LAST_ADDRESS 127
+#define VBUS_MAX_INTERFACES 256
+
 struct vq_node {
 	struct devdrv_transfer *t;
+	devdrv_transfer_cb callback; /* copied at submit: the bus reads nothing of t after completion */
 	struct dd_vdev *dev;
 	struct timespec deadline;
 	int has_deadline;
@@ -28,8 +40,8 @@ struct vbus {
 	pthread_cond_t cond;
 	struct devdrv_context *ctx;
 	struct dd_vdev *devices;
-	struct vq_node *done; /* completed, callbacks not yet run */
-	uint8_t next_address;
+	struct vq_node *done, **done_tail; /* finished transfers with callbacks, oldest first */
+	unsigned dispatching;               /* threads running callbacks now */
 };
 
 struct dd_vdev {
@@ -39,13 +51,21 @@ struct dd_vdev {
 	uint8_t address;
 	int refs;
 	int unplugged;
-	struct devdrv_handle *owner[32]; /* claim per interface */
+	struct devdrv_handle *owner[VBUS_MAX_INTERFACES]; /* claim per interface */
+	uint8_t alt[VBUS_MAX_INTERFACES];                  /* current alternate setting */
 	struct vq_node *queue;
 	struct dd_vdev *next;
 	void *state;
+	unsigned long transfers;     /* submitted so far, for fault injection */
+	unsigned long disconnect_at; /* unplug when this transfer arrives; 0: never */
 	struct dd_vcontrol log[DD_VCONTROL_LOG];
 	size_t log_count; /* ever recorded; the ring keeps the last DD_VCONTROL_LOG */
 };
+
+/* The bus this thread is dispatching callbacks for, and how deeply: a
+ * callback that waits must not wait for its own dispatch to end. */
+static _Thread_local struct vbus *tls_dispatch_bus;
+static _Thread_local unsigned tls_dispatch_depth;
 
 void *dd_vdev_state(struct dd_vdev *d)
 {
@@ -62,6 +82,13 @@ static const struct dd_vmodel *find_model(const char *name)
 	return NULL;
 }
 
+/* Bytes of the model's configuration descriptor: a hostile model may claim a
+ * wTotalLength other than what it has. */
+static size_t model_config_len(const struct dd_vmodel *m)
+{
+	return m->config_size ? m->config_size : (size_t)(m->config_desc[2] | (m->config_desc[3] << 8));
+}
+
 static void vdev_unref_locked(struct dd_vdev *d)
 {
 	if (--d->refs > 0)
@@ -72,14 +99,22 @@ static void vdev_unref_locked(struct dd_vdev *d)
 
 /* ---- completion ------------------------------------------------------------ */
 
-/* Mark @n's transfer done and hand the node to the dispatcher. */
+/* Finish @n's transfer. A transfer without a callback is handed straight back
+ * to its waiter; one with a callback waits in the FIFO for dispatch. */
 static void finish_locked(struct vbus *bus, struct vq_node *n, int status)
 {
-	n->t->status = status;
-	n->t->transport_priv = NULL;
-	n->t->completed = 1;
-	n->next = bus->done;
-	bus->done = n;
+	struct devdrv_transfer *t = n->t;
+
+	t->status = status;
+	t->transport_priv = NULL;
+	if (!n->callback) {
+		t->completed = 1; /* from here on t belongs to its waiter */
+		free(n);
+	} else {
+		n->next = NULL;
+		*bus->done_tail = n;
+		bus->done_tail = &n->next;
+	}
 	pthread_cond_broadcast(&bus->cond);
 }
 
@@ -91,22 +126,43 @@ static void complete_locked(struct vbus *bus, struct vq_node **link, int status)
 	finish_locked(bus, n, status);
 }
 
-/* Run callbacks outside the lock: a callback may submit again. */
-static void unlock_and_dispatch(struct vbus *bus)
+/* Run the callbacks finished so far, without the lock (a callback may
+ * submit again); called and returns with the lock held. What the callbacks
+ * finish in turn waits for the next round, so a device that always has data
+ * cannot keep one caller here forever. */
+static void dispatch_locked(struct vbus *bus)
 {
-	struct vq_node *done = bus->done;
+	struct vq_node *batch = bus->done;
 
+	if (!batch)
+		return;
 	bus->done = NULL;
+	bus->done_tail = &bus->done;
+	for (struct vq_node *n = batch; n; n = n->next)
+		n->t->completed = 1;
+	bus->dispatching++;
 	pthread_mutex_unlock(&bus->lock);
-	while (done) {
-		struct vq_node *next = done->next;
-		struct devdrv_transfer *t = done->t;
+	tls_dispatch_bus = bus;
+	tls_dispatch_depth++;
+	while (batch) {
+		struct vq_node *next = batch->next;
+		struct devdrv_transfer *t = batch->t;
+		devdrv_transfer_cb callback = batch->callback;
 
-		free(done);
-		if (t->callback)
-			t->callback(t);
-		done = next;
+		free(batch);
+		callback(t);
+		batch = next;
 	}
+	tls_dispatch_depth--;
+	pthread_mutex_lock(&bus->lock);
+	bus->dispatching--;
+	pthread_cond_broadcast(&bus->cond);
+}
+
+/* Callbacks other threads are running now (not this thread's own). */
+static unsigned others_dispatching(struct vbus *bus)
+{
+	return bus->dispatching - (tls_dispatch_bus == bus ? tls_dispatch_depth : 0);
 }
 
 /* Let the model work through the queue until nothing moves; one transfer's
@@ -119,9 +175,10 @@ static void pump_locked(struct dd_vdev *d)
 		progress = 0;
 		for (struct vq_node **link = &d->queue; *link;) {
 			size_t before = (*link)->t->actual_length;
+			int rc = d->model->service(d, (*link)->t);
 
-			if (d->model->service(d, (*link)->t)) {
-				complete_locked(d->bus, link, 0);
+			if (rc != 0) { /* done, or failed (a babbling model: OVERFLOW) */
+				complete_locked(d->bus, link, rc > 0 ? 0 : rc);
 				progress = 1;
 				continue;
 			}
@@ -167,6 +224,28 @@ static int string_descriptor(struct dd_vdev *d, struct devdrv_transfer *t, unsig
 	return reply(t, buf, buf[0]);
 }
 
+/* Does the model's configuration have interface @iface with alt setting @alt? */
+static int has_alt_setting(const struct dd_vmodel *m, unsigned iface, unsigned alt)
+{
+	size_t off = 0;
+	const uint8_t *desc;
+
+	while ((desc = devdrv_desc_next(m->config_desc, model_config_len(m), &off, 4)))
+		if (desc[0] >= 4 && desc[2] == iface && desc[3] == alt)
+			return 1;
+	return 0;
+}
+
+static int set_interface(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	unsigned iface = t->setup.index & 0xff, alt = t->setup.value;
+
+	if (t->setup.index > 0xff || alt > 0xff || !has_alt_setting(d->model, iface, alt))
+		return DEVDRV_E_PIPE;
+	d->alt[iface] = (uint8_t)alt;
+	return 0;
+}
+
 static int standard_request(struct dd_vdev *d, struct devdrv_transfer *t)
 {
 	const uint8_t *cfg = d->model->config_desc;
@@ -181,15 +260,16 @@ static int standard_request(struct dd_vdev *d, struct devdrv_transfer *t)
 	case 0x06: /* GET_DESCRIPTOR */
 		switch (t->setup.value >> 8) {
 		case 1: return reply(t, d->model->device_desc, 18);
-		case 2: return (t->setup.value & 0xff) ? DEVDRV_E_PIPE
-		                                      : reply(t, cfg, (size_t)(cfg[2] | (cfg[3] << 8)));
+		case 2: return (t->setup.value & 0xff) ? DEVDRV_E_PIPE : reply(t, cfg, model_config_len(d->model));
 		case 3: return string_descriptor(d, t, t->setup.value & 0xff);
 		default: return DEVDRV_E_PIPE;
 		}
 	case 0x08: /* GET_CONFIGURATION */
 		return reply(t, &one, 1);
-	case 0x0b: /* SET_INTERFACE: the models have alt setting 0 only */
-		return t->setup.value == 0 ? 0 : DEVDRV_E_PIPE;
+	case 0x0a: /* GET_INTERFACE */
+		return t->setup.index < VBUS_MAX_INTERFACES ? reply(t, &d->alt[t->setup.index], 1) : DEVDRV_E_PIPE;
+	case 0x0b: /* SET_INTERFACE */
+		return set_interface(d, t);
 	default:
 		return DEVDRV_E_PIPE;
 	}
@@ -227,18 +307,19 @@ static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
 	return rc < 0 ? rc : 0;
 }
 
-/* Which interface owns @ep in the model's configuration, or -1. */
-static int interface_of_endpoint(const struct dd_vmodel *m, uint8_t ep, uint8_t *type)
+/* Which interface owns @ep in its current alternate setting, or -1. */
+static int interface_of_endpoint(const struct dd_vdev *d, uint8_t ep, uint8_t *type)
 {
-	const uint8_t *cfg = m->config_desc;
-	size_t len = (size_t)(cfg[2] | (cfg[3] << 8)), off = 0;
+	const struct dd_vmodel *m = d->model;
+	size_t off = 0;
 	const uint8_t *desc;
-	int iface = -1;
+	int iface = -1, current = 0;
 
-	while ((desc = devdrv_desc_next(cfg, len, &off, 0))) {
-		if (desc[1] == 4)
+	while ((desc = devdrv_desc_next(m->config_desc, model_config_len(m), &off, 0))) {
+		if (desc[1] == 4 && desc[0] >= 4) {
 			iface = desc[2];
-		else if (desc[1] == 5 && desc[2] == ep) {
+			current = d->alt[iface] == desc[3];
+		} else if (desc[1] == 5 && desc[0] >= 4 && desc[2] == ep && current && iface >= 0) {
 			*type = desc[3] & 3;
 			return iface;
 		}
@@ -253,27 +334,25 @@ static struct vbus *bus_of(struct devdrv_transfer *t)
 	return ((struct dd_vdev *)t->handle->dev->tdev)->bus;
 }
 
+static void add_ms(struct timespec *ts, unsigned ms);
+
 static void set_deadline(struct vq_node *n, unsigned timeout_ms)
 {
 	n->has_deadline = timeout_ms != 0;
 	if (!timeout_ms)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &n->deadline);
-	n->deadline.tv_sec += timeout_ms / 1000;
-	n->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (n->deadline.tv_nsec >= 1000000000L) {
-		n->deadline.tv_sec++;
-		n->deadline.tv_nsec -= 1000000000L;
-	}
+	add_ms(&n->deadline, timeout_ms);
 }
 
 static int check_pipe(struct dd_vdev *d, struct devdrv_transfer *t)
 {
 	uint8_t type = 0;
-	int iface = interface_of_endpoint(d->model, t->endpoint, &type);
+	int iface = interface_of_endpoint(d, t->endpoint, &type);
 
 	if (iface < 0)
-		return devdrv_handle_fail(t->handle, DEVDRV_E_INVALID, "endpoint 0x%02x does not exist",
+		return devdrv_handle_fail(t->handle, DEVDRV_E_INVALID,
+		                          "endpoint 0x%02x does not exist in the current alternate settings",
 		                          t->endpoint);
 	if (type != t->type)
 		return devdrv_handle_fail(t->handle, DEVDRV_E_INVALID, "endpoint 0x%02x is not %s",
@@ -284,6 +363,17 @@ static int check_pipe(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 0;
 }
 
+static void unplug_locked(struct vbus *bus, struct dd_vdev *d);
+
+/* Fault injection for tests: is this the transfer the device dies at? */
+static int dies_now_locked(struct dd_vdev *d)
+{
+	if (++d->transfers != d->disconnect_at)
+		return 0;
+	unplug_locked(d->bus, d);
+	return 1;
+}
+
 static int vbus_submit(struct devdrv_transfer *t)
 {
 	struct dd_vdev *d = t->handle->dev->tdev;
@@ -292,7 +382,7 @@ static int vbus_submit(struct devdrv_transfer *t)
 	int rc = 0;
 
 	pthread_mutex_lock(&bus->lock);
-	if (d->unplugged)
+	if (d->unplugged || dies_now_locked(d))
 		rc = DEVDRV_E_DISCONNECTED;
 	else if (t->type != DEVDRV_TRANSFER_CONTROL)
 		rc = check_pipe(d, t);
@@ -303,6 +393,7 @@ static int vbus_submit(struct devdrv_transfer *t)
 		return rc;
 	}
 	n->t = t;
+	n->callback = t->callback;
 	n->dev = d;
 	t->transport_priv = n;
 	set_deadline(n, t->timeout_ms);
@@ -316,7 +407,7 @@ static int vbus_submit(struct devdrv_transfer *t)
 		*link = n;
 		pump_locked(d);
 	}
-	unlock_and_dispatch(bus);
+	pthread_mutex_unlock(&bus->lock);
 	return 0;
 }
 
@@ -337,31 +428,130 @@ static int vbus_cancel(struct devdrv_transfer *t)
 	pthread_mutex_lock(&bus->lock);
 	if (t->transport_priv && (link = find_link(d, t->transport_priv)))
 		complete_locked(bus, link, DEVDRV_E_CANCELLED);
-	unlock_and_dispatch(bus);
+	pthread_mutex_unlock(&bus->lock);
 	return 0;
 }
 
+static int before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Time out every queued transfer whose deadline has passed, waited for or
+ * not; *next gets the earliest deadline still pending. Returns whether
+ * there is one. */
+static int expire_locked(struct vbus *bus, struct timespec *next)
+{
+	struct timespec now;
+	int pending = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (struct dd_vdev *d = bus->devices; d; d = d->next) {
+		for (struct vq_node **link = &d->queue; *link;) {
+			struct vq_node *n = *link;
+
+			if (!n->has_deadline) {
+				link = &n->next;
+			} else if (!before(&now, &n->deadline)) {
+				complete_locked(bus, link, DEVDRV_E_TIMEOUT);
+			} else {
+				if (!pending || before(&n->deadline, next))
+					*next = n->deadline;
+				pending = 1;
+				link = &n->next;
+			}
+		}
+	}
+	return pending;
+}
+
+/* Is @t finished for its waiter? A transfer with a callback is finished once
+ * dispatched and no other thread is still inside callbacks, one of which may
+ * be its own. */
+static int wait_over_locked(struct vbus *bus, const struct devdrv_transfer *t, int has_callback)
+{
+	if (has_callback && others_dispatching(bus))
+		return 0;
+	return t->completed;
+}
+
+static void sleep_locked(struct vbus *bus, int timed, const struct timespec *until)
+{
+	if (timed)
+		pthread_cond_timedwait(&bus->cond, &bus->lock, until);
+	else
+		pthread_cond_wait(&bus->cond, &bus->lock);
+}
+
+/* Wait for @t, running other transfers' callbacks and timeouts meanwhile, as
+ * libusb's event handling does for a synchronous call. */
 static int vbus_wait(struct devdrv_transfer *t)
 {
 	struct vbus *bus = bus_of(t);
-	struct dd_vdev *d = t->handle->dev->tdev;
+	int has_callback = t->callback != NULL;
 
 	pthread_mutex_lock(&bus->lock);
-	while (!t->completed) {
-		struct vq_node *n = t->transport_priv;
+	for (;;) {
+		struct timespec next;
+		int timed;
 
-		if (!n->has_deadline) {
-			pthread_cond_wait(&bus->cond, &bus->lock);
-		} else if (pthread_cond_timedwait(&bus->cond, &bus->lock, &n->deadline) == ETIMEDOUT &&
-		           !t->completed) {
-			struct vq_node **link = find_link(d, n);
-
-			if (link)
-				complete_locked(bus, link, DEVDRV_E_TIMEOUT);
-		}
+		dispatch_locked(bus);
+		timed = expire_locked(bus, &next);
+		if (wait_over_locked(bus, t, has_callback))
+			break;
+		if (!bus->done)
+			sleep_locked(bus, timed, &next);
 	}
-	unlock_and_dispatch(bus);
+	pthread_mutex_unlock(&bus->lock);
 	return 0;
+}
+
+static void add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* One round of event handling: expire timeouts, then run the callbacks that
+ * are due, waiting up to @timeout_ms for some to be. */
+static int vbus_handle_events(void *state, unsigned timeout_ms)
+{
+	struct vbus *bus = state;
+	struct timespec until, next;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	add_ms(&until, timeout_ms);
+	pthread_mutex_lock(&bus->lock);
+	for (;;) {
+		struct timespec now;
+		int timed = expire_locked(bus, &next);
+
+		if (bus->done) {
+			dispatch_locked(bus);
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!before(&now, &until))
+			break;
+		sleep_locked(bus, 1, timed && before(&next, &until) ? &next : &until);
+	}
+	pthread_mutex_unlock(&bus->lock);
+	return 0;
+}
+
+static int vbus_present(struct devdrv_handle *h)
+{
+	struct dd_vdev *d = h->dev->tdev;
+	int present;
+
+	pthread_mutex_lock(&d->bus->lock);
+	present = !d->unplugged;
+	pthread_mutex_unlock(&d->bus->lock);
+	return present;
 }
 
 static int vbus_open(struct devdrv_handle *h)
@@ -453,8 +643,12 @@ static int fill_virtual_record(struct dd_device *dev, struct dd_vdev *d)
 	info->pid = (uint16_t)(dd[10] | dd[11] << 8);
 	info->bcd_device = (uint16_t)(dd[12] | dd[13] << 8);
 	info->speed = m->speed;
-	info->active_config = cfg[5];
-	rc = dd_device_add_config(dev, cfg, (size_t)(cfg[2] | (cfg[3] << 8)));
+	info->active_config = model_config_len(m) > 5 ? cfg[5] : 0;
+	rc = dd_device_add_config(dev, cfg, model_config_len(m));
+	if (rc == DEVDRV_E_PROTOCOL) { /* listed without it, as a real bus would */
+		dd_warn(d->bus->ctx, "virtual %s: configuration descriptor malformed, ignored", d->port);
+		rc = 0;
+	}
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		const char **field[3] = { &info->manufacturer, &info->product, &info->serial };
 		unsigned idx = dd[14 + i];
@@ -535,8 +729,21 @@ static int check_port(struct devdrv_context *ctx, struct vbus *bus, const char *
 		                   port, VBUS_NUMBER);
 	if (find_port_locked(bus, port))
 		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: port %s is taken", port);
-	if (bus->next_address > 127)
-		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: no free address on the bus");
+	return 0;
+}
+
+/* The lowest address no plugged device has, as a host controller hands out
+ * addresses again after unplug; 0 when all 126 are taken. */
+static uint8_t free_address_locked(struct vbus *bus)
+{
+	for (unsigned a = VBUS_FIRST_ADDRESS; a <= VBUS_LAST_ADDRESS; a++) {
+		struct dd_vdev *d = bus->devices;
+
+		while (d && d->address != a)
+			d = d->next;
+		if (!d)
+			return (uint8_t)a;
+	}
 	return 0;
 }
 
@@ -545,6 +752,7 @@ static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char 
 {
 	const struct dd_vmodel *m = model ? find_model(model) : NULL;
 	struct dd_vdev *d;
+	uint8_t address;
 	int rc;
 
 	if (!m)
@@ -552,6 +760,9 @@ static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char 
 		                   model ? model : "(null)");
 	if ((rc = check_port(ctx, bus, port_path)) < 0)
 		return rc;
+	if (!(address = free_address_locked(bus)))
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: all %d addresses of the bus are taken",
+		                   VBUS_LAST_ADDRESS - VBUS_FIRST_ADDRESS + 1);
 	if (!(d = calloc(1, sizeof(*d))) || (m->state_size && !(d->state = calloc(1, m->state_size)))) {
 		free(d);
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "virtual plug: out of memory");
@@ -559,7 +770,7 @@ static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char 
 	d->model = m;
 	d->bus = bus;
 	d->refs = 1; /* the bus's own reference */
-	d->address = bus->next_address++;
+	d->address = address;
 	snprintf(d->port, sizeof(d->port), "%s", port_path);
 	d->next = bus->devices;
 	bus->devices = d;
@@ -608,8 +819,22 @@ int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)
 		                   port_path ? port_path : "(null)");
 	}
 	unplug_locked(bus, d);
-	unlock_and_dispatch(bus);
+	pthread_mutex_unlock(&bus->lock);
 	return 0;
+}
+
+int dd_virtual_disconnect_after(struct devdrv_context *ctx, const char *port, unsigned long n)
+{
+	struct vbus *bus = vbus_of_ctx(ctx);
+	struct dd_vdev *d;
+
+	if (!bus)
+		return DEVDRV_E_UNSUPPORTED;
+	pthread_mutex_lock(&bus->lock);
+	if ((d = find_port_locked(bus, port)))
+		d->disconnect_at = n ? d->transfers + n : 0;
+	pthread_mutex_unlock(&bus->lock);
+	return d ? 0 : DEVDRV_E_NOT_FOUND;
 }
 
 static void vbus_exit(void *state);
@@ -660,7 +885,7 @@ static int vbus_init(struct devdrv_context *ctx, void **state)
 	pthread_cond_init(&bus->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	bus->ctx = ctx;
-	bus->next_address = 2;
+	bus->done_tail = &bus->done;
 	*state = bus;
 	if (!ctx->no_default_virtual_devices &&
 	    (plug_locked(ctx, bus, "loopback", "1-1") < 0 || plug_locked(ctx, bus, "button", "1-2") < 0)) {
@@ -678,7 +903,8 @@ static void vbus_exit(void *state)
 	pthread_mutex_lock(&bus->lock);
 	while (bus->devices)
 		unplug_locked(bus, bus->devices);
-	unlock_and_dispatch(bus);
+	dispatch_locked(bus); /* nothing should be left: every handle is closed */
+	pthread_mutex_unlock(&bus->lock);
 	pthread_cond_destroy(&bus->cond);
 	pthread_mutex_destroy(&bus->lock);
 	free(bus);
@@ -701,4 +927,6 @@ const struct dd_transport_ops dd_virtual_transport = {
 	.submit = vbus_submit,
 	.cancel = vbus_cancel,
 	.wait = vbus_wait,
+	.handle_events = vbus_handle_events,
+	.present = vbus_present,
 };

@@ -11,7 +11,8 @@ struct dd_vdev;
 struct dd_vmodel {
 	const char *name;
 	const uint8_t *device_desc; /* 18 bytes */
-	const uint8_t *config_desc; /* wTotalLength bytes, one configuration */
+	const uint8_t *config_desc; /* one configuration */
+	size_t config_size;         /* its bytes; 0: its wTotalLength (a hostile model may lie) */
 	const char *const *strings; /* [i] is string descriptor i; [0] unused */
 	unsigned num_strings;
 	enum devdrv_speed speed;
@@ -20,7 +21,8 @@ struct dd_vmodel {
 	 * Return the data-stage length, or DEVDRV_E_PIPE to stall. */
 	int (*control)(struct dd_vdev *d, struct devdrv_transfer *t);
 	/* Make progress on queued bulk/interrupt transfer @t (bus locked): update
-	 * t->actual_length and return 1 once it is complete, 0 to keep waiting. */
+	 * t->actual_length and return 1 once it is complete, 0 to keep waiting,
+	 * or a DEVDRV_E_* code to fail it (OVERFLOW: more than t->length). */
 	int (*service)(struct dd_vdev *d, struct devdrv_transfer *t);
 };
 
