@@ -54,6 +54,8 @@ int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Parse a whole unsigned number (0x.. hex or decimal) up to @max. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* A usage error for an empty selector where one device must be named. */
+int cli_need_selector(struct cli *c, const char *cmd, const char *selector);
 int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h);
 /* Parse hex bytes typed by a user: "01 02 ff", "0102ff", "01:02". Each byte
  * is exactly two digits. Returns 0, or CLI_HEX_* with *bad_at the offset

@@ -45,11 +45,12 @@ static void print_interfaces_table(FILE *f, const struct devdrv_device_info *d)
 
 	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++) {
 		const struct devdrv_interface_info *in = &cfg->interfaces[i];
-		struct safe_text kdrv;
+		struct safe_text kdrv, name;
 
-		fprintf(f, "    interface %u alt %u  class %02x/%02x/%02x  kernel driver: %s\n",
+		fprintf(f, "    interface %u alt %u  class %02x/%02x/%02x  kernel driver: %s%s%s%s\n",
 		        in->number, in->alt_setting, in->cls, in->subclass, in->protocol,
-		        safe(&kdrv, in->kernel_driver, "(none)"));
+		        safe(&kdrv, in->kernel_driver, "(none)"), in->name ? "  \"" : "",
+		        safe(&name, in->name, ""), in->name ? "\"" : "");
 		for (unsigned e = 0; e < in->num_endpoints; e++)
 			fprintf(f, "      endpoint 0x%02x %-3s %-9s max packet %u\n",
 			        in->endpoints[e].address, (in->endpoints[e].address & 0x80) ? "IN" : "OUT",
@@ -311,6 +312,8 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		return fputs(info_usage, c->out), EXIT_OK;
 	if (argc != 2)
 		return cli_usage_error(c, "info", "needs exactly one selector");
+	if ((rc = cli_need_selector(c, "info", argv[1])) != EXIT_OK)
+		return rc;
 	if ((rc = get_list(c, &list)) != EXIT_OK)
 		return rc;
 	idx = devdrv_select(c->ctx, argv[1], list);

@@ -43,8 +43,10 @@ static const struct {
 	{ "serial", cmd_serial },
 };
 
-static const char *hint_for(int code)
+static const char *hint_for(const char *action, int code)
 {
+	if (code == DEVDRV_E_TIMEOUT && !strncmp(action, "write", 5))
+		return "the device took nothing; is anything reading on its side? try a longer --timeout";
 	switch (code) {
 	case DEVDRV_E_INVALID: return "see 'devdrv --help' for the selector syntax";
 	case DEVDRV_E_NOT_FOUND: return "run 'devdrv list' to see the devices present";
@@ -61,7 +63,7 @@ static const char *hint_for(int code)
 
 int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 {
-	const char *hint = hint_for(code);
+	const char *hint = hint_for(action, code);
 	char shown_action[CLI_ESCAPED_MAX], shown_detail[CLI_ESCAPED_MAX];
 
 	/* the action quotes a selector and the detail may quote device data */
@@ -152,11 +154,22 @@ int cli_context(struct cli *c)
 	return EXIT_OK;
 }
 
+int cli_need_selector(struct cli *c, const char *cmd, const char *selector)
+{
+	if (selector && *selector)
+		return EXIT_OK;
+	/* the empty selector matches every device; acting on "whichever comes
+	 * first" is never what was meant */
+	return cli_usage_error(c, cmd, "the selector is empty; name a device (run 'devdrv list')");
+}
+
 int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h)
 {
 	char what[160];
-	int rc = cli_context(c);
+	int rc = cli_need_selector(c, action, selector);
 
+	if (rc == EXIT_OK)
+		rc = cli_context(c);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = devdrv_open(c->ctx, selector, h);

@@ -215,6 +215,23 @@ static int enter_raw_mode(struct cli *c, struct termios *saved)
 	return tcsetattr(fd, TCSAFLUSH, &raw);
 }
 
+/* Open with the settings asked for from the start: one the chip cannot do
+ * is refused before the port is touched. Returns an exit code. */
+static int open_port(struct cli *c, const char *sel, const struct devdrv_serial_config *cfg,
+                     struct devdrv_handle **h)
+{
+	char what[160];
+	int rc = cli_need_selector(c, "serial", sel);
+
+	if (rc != EXIT_OK || (rc = cli_context(c)) != EXIT_OK)
+		return rc;
+	rc = devdrv_serial_open(c->ctx, sel, cfg, h);
+	if (rc == 0)
+		return EXIT_OK;
+	snprintf(what, sizeof(what), "serial %s", sel);
+	return cli_fail(c, what, rc, devdrv_context_errmsg(c->ctx));
+}
+
 int cmd_serial(struct cli *c, int argc, char **argv)
 {
 	struct cli_serial_opts o;
@@ -230,17 +247,9 @@ int cmd_serial(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	sel = argv[optind];
-	if ((rc = cli_open(c, "serial", sel, &h)) != EXIT_OK)
+	if ((rc = open_port(c, sel, &o.config, &h)) != EXIT_OK)
 		return rc;
-	rc = devdrv_serial_configure(h, &o.config, &actual);
-	if (rc < 0) {
-		char what[160];
-
-		snprintf(what, sizeof(what), "serial %s", sel);
-		rc = cli_fail(c, what, rc, devdrv_errmsg(h));
-		devdrv_close(h);
-		return rc;
-	}
+	devdrv_serial_get_config(h, &actual);
 	o.interactive = fileno(c->in) >= 0 && isatty(fileno(c->in));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: let waits return */

@@ -161,15 +161,21 @@ const struct devdrv_config_info *devdrv_active_config(const struct devdrv_device
 	return &info->configs[0];
 }
 
-const struct devdrv_interface_info *devdrv_find_interface(const struct devdrv_config_info *cfg,
-                                                          int number)
+const struct devdrv_interface_info *devdrv_find_interface_alt(const struct devdrv_config_info *cfg,
+                                                              int number, int alt)
 {
 	if (!cfg)
 		return NULL;
 	for (unsigned i = 0; i < cfg->num_interfaces; i++)
-		if (cfg->interfaces[i].number == number && cfg->interfaces[i].alt_setting == 0)
+		if (cfg->interfaces[i].number == number && cfg->interfaces[i].alt_setting == alt)
 			return &cfg->interfaces[i];
 	return NULL;
+}
+
+const struct devdrv_interface_info *devdrv_find_interface(const struct devdrv_config_info *cfg,
+                                                          int number)
+{
+	return devdrv_find_interface_alt(cfg, number, 0);
 }
 
 const struct devdrv_endpoint_info *devdrv_find_endpoint(const struct devdrv_interface_info *intf,

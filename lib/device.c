@@ -71,7 +71,7 @@ int dd_device_add_config(struct dd_device *dev, const uint8_t *raw, size_t len)
 }
 
 int dd_device_set_interface_strings(struct dd_device *dev, uint8_t cfg_value, uint8_t ifnum,
-                                    const char *kernel_driver, const char *name)
+                                    const char *kernel_driver, int name_alt, const char *name)
 {
 	for (unsigned c = 0; c < dev->info.num_configs; c++) {
 		const struct devdrv_config_info *cfg = &dev->info.configs[c];
@@ -83,7 +83,7 @@ int dd_device_set_interface_strings(struct dd_device *dev, uint8_t cfg_value, ui
 			if (intfs[i].number != ifnum)
 				continue;
 			if (dd_device_set_string(&intfs[i].kernel_driver, kernel_driver) < 0 ||
-			    dd_device_set_string(&intfs[i].name, name) < 0)
+			    (intfs[i].alt_setting == name_alt && dd_device_set_string(&intfs[i].name, name) < 0))
 				return DEVDRV_E_NOMEM;
 		}
 	}

@@ -38,10 +38,17 @@ void devdrv_handle_set_pipes(struct devdrv_handle *h, const struct devdrv_pipes 
 	h->pipes = *p;
 }
 
+int devdrv_handle_alt_setting(struct devdrv_handle *h, int iface)
+{
+	return dd_handle_claimed(h, iface) ? h->alt[iface] : -1;
+}
+
 int devdrv_handle_selector_int(struct devdrv_handle *h, const char *key)
 {
 	if (!strcmp(key, "iface"))
 		return h->sel.iface;
+	if (!strcmp(key, "alt"))
+		return h->sel.alt;
 	if (!strcmp(key, "ep_in"))
 		return h->sel.ep_in;
 	if (!strcmp(key, "ep_out"))
@@ -81,8 +88,9 @@ static int pick_pipe(struct devdrv_handle *h, const struct devdrv_interface_info
 
 int devdrv_handle_use_interface_pipes(struct devdrv_handle *h, int iface)
 {
+	int alt = iface >= 0 && iface < DD_MAX_INTERFACES ? h->alt[iface] : 0;
 	const struct devdrv_interface_info *intf =
-	    devdrv_find_interface(devdrv_active_config(&h->dev->info), iface);
+	    devdrv_find_interface_alt(devdrv_active_config(&h->dev->info), iface, alt);
 	int bound = iface == h->bind.iface;
 	struct devdrv_pipes p = { 0 };
 	int rc;
@@ -96,14 +104,41 @@ int devdrv_handle_use_interface_pipes(struct devdrv_handle *h, int iface)
 	return 0;
 }
 
+/* The first alternate setting of @iface with a bulk or interrupt endpoint,
+ * or -1: for the hint when a data interface is idle in setting 0. */
+static int first_alt_with_pipes(const struct devdrv_config_info *cfg, int iface)
+{
+	const unsigned bulk_or_int = (1u << 2) | (1u << 3);
+
+	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++) {
+		const struct devdrv_interface_info *in = &cfg->interfaces[i];
+
+		if (in->number == iface && (devdrv_find_endpoint(in, 1, bulk_or_int) ||
+		                            devdrv_find_endpoint(in, 0, bulk_or_int)))
+			return in->alt_setting;
+	}
+	return -1;
+}
+
 int devdrv_default_open(struct devdrv_handle *h)
 {
+	int iface = h->bind.iface, alt;
 	int rc;
 
-	if (h->bind.iface < 0)
+	if (iface < 0)
 		return 0;
-	rc = devdrv_usb_claim_interface(h, h->bind.iface);
-	return rc < 0 ? rc : devdrv_handle_use_interface_pipes(h, h->bind.iface);
+	if ((rc = devdrv_usb_claim_interface(h, iface)) < 0)
+		return rc;
+	if (h->sel.alt >= 0 && (rc = devdrv_usb_set_alt_setting(h, iface, h->sel.alt)) < 0)
+		return rc;
+	if ((rc = devdrv_handle_use_interface_pipes(h, iface)) < 0)
+		return rc;
+	alt = first_alt_with_pipes(devdrv_active_config(&h->dev->info), iface);
+	if (!h->pipes.in && !h->pipes.out && alt > 0 && h->sel.alt < 0)
+		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND,
+		                          "interface %d has its endpoints in alternate setting %d only; "
+		                          "select it with alt=%d", iface, alt, alt);
+	return 0;
 }
 
 static ssize_t pipe_transfer(struct devdrv_handle *h, uint8_t ep, uint8_t type, void *buf,
@@ -272,8 +307,8 @@ static int start_handle(struct devdrv_handle *h)
 
 static void stop_handle(struct devdrv_handle *h)
 {
-	for (int i = 0; i < 32; i++)
-		if (h->claimed & (1u << i))
+	for (int i = 0; i < DD_MAX_INTERFACES; i++)
+		if (dd_handle_claimed(h, i))
 			devdrv_usb_release_interface(h, i);
 	if (h->tpriv)
 		h->dev->ops->close(h);
@@ -281,7 +316,21 @@ static void stop_handle(struct devdrv_handle *h)
 	h->priv = NULL;
 }
 
-int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out)
+/* A class API's open names the class it needs: refuse another driver before
+ * its open callback touches the device. */
+static int check_class(struct devdrv_handle *h, int want_class)
+{
+	const struct devdrv_driver *drv = h->bind.driver;
+
+	if (want_class < 0 || (int)drv->cls == want_class)
+		return 0;
+	return dd_ctx_fail(h->ctx, DEVDRV_E_UNSUPPORTED, "%s binds driver %s, a %s driver, not a %s one",
+	                   h->dev->port_path, drv->name, devdrv_class_name(drv->cls),
+	                   devdrv_class_name((enum devdrv_class)want_class));
+}
+
+int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
+            struct devdrv_handle **out)
 {
 	struct devdrv_handle *h;
 	struct dd_device_vec v;
@@ -295,6 +344,7 @@ int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_
 	if (!(h = calloc(1, sizeof(*h))))
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "open: out of memory");
 	h->ctx = ctx;
+	h->open_arg = open_arg;
 	if ((rc = parse_for_ctx(ctx, selector, &h->sel)) < 0) {
 		free(h);
 		return rc;
@@ -305,7 +355,8 @@ int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_
 	}
 	h->dev = select_device(ctx, selector, &h->sel, &v, &rc);
 	dd_device_vec_clear(&v);
-	if (h->dev && (rc = bind_handle(h)) == 0 && (rc = start_handle(h)) < 0)
+	if (h->dev && (rc = bind_handle(h)) == 0 && (rc = check_class(h, want_class)) == 0 &&
+	    (rc = start_handle(h)) < 0)
 		dd_ctx_fail(ctx, rc, "%s", h->errmsg);
 	if (rc < 0) {
 		stop_handle(h);
@@ -315,8 +366,14 @@ int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_
 	}
 	dd_info(ctx, "opened %s (%04x:%04x) with driver %s on interface %d", h->dev->port_path,
 	        h->dev->info.vid, h->dev->info.pid, h->bind.driver->name, h->bind.iface);
+	h->open_arg = NULL; /* the caller's, valid during open only */
 	*out = h;
 	return 0;
+}
+
+int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out)
+{
+	return dd_open(ctx, selector, -1, NULL, out);
 }
 
 void devdrv_close(struct devdrv_handle *h)

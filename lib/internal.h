@@ -11,6 +11,7 @@
 #define DD_ERRMSG_LEN 256
 #define DD_PORT_LEN 40
 #define DD_MAX_TRANSPORTS 2
+#define DD_MAX_INTERFACES 256 /* bInterfaceNumber is a byte */
 
 struct dd_device;
 struct dd_device_vec;
@@ -98,9 +99,10 @@ void dd_device_vec_clear(struct dd_device_vec *v);
 int dd_device_set_string(const char **field, const char *value);
 /* Parse an untrusted configuration descriptor and append it to @dev. */
 int dd_device_add_config(struct dd_device *dev, const uint8_t *raw, size_t len);
-/* Set kernel driver / name of every alt setting of interface @ifnum. */
+/* Set the kernel driver of every alt setting of interface @ifnum, and the
+ * name of alt setting @name_alt (sysfs knows only the current one's). */
 int dd_device_set_interface_strings(struct dd_device *dev, uint8_t cfg_value, uint8_t ifnum,
-                                    const char *kernel_driver, const char *name);
+                                    const char *kernel_driver, int name_alt, const char *name);
 
 /* Descriptor parsing, exposed for tests: fills @cfg from @raw (copied). */
 int dd_parse_config(const uint8_t *raw, size_t len, struct devdrv_config_info *cfg);
@@ -124,6 +126,7 @@ enum dd_selector_field {
 	DD_SEL_EP_OUT = 1 << 9,
 	DD_SEL_INDEX = 1 << 10,
 	DD_SEL_TRANSPORT = 1 << 11,
+	DD_SEL_ALT = 1 << 12,
 };
 
 struct dd_selector {
@@ -134,7 +137,7 @@ struct dd_selector {
 	char serial[128];
 	char driver[48];
 	char transport[16];
-	int iface, ep_in, ep_out;
+	int iface, alt, ep_in, ep_out;
 	unsigned index;
 };
 
@@ -168,13 +171,23 @@ struct devdrv_handle {
 	struct dd_binding bind;
 	struct dd_selector sel;
 	struct devdrv_pipes pipes;
-	uint32_t claimed; /* bit per interface number < 32 */
+	uint32_t claimed[DD_MAX_INTERFACES / 32]; /* bit per interface number */
+	uint8_t alt[DD_MAX_INTERFACES];            /* alternate setting we selected */
 	int disconnected;
 	void *tpriv;
 	void *priv;
+	const void *open_arg; /* class settings to open with (devdrv_serial_open), or NULL */
 	char errmsg[DD_ERRMSG_LEN];
 };
 
+
+/* devdrv_open() for a class API: @want_class (-1: any) must be the bound
+ * driver's class, and @open_arg reaches the class core's open. */
+int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
+            struct devdrv_handle **out);
+
+/* Has @h claimed interface @iface? */
+int dd_handle_claimed(const struct devdrv_handle *h, int iface);
 
 /* ---- virtual bus, for tests -------------------------------------------------- */
 

@@ -15,10 +15,15 @@ struct parser {
 	size_t errlen;
 };
 
+/* What is wrong and where come first, so a long selector truncated to fit the
+ * message still says which column to fix. */
 static int fail_at(struct parser *p, const char *at, const char *what)
 {
-	snprintf(p->err, p->errlen, "selector \"%s\": %s at column %d ('%.12s')", p->text, what,
-	         (int)(at - p->text) + 1, at);
+	int column = (int)(at - p->text) + 1;
+	size_t len = strlen(p->text);
+
+	snprintf(p->err, p->errlen, "selector: %s at column %d ('%.12s') in \"%.64s%s\"", what, column, at,
+	         p->text, len > 64 ? "..." : "");
 	return DEVDRV_E_INVALID;
 }
 
@@ -75,7 +80,8 @@ static int is_digit_run(const char *s, const char *e, int max)
 	return 1;
 }
 
-/* "1-1.2": bus, dash, then dot-separated ports 1..255. */
+/* "1-1.2": bus, dash, then dot-separated ports 1..255; "1" alone is the
+ * bus's root hub, as sysfs and `devdrv list` name it. */
 static int parse_port_path(struct parser *p, const char *s, const char *e)
 {
 	const char *c = s, *part;
@@ -89,9 +95,7 @@ static int parse_port_path(struct parser *p, const char *s, const char *e)
 	rc = parse_number(p, s, c, 10, 3, 255, &n, "port path bus");
 	if (rc < 0)
 		return rc;
-	if (c == e)
-		return fail_at(p, s, "port path needs BUS-PORT[.PORT...]");
-	do {
+	while (c < e) {
 		part = ++c;
 		while (c < e && *c != '.')
 			c++;
@@ -100,7 +104,7 @@ static int parse_port_path(struct parser *p, const char *s, const char *e)
 			return rc;
 		if (n == 0)
 			return fail_at(p, part, "port numbers start at 1");
-	} while (c < e);
+	}
 	rc = mark(p, s, DD_SEL_PORT);
 	if (rc < 0)
 		return rc;
@@ -199,11 +203,13 @@ static int parse_key_value(struct parser *p, const char *s, const char *eq, cons
 		*(bus ? &sel->bus : &sel->addr) = (unsigned)n;
 		return 0;
 	}
-	if (KEY("iface")) {
-		rc = parse_number(p, v, e, 10, 3, 255, &n, "interface");
-		if (rc < 0 || (rc = mark(p, s, DD_SEL_IFACE)) < 0)
+	if (KEY("iface") || KEY("alt")) {
+		int alt = s[0] == 'a';
+
+		rc = parse_number(p, v, e, 10, 3, 255, &n, alt ? "alternate setting" : "interface");
+		if (rc < 0 || (rc = mark(p, s, alt ? DD_SEL_ALT : DD_SEL_IFACE)) < 0)
 			return rc;
-		sel->iface = (int)n;
+		*(alt ? &sel->alt : &sel->iface) = (int)n;
 		return 0;
 	}
 	if (KEY("port"))
@@ -224,8 +230,8 @@ static int parse_key_value(struct parser *p, const char *s, const char *eq, cons
 	if (KEY("ep_out"))
 		return parse_endpoint(p, v, e, 0, &sel->ep_out);
 #undef KEY
-	return fail_at(p, s, "unknown key (keys: vid pid bus addr port serial driver iface ep_in "
-	                     "ep_out transport)");
+	return fail_at(p, s, "unknown key (keys: vid pid bus addr port serial driver iface alt "
+	                     "ep_in ep_out transport)");
 }
 
 static int parse_term(struct parser *p, const char *s, const char *e)
@@ -239,9 +245,10 @@ static int parse_term(struct parser *p, const char *s, const char *e)
 		return parse_key_value(p, s, eq, e);
 	if (colon)
 		return parse_colon_pair(p, s, colon, e);
-	if (memchr(s, '-', (size_t)(e - s)))
+	if (memchr(s, '-', (size_t)(e - s)) || is_digit_run(s, e, 3))
 		return parse_port_path(p, s, e);
-	return fail_at(p, s, "expected VVVV:PPPP, BUS:ADDR, a port path like 1-1.2, or key=value");
+	return fail_at(p, s, "expected VVVV:PPPP, BUS:ADDR, a port path like 1-1.2 (or 1 for a root "
+	                     "hub), or key=value");
 }
 
 /* A trailing "#N" picks the N-th match; '#' elsewhere belongs to a value. */
@@ -271,7 +278,7 @@ int dd_selector_parse(const char *text, struct dd_selector *sel, char *err, size
 	int rc;
 
 	memset(sel, 0, sizeof(*sel));
-	sel->iface = sel->ep_in = sel->ep_out = -1;
+	sel->iface = sel->alt = sel->ep_in = sel->ep_out = -1;
 	if (errlen)
 		err[0] = 0;
 	end = p.text + strlen(p.text);
@@ -291,6 +298,15 @@ int dd_selector_parse(const char *text, struct dd_selector *sel, char *err, size
 	return 0;
 }
 
+/* Alternate setting @alt of interface @iface (-1: of any interface). */
+static int has_alt(const struct devdrv_config_info *cfg, int iface, int alt)
+{
+	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++)
+		if ((iface < 0 || cfg->interfaces[i].number == iface) && cfg->interfaces[i].alt_setting == alt)
+			return 1;
+	return 0;
+}
+
 int dd_selector_match_fields(const struct dd_selector *sel, const struct devdrv_device_info *info)
 {
 	unsigned h = sel->has;
@@ -304,6 +320,8 @@ int dd_selector_match_fields(const struct dd_selector *sel, const struct devdrv_
 	    ((h & DD_SEL_SERIAL) && (!info->serial || strcmp(sel->serial, info->serial))))
 		return 0;
 	if ((h & DD_SEL_IFACE) && !devdrv_find_interface(devdrv_active_config(info), sel->iface))
+		return 0;
+	if ((h & DD_SEL_ALT) && !has_alt(devdrv_active_config(info), sel->iface, sel->alt))
 		return 0;
 	return 1;
 }

@@ -2,9 +2,16 @@
  * the "8N1" format parser shared by applications and the CLI. */
 #include "internal.h"
 
+#include <ctype.h>
 #include <devdrv/serial.h>
 #include <stdio.h>
 #include <string.h>
+
+int devdrv_serial_open(struct devdrv_context *ctx, const char *selector,
+                       const struct devdrv_serial_config *cfg, struct devdrv_handle **out)
+{
+	return dd_open(ctx, selector, DEVDRV_CLASS_SERIAL, cfg, out);
+}
 
 int devdrv_serial_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
                             struct devdrv_serial_config *actual)
@@ -59,8 +66,9 @@ int devdrv_serial_parse_format(const char *text, struct devdrv_serial_config *cf
 	static const char parities[] = "NOEMS";
 	const char *p;
 
+	/* toupper, not "& ~0x20": that turns a space into NUL, which strchr finds */
 	if (!text || !cfg || text[0] < '5' || text[0] > '8' || !text[1] ||
-	    !(p = strchr(parities, text[1] & ~0x20)))
+	    !(p = strchr(parities, toupper((unsigned char)text[1]))) || !*p)
 		return DEVDRV_E_INVALID;
 	if (!strcmp(text + 2, "1"))
 		cfg->stop_bits = DEVDRV_STOP_1;

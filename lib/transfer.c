@@ -152,34 +152,49 @@ ssize_t devdrv_usb_interrupt(struct devdrv_handle *h, uint8_t endpoint, void *da
 	return pipe_sync(h, DEVDRV_TRANSFER_INTERRUPT, endpoint, data, len, timeout_ms);
 }
 
+int dd_handle_claimed(const struct devdrv_handle *h, int iface)
+{
+	return iface >= 0 && iface < DD_MAX_INTERFACES && (h->claimed[iface / 32] >> (iface % 32) & 1);
+}
+
 int devdrv_usb_claim_interface(struct devdrv_handle *h, int iface)
 {
 	int rc;
 
-	if (iface < 0 || iface > 31)
-		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "interface %d out of range", iface);
-	if (h->claimed & (1u << iface))
+	if (iface < 0 || iface >= DD_MAX_INTERFACES)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "interface %d out of range 0-255", iface);
+	if (dd_handle_claimed(h, iface))
 		return 0;
 	rc = h->dev->ops->claim(h, iface);
-	if (rc == 0)
-		h->claimed |= 1u << iface;
+	if (rc == 0) {
+		h->claimed[iface / 32] |= 1u << (iface % 32);
+		h->alt[iface] = 0;
+	}
 	return rc;
 }
 
 int devdrv_usb_release_interface(struct devdrv_handle *h, int iface)
 {
-	if (iface < 0 || iface > 31 || !(h->claimed & (1u << iface)))
+	if (!dd_handle_claimed(h, iface))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "interface %d is not claimed", iface);
-	h->claimed &= ~(1u << iface);
+	h->claimed[iface / 32] &= ~(1u << (iface % 32));
 	return h->dev->ops->release(h, iface);
 }
 
 int devdrv_usb_set_alt_setting(struct devdrv_handle *h, int iface, int alt)
 {
-	if (iface < 0 || iface > 31 || !(h->claimed & (1u << iface)) || alt < 0 || alt > 255)
+	int rc;
+
+	if (!dd_handle_claimed(h, iface))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID,
-		                          "alt setting %d of interface %d: claim it first", alt, iface);
-	return h->dev->ops->set_alt(h, iface, alt);
+		                          "alt setting %d of interface %d: claim the interface first", alt, iface);
+	if (!devdrv_find_interface_alt(devdrv_active_config(&h->dev->info), iface, alt))
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID,
+		                          "interface %d has no alternate setting %d", iface, alt);
+	rc = h->dev->ops->set_alt(h, iface, alt);
+	if (rc == 0)
+		h->alt[iface] = (uint8_t)alt;
+	return rc;
 }
 
 int devdrv_usb_clear_halt(struct devdrv_handle *h, uint8_t endpoint)
@@ -190,6 +205,17 @@ int devdrv_usb_clear_halt(struct devdrv_handle *h, uint8_t endpoint)
 int devdrv_usb_reset(struct devdrv_handle *h)
 {
 	return h->dev->ops->reset(h);
+}
+
+int devdrv_handle_check_present(struct devdrv_handle *h)
+{
+	if (!h)
+		return DEVDRV_E_INVALID;
+	if (!h->disconnected && h->dev->ops->present && !h->dev->ops->present(h))
+		h->disconnected = 1;
+	if (h->disconnected)
+		return devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "device %s was unplugged", h->dev->port_path);
+	return 0;
 }
 
 int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms)

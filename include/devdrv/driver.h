@@ -102,7 +102,10 @@ struct devdrv_context *devdrv_handle_context(struct devdrv_handle *h);
 int devdrv_handle_interface(struct devdrv_handle *h);
 /** The match table entry that bound the driver, NULL for probe-only drivers. */
 const struct devdrv_match *devdrv_handle_match(struct devdrv_handle *h);
-/** Selector values `iface=`, `ep_in=`, `ep_out=`; -1 when not given. */
+/** The alternate setting selected on claimed interface @p iface (0 until
+ * devdrv_usb_set_alt_setting() changes it); -1 if it is not claimed. */
+int devdrv_handle_alt_setting(struct devdrv_handle *h, int iface);
+/** Selector values `iface=`, `alt=`, `ep_in=`, `ep_out=`; -1 when not given. */
 int devdrv_handle_selector_int(struct devdrv_handle *h, const char *key);
 
 /** The pipes default read/write use; 0 means none. */
@@ -115,14 +118,16 @@ void devdrv_handle_set_pipes(struct devdrv_handle *h, const struct devdrv_pipes 
 const struct devdrv_pipes *devdrv_handle_pipes(struct devdrv_handle *h);
 
 /** Make the first bulk (else interrupt) IN and OUT endpoints of interface
- * @p iface the handle's pipes; on the bound interface, ep_in= and ep_out=
- * from the selector win. For drivers whose data lives on another interface
- * than the one they bind (CDC). @return 0, DEVDRV_E_NOT_FOUND. */
+ * @p iface, in the alternate setting last selected on it (0 at first), the
+ * handle's pipes; on the bound interface, ep_in= and ep_out= from the
+ * selector win. For drivers whose data lives on another interface than the
+ * one they bind (CDC). @return 0, DEVDRV_E_NOT_FOUND. */
 int devdrv_handle_use_interface_pipes(struct devdrv_handle *h, int iface);
 
 /* The generic callbacks, for drivers that extend them rather than replace
- * them: open claims the bound interface and picks its first bulk/interrupt
- * IN and OUT pipes (or those the selector names); read/write use them. */
+ * them: open claims the bound interface, selects the alternate setting the
+ * selector names (alt=), and picks its first bulk/interrupt IN and OUT pipes
+ * (or those the selector names); read/write use them. */
 int devdrv_default_open(struct devdrv_handle *h);
 ssize_t devdrv_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 ssize_t devdrv_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
@@ -131,6 +136,10 @@ ssize_t devdrv_default_write(struct devdrv_handle *h, const void *buf, size_t le
  * @p timeout_ms (0: do not wait) for one. Synchronous calls do this
  * themselves while they wait. @return 0 or a DEVDRV_E_* code. */
 int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms);
+
+/** Is the device still there? Asks the transport if no transfer has said so
+ * yet. @return 0, or DEVDRV_E_DISCONNECTED (and the handle stays so). */
+int devdrv_handle_check_present(struct devdrv_handle *h);
 
 /** Set the handle's detail string (printf format); returns @p code. */
 int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
@@ -149,6 +158,9 @@ const struct devdrv_config_info *devdrv_active_config(const struct devdrv_device
 /** First alt-setting-0 descriptor of interface @p number, or NULL. */
 const struct devdrv_interface_info *devdrv_find_interface(const struct devdrv_config_info *cfg,
                                                           int number);
+/** Alternate setting @p alt of interface @p number, or NULL. */
+const struct devdrv_interface_info *devdrv_find_interface_alt(const struct devdrv_config_info *cfg,
+                                                              int number, int alt);
 
 /** First endpoint of @p intf with direction @p in (1 IN, 0 OUT) and one of
  * the transfer types in @p type_mask (1 << 2 bulk, 1 << 3 interrupt). */
@@ -218,6 +230,10 @@ ssize_t devdrv_usb_interrupt(struct devdrv_handle *h, uint8_t endpoint, void *da
 
 int devdrv_usb_claim_interface(struct devdrv_handle *h, int iface);
 int devdrv_usb_release_interface(struct devdrv_handle *h, int iface);
+/** Select alternate setting @p alt of claimed interface @p iface (SET_INTERFACE).
+ * Endpoints that exist only in that setting become usable; pick them with
+ * devdrv_handle_use_interface_pipes(). @return 0, DEVDRV_E_INVALID (not
+ * claimed, or the descriptors have no such setting), a transfer error. */
 int devdrv_usb_set_alt_setting(struct devdrv_handle *h, int iface, int alt);
 int devdrv_usb_clear_halt(struct devdrv_handle *h, uint8_t endpoint);
 int devdrv_usb_reset(struct devdrv_handle *h);

@@ -64,8 +64,22 @@ struct devdrv_serial_config {
 #define DEVDRV_SERIAL_PURGE_TX 2
 
 /**
+ * Open the serial port @p selector names with the line settings @p cfg from
+ * the first request on (NULL: 9600 8N1, no flow control), as a tty open
+ * applies its termios, and raise DTR and RTS. Settings the chip cannot do
+ * are refused before anything is sent to it; the settings in force are then
+ * those of devdrv_serial_get_config(). Thread safety: as devdrv_open().
+ * @return the codes of devdrv_open(); DEVDRV_E_UNSUPPORTED (the chip cannot
+ *         do @p cfg, or the device's driver is not a serial driver; the
+ *         context errmsg says which), DEVDRV_E_INVALID (out of range).
+ */
+int devdrv_serial_open(struct devdrv_context *ctx, const char *selector,
+                       const struct devdrv_serial_config *cfg, struct devdrv_handle **out);
+
+/**
  * Apply line settings and flow control. @p actual (may be NULL) gets what the
- * chip really does, e.g. the rounded baud rate.
+ * chip really does, e.g. the rounded baud rate. A setting the chip cannot do
+ * is refused before any request reaches it: the port keeps its settings.
  * @return 0, DEVDRV_E_UNSUPPORTED (the chip cannot: see devdrv_errmsg),
  *         DEVDRV_E_INVALID (out of range), or a transfer error.
  */
@@ -76,8 +90,10 @@ int devdrv_serial_get_config(struct devdrv_handle *h, struct devdrv_serial_confi
 /** Set the output lines in @p mask (DTR, RTS) to @p values.
  * @return 0, DEVDRV_E_INVALID (other bits), DEVDRV_E_UNSUPPORTED, a transfer error. */
 int devdrv_serial_set_lines(struct devdrv_handle *h, unsigned mask, unsigned values);
-/** Output and input lines, and the line events since the last call.
- * @return 0, DEVDRV_E_UNSUPPORTED, a transfer error. */
+/** Output and input lines, and the line events since the last call. Lines
+ * are read fresh from the chip, or come from its status pipe; once that pipe
+ * has stopped (the device is gone) this fails rather than repeat old lines.
+ * @return 0, DEVDRV_E_UNSUPPORTED, DEVDRV_E_DISCONNECTED, a transfer error. */
 int devdrv_serial_get_lines(struct devdrv_handle *h, unsigned *lines);
 /** Start (@p on != 0) or stop sending a break.
  * @return 0, DEVDRV_E_UNSUPPORTED, a transfer error. */

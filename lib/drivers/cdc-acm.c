@@ -111,16 +111,23 @@ static int acm_init(struct devdrv_handle *h)
 	return 0;
 }
 
+static int acm_check(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                     struct devdrv_serial_config *actual)
+{
+	(void)actual; /* the device takes the rate as given */
+	if (want->flow != DEVDRV_FLOW_NONE)
+		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
+		                          "CDC ACM has no flow control request; the device decides");
+	return 0;
+}
+
 static int acm_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
                          struct devdrv_serial_config *actual)
 {
 	struct acm *a = devdrv_handle_priv(h);
 	uint8_t coding[7];
 
-	if (want->flow != DEVDRV_FLOW_NONE)
-		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
-		                          "CDC ACM has no flow control request; the device decides");
-	(void)actual; /* the device takes the rate as given */
+	(void)actual;
 	dd_serial_line_coding(coding, want);
 	return dd_serial_out(h, CLASS_OUT, CDC_SET_LINE_CODING, 0, (uint16_t)a->comm, coding, sizeof(coding));
 }
@@ -142,6 +149,7 @@ static int acm_set_break(struct devdrv_handle *h, int on)
 
 static const struct dd_serial_ops acm_ops = {
 	.init = acm_init,
+	.check = acm_check,
 	.configure = acm_configure,
 	.set_lines = acm_set_lines,
 	.set_break = acm_set_break,

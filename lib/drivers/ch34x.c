@@ -102,11 +102,10 @@ static uint8_t lcr_of(const struct devdrv_serial_config *c)
 	                 (c->stop_bits == DEVDRV_STOP_2 ? CH_LCR_STOP_BITS_2 : 0));
 }
 
-static int ch_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
-                        struct devdrv_serial_config *actual)
+static int ch_check(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                    struct devdrv_serial_config *actual)
 {
 	uint16_t divisor;
-	int rc;
 
 	if (want->stop_bits == DEVDRV_STOP_1_5)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "CH34x cannot send 1.5 stop bits");
@@ -115,6 +114,18 @@ static int ch_configure(struct devdrv_handle *h, const struct devdrv_serial_conf
 	if (want->baud < CH_MIN_BAUD || want->baud > CH_MAX_BAUD || ch_divisor(want->baud, &divisor, &actual->baud) < 0)
 		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "CH34x rates are %d to %d baud, not %u",
 		                          CH_MIN_BAUD, CH_MAX_BAUD, want->baud);
+	return 0;
+}
+
+static int ch_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                        struct devdrv_serial_config *actual)
+{
+	uint16_t divisor;
+	uint32_t rate;
+	int rc;
+
+	(void)actual; /* check computed the rate */
+	ch_divisor(want->baud, &divisor, &rate);
 	if ((rc = ch_write_reg(h, CH_REG_PRESCALER_DIVISOR, divisor)) < 0 ||
 	    (rc = ch_write_reg(h, CH_REG_LCR_LCR2, lcr_of(want))) < 0)
 		return rc;
@@ -162,6 +173,7 @@ static int ch_set_break(struct devdrv_handle *h, int on)
 
 static const struct dd_serial_ops ch_ops = {
 	.init = ch_init,
+	.check = ch_check,
 	.configure = ch_configure,
 	.set_lines = ch_set_lines,
 	.poll_lines = ch_poll_lines,

@@ -14,6 +14,7 @@
 #define FTDI_SET_FLOW_CTRL 0x02
 #define FTDI_SET_BAUDRATE 0x03
 #define FTDI_SET_DATA 0x04
+#define FTDI_GET_MODEM_STATUS 0x05
 #define FTDI_SET_LATENCY 0x09
 #define FTDI_PURGE_RX 1
 #define FTDI_PURGE_TX 2
@@ -98,11 +99,24 @@ static uint32_t encode_divisor(uint32_t d8)
 	return (d8 >> 3) | (uint32_t)eighths_code[d8 & 7] << 14;
 }
 
-/* Encoded divisor (bits 0-17) and the rate it gives, or UNSUPPORTED. */
+/* FTDI's application notes ask for a rate within 3 % of the one wanted; a
+ * request the nearest divisor misses by more (above the chip's top rate, or
+ * between its two fastest) is refused rather than silently run slower. */
+#define FTDI_TOLERANCE_PERCENT 3
+
+static int within_tolerance(uint32_t want, uint32_t actual)
+{
+	uint64_t diff = want > actual ? want - actual : actual - want;
+
+	return diff * 100 <= (uint64_t)want * FTDI_TOLERANCE_PERCENT;
+}
+
+/* Encoded divisor (bits 0-17) and the rate it gives, or UNSUPPORTED. Pure:
+ * the chip comes from the descriptors, so it runs before any I/O. */
 static int ftdi_divisor(struct devdrv_handle *h, uint32_t baud, uint32_t *encoded, uint32_t *actual)
 {
-	struct ftdi *f = devdrv_handle_priv(h);
-	int fast = is_high_speed_chip(f->chip) && baud >= 1200;
+	enum ftdi_chip chip = chip_of(devdrv_handle_info(h));
+	int fast = is_high_speed_chip(chip) && baud >= 1200;
 	uint32_t clock = fast ? 12000000 : 3000000;
 	uint32_t d8 = divisor_eighths(clock, baud);
 
@@ -111,6 +125,12 @@ static int ftdi_divisor(struct devdrv_handle *h, uint32_t baud, uint32_t *encode
 		                          "FTDI: %u baud is below the slowest rate (%u baud)", baud,
 		                          (uint32_t)((uint64_t)clock * 8 / (16383 * 8 + 7)) + 1);
 	*actual = (uint32_t)(((uint64_t)clock * 8 + d8 / 2) / d8);
+	if (!within_tolerance(baud, *actual))
+		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED,
+		                          "FTDI: this chip cannot make %u baud; the nearest rate it has is %u "
+		                          "(more than %d%% off; the fastest is %u)",
+		                          baud, *actual, FTDI_TOLERANCE_PERCENT,
+		                          is_high_speed_chip(chip) ? 12000000 : 3000000);
 	*encoded = encode_divisor(d8) | (fast ? 1u << 17 : 0);
 	return 0;
 }
@@ -120,12 +140,12 @@ static int ftdi_out(struct devdrv_handle *h, uint8_t req, uint16_t value, uint16
 	return dd_serial_out(h, FTDI_OUT, req, value, index, NULL, 0);
 }
 
-static int ftdi_set_baud(struct devdrv_handle *h, uint32_t baud, uint32_t *actual)
+static int ftdi_set_baud(struct devdrv_handle *h, uint32_t baud)
 {
 	struct ftdi *f = devdrv_handle_priv(h);
-	uint32_t div = 0;
+	uint32_t div = 0, actual;
 	uint16_t index;
-	int rc = ftdi_divisor(h, baud, &div, actual);
+	int rc = ftdi_divisor(h, baud, &div, &actual);
 
 	if (rc < 0)
 		return rc;
@@ -143,6 +163,17 @@ static uint16_t data_value(const struct devdrv_serial_config *c, int brk)
 	return (uint16_t)(c->data_bits | c->parity << 8 | c->stop_bits << 11 | (brk ? 1 << 14 : 0));
 }
 
+static int ftdi_check(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                      struct devdrv_serial_config *actual)
+{
+	uint32_t div;
+
+	if (want->data_bits < 7)
+		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "FTDI chips send 7 or 8 data bits, not %u",
+		                          want->data_bits);
+	return ftdi_divisor(h, want->baud, &div, &actual->baud);
+}
+
 static int ftdi_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
                           struct devdrv_serial_config *actual)
 {
@@ -151,10 +182,8 @@ static int ftdi_configure(struct devdrv_handle *h, const struct devdrv_serial_co
 	uint16_t xon_xoff = want->flow == DEVDRV_FLOW_XONXOFF ? 0x1311 : 0; /* XOFF=0x13, XON=0x11 */
 	int rc;
 
-	if (want->data_bits < 7)
-		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "FTDI chips send 7 or 8 data bits, not %u",
-		                          want->data_bits);
-	if ((rc = ftdi_set_baud(h, want->baud, &actual->baud)) < 0 ||
+	(void)actual; /* check computed the rate */
+	if ((rc = ftdi_set_baud(h, want->baud)) < 0 ||
 	    (rc = ftdi_out(h, FTDI_SET_DATA, data_value(want, 0), f->port)) < 0)
 		return rc;
 	return ftdi_out(h, FTDI_SET_FLOW_CTRL, xon_xoff, (uint16_t)(flow_mode[want->flow] << 8 | f->port));
@@ -203,6 +232,19 @@ static void take_status(struct dd_serial *s, const uint8_t *st)
 	             ((st[1] & 0x08) ? DEVDRV_SERIAL_FRAMING : 0) | ((st[1] & 0x10) ? DEVDRV_SERIAL_BREAK : 0);
 }
 
+/* The status bytes on request: lines that are fresh even when no data flows,
+ * and a request that fails once the chip is gone. */
+static int ftdi_poll_lines(struct devdrv_handle *h)
+{
+	struct ftdi *f = devdrv_handle_priv(h);
+	uint8_t st[2];
+	int rc = dd_serial_in(h, 0xc0, FTDI_GET_MODEM_STATUS, 0, f->port, st, sizeof(st));
+
+	if (rc == 0)
+		take_status(dd_serial_of(h), st);
+	return rc;
+}
+
 size_t dd_ftdi_unframe(struct dd_serial *s, size_t mps, uint8_t *buf, size_t len)
 {
 	size_t out = 0;
@@ -241,8 +283,10 @@ static int ftdi_init(struct devdrv_handle *h)
 
 static const struct dd_serial_ops ftdi_ops = {
 	.init = ftdi_init,
+	.check = ftdi_check,
 	.configure = ftdi_configure,
 	.set_lines = ftdi_set_lines,
+	.poll_lines = ftdi_poll_lines,
 	.set_break = ftdi_set_break,
 	.purge = ftdi_purge,
 	.unframe = ftdi_unframe,

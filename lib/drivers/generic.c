@@ -11,6 +11,16 @@ static int has_data_pipes(const struct devdrv_interface_info *intf)
 	return devdrv_find_endpoint(intf, 1, bulk_or_int) || devdrv_find_endpoint(intf, 0, bulk_or_int);
 }
 
+/* Data pipes in any alternate setting of interface @number: CDC data
+ * interfaces, audio and video keep theirs out of setting 0. */
+static int has_data_pipes_in_some_alt(const struct devdrv_config_info *cfg, int number)
+{
+	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++)
+		if (cfg->interfaces[i].number == number && has_data_pipes(&cfg->interfaces[i]))
+			return 1;
+	return 0;
+}
+
 static int generic_probe(const struct devdrv_device_info *info, const struct devdrv_match *m,
                          int *iface)
 {
@@ -18,14 +28,15 @@ static int generic_probe(const struct devdrv_device_info *info, const struct dev
 
 	(void)m;
 	if (*iface >= 0)
-		return has_data_pipes(devdrv_find_interface(cfg, *iface)) ? 0 : DEVDRV_E_NO_DRIVER;
+		return has_data_pipes_in_some_alt(cfg, *iface) ? 0 : DEVDRV_E_NO_DRIVER;
 	/* hubs have an interrupt pipe but are the kernel's business */
 	if (info->cls == 0x09)
 		return DEVDRV_E_NO_DRIVER;
 	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++) {
 		const struct devdrv_interface_info *intf = &cfg->interfaces[i];
 
-		if (intf->alt_setting == 0 && has_data_pipes(intf)) {
+		/* an interface idle in setting 0 still binds: open asks for alt= */
+		if (intf->alt_setting == 0 && has_data_pipes_in_some_alt(cfg, intf->number)) {
 			*iface = intf->number;
 			return 0;
 		}
@@ -35,8 +46,9 @@ static int generic_probe(const struct devdrv_device_info *info, const struct dev
 
 static int set_pipes(struct devdrv_handle *h, const struct devdrv_raw_pipes *want)
 {
-	const struct devdrv_interface_info *intf =
-	    devdrv_find_interface(devdrv_active_config(devdrv_handle_info(h)), devdrv_handle_interface(h));
+	int iface = devdrv_handle_interface(h);
+	const struct devdrv_interface_info *intf = devdrv_find_interface_alt(
+	    devdrv_active_config(devdrv_handle_info(h)), iface, devdrv_handle_alt_setting(h, iface));
 	struct devdrv_pipes p = *devdrv_handle_pipes(h);
 
 	for (unsigned i = 0; intf && i < intf->num_endpoints; i++) {

@@ -218,6 +218,21 @@ static int pl_set_flow(struct devdrv_handle *h, enum devdrv_flow flow)
 	return update_reg(h, 0, PL_FLOW_MASK, hx[flow]);
 }
 
+static int pl_check(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                    struct devdrv_serial_config *actual)
+{
+	enum pl_type type = type_of(h); /* from the descriptors: init has not run yet at open */
+	uint8_t coding[7];
+
+	if (want->baud > max_rate(type))
+		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "this PL2303 goes up to %u baud, not %u",
+		                          max_rate(type), want->baud);
+	if (type == PL_H && want->flow == DEVDRV_FLOW_XONXOFF)
+		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "the PL2303H has no XON/XOFF flow control");
+	actual->baud = encode_baud(type, want->baud, coding);
+	return 0;
+}
+
 static int pl_configure(struct devdrv_handle *h, const struct devdrv_serial_config *want,
                         struct devdrv_serial_config *actual)
 {
@@ -225,13 +240,9 @@ static int pl_configure(struct devdrv_handle *h, const struct devdrv_serial_conf
 	uint8_t coding[7];
 	int rc;
 
-	if (want->baud > max_rate(p->type))
-		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "this PL2303 goes up to %u baud, not %u",
-		                          max_rate(p->type), want->baud);
-	if (p->type == PL_H && want->flow == DEVDRV_FLOW_XONXOFF)
-		return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "the PL2303H has no XON/XOFF flow control");
+	(void)actual; /* check computed the rate */
 	dd_serial_line_coding(coding, want);
-	actual->baud = encode_baud(p->type, want->baud, coding); /* rewrites dwDTERate */
+	encode_baud(p->type, want->baud, coding); /* rewrites dwDTERate */
 	if ((rc = dd_serial_out(h, PL_CLASS_OUT, PL_SET_LINE, 0, 0, coding, sizeof(coding))) < 0)
 		return rc;
 	return pl_set_flow(h, want->flow);
@@ -249,6 +260,7 @@ static int pl_set_break(struct devdrv_handle *h, int on)
 
 static const struct dd_serial_ops pl_ops = {
 	.init = pl_init,
+	.check = pl_check,
 	.configure = pl_configure,
 	.set_lines = pl_set_lines,
 	.set_break = pl_set_break,

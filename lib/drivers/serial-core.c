@@ -1,5 +1,6 @@
 /* serial-core.c — the serial class's shared machinery (see serial-core.h). */
 #include "serial-core.h"
+#include "../internal.h"
 
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,7 @@ static void status_done(struct devdrv_transfer *t)
 	struct devdrv_handle *h = t->user_data;
 	struct dd_serial *s = dd_serial_of(h);
 
+	s->status_error = t->status;
 	if (t->status == 0 && t->actual_length)
 		s->on_status(h, t->buffer, t->actual_length);
 	else if (t->status < 0)
@@ -66,7 +68,7 @@ int dd_serial_start_status(struct devdrv_handle *h, const struct devdrv_endpoint
 	s->status.user_data = h;
 	s->on_status = on_status;
 	rc = devdrv_transfer_submit(&s->status);
-	s->status_running = rc == 0;
+	s->status_running = s->status_started = rc == 0;
 	return rc;
 }
 
@@ -82,20 +84,48 @@ static void stop_status(struct devdrv_handle *h)
 	s->status_running = 0;
 }
 
+/* Everything short of the device: ranges, then what the chip can do. */
+static int serial_check(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+                        struct devdrv_serial_config *actual)
+{
+	struct dd_serial *s = dd_serial_of(h);
+
+	if (want->baud == 0 || want->data_bits < 5 || want->data_bits > 8 ||
+	    want->parity > DEVDRV_PARITY_SPACE || want->stop_bits > DEVDRV_STOP_2 ||
+	    want->flow > DEVDRV_FLOW_XONXOFF)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID,
+		                          "serial settings out of range (baud %u, %u data bits)", want->baud,
+		                          want->data_bits);
+	*actual = *want;
+	return s->ops->check ? s->ops->check(h, want, actual) : 0;
+}
+
+/* The line settings a port opens with: those devdrv_serial_open() was given,
+ * else 9600 8N1 without flow control, as a tty's first open has. */
+static struct devdrv_serial_config initial_config(struct devdrv_handle *h)
+{
+	static const struct devdrv_serial_config tty_default = { 9600, 8, DEVDRV_PARITY_NONE, DEVDRV_STOP_1,
+		                                                  DEVDRV_FLOW_NONE };
+	const struct devdrv_serial_config *asked = h->open_arg;
+
+	return asked ? *asked : tty_default;
+}
+
 int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops)
 {
-	static const struct devdrv_serial_config initial = { 9600, 8, DEVDRV_PARITY_NONE, DEVDRV_STOP_1,
-		                                             DEVDRV_FLOW_NONE };
 	struct dd_serial *s = dd_serial_of(h);
-	struct devdrv_serial_config actual = initial;
+	struct devdrv_serial_config want = initial_config(h), actual;
 	int rc;
 
 	s->ops = ops;
+	/* refuse what the chip cannot do before a single request reaches it */
+	if ((rc = serial_check(h, &want, &actual)) < 0)
+		return rc;
 	if ((rc = devdrv_default_open(h)) < 0)
 		return rc;
 	if (ops->init && (rc = ops->init(h)) < 0)
 		goto out;
-	if ((rc = ops->configure(h, &initial, &actual)) < 0)
+	if ((rc = ops->configure(h, &want, &actual)) < 0)
 		goto out;
 	s->cfg = actual;
 	if ((rc = ops->set_lines(h, DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS)) < 0)
@@ -146,6 +176,9 @@ static ssize_t read_framed(struct devdrv_handle *h, uint8_t *buf, size_t len, un
 			left = (unsigned)remaining;
 		}
 		n = devdrv_default_read(h, s->rx, sizeof(s->rx), left);
+		if (n == DEVDRV_E_TIMEOUT) /* say what the caller asked for, not what was left */
+			return devdrv_handle_fail(h, DEVDRV_E_TIMEOUT,
+			                          "serial read: nothing arrived within %u ms", timeout_ms);
 		if (n < 0)
 			return n;
 		s->rx_pos = 0;
@@ -169,24 +202,13 @@ ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned 
 	return devdrv_default_read(h, buf, len, timeout_ms);
 }
 
-static int check_config(struct devdrv_handle *h, const struct devdrv_serial_config *c)
-{
-	if (!c->baud || c->data_bits < 5 || c->data_bits > 8 || c->parity > DEVDRV_PARITY_SPACE ||
-	    c->stop_bits > DEVDRV_STOP_2 || c->flow > DEVDRV_FLOW_XONXOFF)
-		return devdrv_handle_fail(h, DEVDRV_E_INVALID,
-		                          "serial settings out of range (baud %u, %u data bits)", c->baud,
-		                          c->data_bits);
-	return 0;
-}
-
 static int serial_configure(struct devdrv_handle *h, struct devdrv_serial_configure_arg *arg)
 {
 	struct dd_serial *s = dd_serial_of(h);
-	int rc = check_config(h, &arg->want);
+	int rc = serial_check(h, &arg->want, &arg->actual);
 
 	if (rc < 0)
 		return rc;
-	arg->actual = arg->want;
 	if ((rc = s->ops->configure(h, &arg->want, &arg->actual)) < 0)
 		return rc;
 	s->cfg = arg->actual;
@@ -209,12 +231,29 @@ static int serial_set_lines(struct devdrv_handle *h, const struct devdrv_serial_
 	return 0;
 }
 
+/* Lines that arrive by themselves are only as fresh as the status pipe: once
+ * it has stopped, say why instead of returning what it last brought. */
+static int status_pipe_alive(struct devdrv_handle *h)
+{
+	struct dd_serial *s = dd_serial_of(h);
+	int rc;
+
+	if (!s->status_started || s->status_running)
+		return 0;
+	if ((rc = devdrv_handle_check_present(h)) < 0)
+		return rc;
+	return devdrv_handle_fail(h, s->status_error < 0 ? s->status_error : DEVDRV_E_IO,
+	                          "the status pipe stopped: %s", devdrv_strerror(s->status_error));
+}
+
 static int serial_get_lines(struct devdrv_handle *h, unsigned *lines)
 {
 	struct dd_serial *s = dd_serial_of(h);
 	int rc = s->ops->poll_lines ? s->ops->poll_lines(h)
 	                            : devdrv_handle_events(devdrv_handle_context(h), 0);
 
+	if (rc == 0 && !s->ops->poll_lines)
+		rc = status_pipe_alive(h);
 	if (rc < 0)
 		return rc;
 	*lines = s->out_lines | s->in_lines | s->events;

@@ -13,9 +13,15 @@
 struct dd_serial_ops {
 	/* Chip setup once the interface is claimed. NULL: none. */
 	int (*init)(struct devdrv_handle *h);
-	/* Apply @want (already range-checked). @actual arrives as a copy of
-	 * @want: change what the chip does differently (the rounded rate).
-	 * Refuse what it cannot do with DEVDRV_E_UNSUPPORTED. */
+	/* Decide, without a word to the device, whether the chip can do @want
+	 * (already range-checked): refuse with DEVDRV_E_UNSUPPORTED, or put what
+	 * it will really do in @actual (a copy of @want on entry: the rounded
+	 * rate). Every refusal lives here, so a refused setting never leaves
+	 * the chip half-configured. NULL: everything in range is accepted. */
+	int (*check)(struct devdrv_handle *h, const struct devdrv_serial_config *want,
+	             struct devdrv_serial_config *actual);
+	/* Apply @want, which check accepted; @actual is what check said (a chip
+	 * that rounds by itself, CP210x, may refine it). */
 	int (*configure)(struct devdrv_handle *h, const struct devdrv_serial_config *want,
 	                 struct devdrv_serial_config *actual);
 	/* Drive DTR and RTS to @lines (DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS). */
@@ -45,7 +51,8 @@ struct dd_serial {
 	/* status pipe (interrupt IN): CDC notifications, PL2303 status */
 	struct devdrv_transfer status;
 	uint8_t status_buf[DD_SERIAL_STATUS_SIZE];
-	int status_running, closing;
+	int status_started, status_running, closing;
+	int status_error; /* how the status pipe's last transfer ended */
 	void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len);
 };
 

@@ -123,16 +123,19 @@ static int read_interface_strings(struct dd_device *dev, const char *prefix)
 
 	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++) {
 		const struct devdrv_interface_info *intf = &cfg->interfaces[i];
-		char dir[DD_PORT_LEN + 16], drv[64], name[256];
-		int have_drv, have_name;
+		char dir[DD_PORT_LEN + 16], drv[64], name[256], alt[8];
+		int have_drv, have_name, current_alt;
 
 		if (intf->alt_setting)
 			continue;
 		snprintf(dir, sizeof(dir), "%s:%u.%u", prefix, cfg->value, intf->number);
 		have_drv = sysfs_kernel_driver(dir, drv, sizeof(drv)) == 0;
+		/* "interface" is the iInterface string of the current alt setting only */
 		have_name = sysfs_read(dir, "interface", name, sizeof(name)) >= 0;
-		if (dd_device_set_interface_strings(dev, cfg->value, intf->number,
-		                                    have_drv ? drv : NULL, have_name ? name : NULL) < 0)
+		current_alt = sysfs_read(dir, "bAlternateSetting", alt, sizeof(alt)) > 0
+		                  ? (int)strtoul(alt, NULL, 10) : 0;
+		if (dd_device_set_interface_strings(dev, cfg->value, intf->number, have_drv ? drv : NULL,
+		                                    current_alt, have_name ? name : NULL) < 0)
 			return DEVDRV_E_NOMEM;
 	}
 	return 0;

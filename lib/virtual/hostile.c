@@ -2,7 +2,7 @@
  * suite and for anyone testing how their program copes: lying descriptors,
  * escape sequences in strings, endpoints that NAK forever, babble, and a
  * status endpoint that never stops talking. Vendor ID 1209 (pid.codes),
- * product IDs 0xbad0-0xbad6. */
+ * product IDs 0xbad0-0xbad7. */
 #include "vmodel.h"
 
 #include <string.h>
@@ -212,3 +212,24 @@ static const struct dd_vmodel counts_model = {
 	.service = never_service,
 };
 DD_VMODEL_REGISTER(counts_model);
+
+/* Interface number 200: legal (bInterfaceNumber is a byte), and beyond what a
+ * 32-bit claim mask holds. */
+static const uint8_t high_iface_device[18] = HOSTILE_DEVICE(0xd7, 3);
+static const uint8_t high_iface_config[32] = {
+	9, 2, 32, 0, 1, 1, 0, 0x80, 50,
+	9, 4, 200, 0, 2, 0xff, 0x00, 0x00, 0,
+	7, 5, 0x01, 0x02, 0x00, 0x02, 0,
+	7, 5, 0x81, 0x02, 0x00, 0x02, 0,
+};
+
+static const struct dd_vmodel high_iface_model = {
+	.name = "hostile-high-iface",
+	.device_desc = high_iface_device,
+	.config_desc = high_iface_config,
+	.strings = plain_strings,
+	.num_strings = 3,
+	.speed = DEVDRV_SPEED_HIGH,
+	.service = never_service,
+};
+DD_VMODEL_REGISTER(high_iface_model);

@@ -76,3 +76,33 @@ static const struct dd_vmodel loopback_model = {
 	.service = loopback_service,
 };
 DD_VMODEL_REGISTER(loopback_model);
+
+/* The same loopback behind alternate settings, as CDC data interfaces, audio
+ * and video have them: setting 0 has no endpoints, setting 1 the bulk pair. */
+static const uint8_t alt_loopback_device_desc[18] = {
+	18, 1, 0x00, 0x02, 0xff, 0x00, 0x00, 64, 0x09, 0x12, 0x03, 0x00, 0x00, 0x01, 1, 2, 3, 1,
+};
+
+static const uint8_t alt_loopback_config_desc[41] = {
+	9, 2, 41, 0, 1, 1, 0, 0x80, 50,
+	9, 4, 0, 0, 0, 0xff, 0x00, 0x00, 4,       /* interface 0 alt 0: idle */
+	9, 4, 0, 1, 2, 0xff, 0x00, 0x00, 5,       /* interface 0 alt 1: streaming */
+	7, 5, 0x01, 0x02, 0x00, 0x02, 0,
+	7, 5, 0x81, 0x02, 0x00, 0x02, 0,
+};
+
+static const char *const alt_loopback_strings[] = { NULL, "libdevdrv", "Virtual Loopback (alt settings)",
+	                                            "LOOP0002", "idle", "loopback" };
+
+static const struct dd_vmodel alt_loopback_model = {
+	.name = "alt-loopback",
+	.device_desc = alt_loopback_device_desc,
+	.config_desc = alt_loopback_config_desc,
+	.strings = alt_loopback_strings,
+	.num_strings = 6,
+	.speed = DEVDRV_SPEED_HIGH,
+	.state_size = sizeof(struct loopback),
+	.control = loopback_control,
+	.service = loopback_service,
+};
+DD_VMODEL_REGISTER(alt_loopback_model);

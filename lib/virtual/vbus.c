@@ -623,6 +623,24 @@ static int vbus_reset(struct devdrv_handle *h)
 
 /* ---- enumeration ----------------------------------------------------------- */
 
+/* A model knows every alt setting's iInterface string, not only the
+ * current one's as sysfs does. */
+static int set_interface_names(struct dd_device *dev, const struct dd_vmodel *m)
+{
+	size_t off = 0;
+	const uint8_t *desc;
+
+	while ((desc = devdrv_desc_next(m->config_desc, model_config_len(m), &off, 4))) {
+		unsigned idx = desc[0] >= 9 ? desc[8] : 0;
+
+		if (idx && idx < m->num_strings && m->strings[idx] &&
+		    dd_device_set_interface_strings(dev, m->config_desc[5], desc[2], NULL, desc[3],
+		                                    m->strings[idx]) < 0)
+			return DEVDRV_E_NOMEM;
+	}
+	return 0;
+}
+
 static int fill_virtual_record(struct dd_device *dev, struct dd_vdev *d)
 {
 	const struct dd_vmodel *m = d->model;
@@ -649,6 +667,8 @@ static int fill_virtual_record(struct dd_device *dev, struct dd_vdev *d)
 		dd_warn(d->bus->ctx, "virtual %s: configuration descriptor malformed, ignored", d->port);
 		rc = 0;
 	}
+	if (rc == 0)
+		rc = set_interface_names(dev, m);
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		const char **field[3] = { &info->manufacturer, &info->product, &info->serial };
 		unsigned idx = dd[14 + i];
