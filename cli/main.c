@@ -49,7 +49,7 @@ static const char *hint_for(const char *action, int code)
 		return "the device took nothing; is anything reading on its side? try a longer --timeout";
 	switch (code) {
 	case DEVDRV_E_INVALID: return "see 'devdrv --help' for the selector syntax";
-	case DEVDRV_E_NOT_FOUND: return "run 'devdrv list' to see the devices present";
+	case DEVDRV_E_NOT_FOUND: return "check the selector against 'devdrv list -v'";
 	case DEVDRV_E_ACCESS: return NULL; /* the library's detail already says how */
 	case DEVDRV_E_BUSY: return "close the program using it, or unbind the kernel driver";
 	case DEVDRV_E_NO_DRIVER: return "run 'devdrv drivers'; force one with driver=NAME";

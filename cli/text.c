@@ -31,7 +31,8 @@ int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, si
 		lo = hi < 0 ? -1 : hex_value(s[i + 1]);
 		/* a byte is exactly two digits: "0 12" is a mistake, not 01 12 */
 		if (lo < 0 || n == cap) {
-			*bad_at = lo < 0 && hi >= 0 ? i + 1 : i;
+			/* blame a stray character itself, or the lone digit before a gap */
+			*bad_at = lo < 0 && hi >= 0 && s[i + 1] && !is_separator(s[i + 1]) ? i + 1 : i;
 			return n == cap && lo >= 0 ? CLI_HEX_TOO_LONG : CLI_HEX_BAD_DIGIT;
 		}
 		out[n++] = (unsigned char)(hi << 4 | lo);

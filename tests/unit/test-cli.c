@@ -110,7 +110,7 @@ static void test_usage_errors(void **state)
 	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x40", "1", "0", "0", "zz");
 	expect_failure(&r, 2, "HEXDATA 'zz'");
 	r = RUN("devdrv", "--virtual", "write", "1-1", "--hex", "0g");
-	expect_failure(&r, 2, "not hex bytes");
+	expect_failure(&r, 2, "column 2 is not a two-digit hex byte");
 	r = RUN("devdrv", "--virtual", "read", "04z3:6001");
 	expect_failure(&r, 2, "column 3");
 	r = RUN("devdrv", "--virtual", "list", "colour=blue");
@@ -231,6 +231,127 @@ static void test_io_commands(void **state)
 	done(&r);
 }
 
+/* Hex data is two digits a byte: "0 12" is refused, not sent as 01 12. */
+static void test_hex_data_is_strict(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "write", "1-1", "--hex", "0 12");
+
+	(void)state;
+	expect_failure(&r, 2, "DATA '0 12': column 1 is not a two-digit hex byte");
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x40", "1", "0", "0", "1 2");
+	expect_failure(&r, 2, "HEXDATA '1 2': column 1");
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x40", "1", "0", "0", "01020");
+	expect_failure(&r, 2, "column 5");
+	/* what is accepted is exactly what was typed */
+	{
+		unsigned char bytes[8];
+		size_t len = 0, bad = 0;
+
+		assert_int_equal(cli_parse_hex("01:02 ff\t0a0B", bytes, sizeof(bytes), &len, &bad), 0);
+		assert_int_equal(len, 5);
+		assert_memory_equal(bytes, "\x01\x02\xff\x0a\x0b", 5);
+		assert_int_equal(cli_parse_hex("0102", bytes, 1, &len, &bad), CLI_HEX_TOO_LONG);
+	}
+}
+
+/* A device's strings cannot drive the terminal: control characters, C1
+ * controls and bytes that are not UTF-8 come out as \xNN in every table,
+ * while JSON keeps them exactly (escaped the JSON way). */
+static void test_device_strings_are_escaped(void **state)
+{
+	static const char *const views[][3] = { { "list", NULL, NULL }, { "list", "-v", NULL }, { "info", "1-3", NULL } };
+
+	(void)state;
+	for (size_t v = 0; v < 3; v++) {
+		struct run r = views[v][1]
+		                   ? RUN("devdrv", "--virtual", "--plug", "hostile-strings@1-3", views[v][0], views[v][1])
+		                   : RUN("devdrv", "--virtual", "--plug", "hostile-strings@1-3", views[v][0]);
+
+		assert_int_equal(r.rc, 0);
+		for (size_t i = 0; i < r.out_len; i++)
+			if (((unsigned char)r.out[i] < 0x20 && r.out[i] != '\n') || (unsigned char)r.out[i] == 0x7f ||
+			    (unsigned char)r.out[i] >= 0x80)
+				fail_msg("%s: raw byte 0x%02x at %zu:\n%s", views[v][0], (unsigned char)r.out[i], i, r.out);
+		assert_non_null(strstr(r.out, "Evil\\x1b[2J\\x07 Corp"));
+		assert_non_null(strstr(r.out, "SER\\x0d\\x0aIAL\\xc2\\x9b31m\\xff"));
+		done(&r);
+	}
+	{
+		struct run r = RUN("devdrv", "--virtual", "--plug", "hostile-strings@1-3", "list", "1-3", "--json");
+
+		assert_int_equal(r.rc, 0);
+		assert_non_null(strstr(r.out, "\"manufacturer\":\"Evil\\u001b[2J\\u0007 Corp\""));
+		done(&r);
+	}
+}
+
+/* Selector and exit-code edges found from outside. */
+static void test_selector_edges(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "info", "");
+	char long_sel[300];
+
+	(void)state;
+	expect_failure(&r, 2, "the selector is empty");
+	r = RUN("devdrv", "--virtual", "read", "");
+	expect_failure(&r, 2, "the selector is empty");
+	/* a root hub's port path, as list shows it, is a selector (none here) */
+	r = RUN("devdrv", "--virtual", "list", "1");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(count_lines(r.out), 1);
+	done(&r);
+	/* a long selector's error still says which column */
+	memset(long_sel, 0, sizeof(long_sel));
+	strcpy(long_sel, "serial=");
+	memset(long_sel + 7, 'A', 120);
+	strcat(long_sel, ",colour=blue");
+	r = RUN("devdrv", "--virtual", "read", long_sel);
+	expect_failure(&r, 2, "unknown key");
+	r = RUN("devdrv", "--virtual", "read", long_sel);
+	assert_non_null(strstr(r.err, "column 129"));
+	done(&r);
+	/* interface 200 exists and works: an I/O error (1), not a usage error */
+	r = RUN("devdrv", "--virtual", "--plug", "hostile-high-iface@1-3", "read", "1-3,iface=200", "--timeout", "50");
+	expect_failure(&r, 1, "nothing moved within 50 ms");
+	/* the timeout a serial read reports is the one asked for */
+	r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-3", "read", "1-3", "--timeout", "200");
+	expect_failure(&r, 1, "within 200 ms");
+	/* a write that times out does not blame the device for sending nothing */
+	r = RUN("devdrv", "--virtual", "--plug", "hostile-nak@1-3", "write", "1-3", "hi", "--timeout", "50");
+	assert_null(strstr(r.err, "sent nothing"));
+	expect_failure(&r, 1, "took nothing");
+	/* endpoints that exist only in an alternate setting: a hint, then alt= */
+	r = RUN("devdrv", "--virtual", "--plug", "alt-loopback@1-3", "read", "1-3");
+	expect_failure(&r, 1, "select it with alt=1");
+	r = RUN("devdrv", "--virtual", "--plug", "alt-loopback@1-3", "read", "1-3,alt=1", "--timeout", "50");
+	expect_failure(&r, 1, "bulk IN 0x81: nothing moved within 50 ms");
+	r = RUN("devdrv", "--virtual", "--plug", "alt-loopback@1-3", "read", "1-3,alt=2");
+	expect_failure(&r, 1, "no device matches");
+	r = RUN("devdrv", "--virtual", "--plug", "alt-loopback@1-3", "list", "-v", "1-3");
+	assert_non_null(strstr(r.out, "interface 0 alt 0  class ff/00/00  kernel driver: (none)  \"idle\""));
+	assert_non_null(strstr(r.out, "interface 0 alt 1  class ff/00/00  kernel driver: (none)  \"loopback\""));
+	done(&r);
+}
+
+/* A setting the chip cannot do is refused before the port is touched. */
+static void test_serial_refusals(void **state)
+{
+	static const char *const refused[][3] = {
+		{ "--baud", "4000000000", "cannot make 4000000000 baud" },
+		{ "--baud", "12000000", "cannot make 12000000 baud" },
+		{ "--baud", "2500000", "cannot make 2500000 baud" },
+		{ "--format", "5N1", "7 or 8 data bits" },
+		{ "--baud", "1", "below the slowest rate" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct run r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-3", "serial", "1-3", refused[i][0],
+		                   refused[i][1]);
+		expect_failure(&r, 1, refused[i][2]);
+	}
+}
+
 /* Dump offsets continue across reads: the second chunk starts at its base. */
 static void test_hexdump_offsets(void **state)
 {
@@ -256,6 +377,8 @@ int main(void)
 		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
 		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
+		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
+		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -497,6 +497,7 @@ static void test_class_api_edges(void **state)
 	assert_int_equal(devdrv_serial_parse_format("9N1", &c), DEVDRV_E_INVALID);
 	assert_int_equal(devdrv_serial_parse_format("8X1", &c), DEVDRV_E_INVALID);
 	assert_int_equal(devdrv_serial_parse_format("8N3", &c), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_serial_parse_format("8 1", &c), DEVDRV_E_INVALID); /* ' ' & ~0x20 is NUL */
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
 	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0); /* the raw loopback: not serial */
 	assert_int_equal(devdrv_serial_configure(h, &c, NULL), DEVDRV_E_UNSUPPORTED);
@@ -513,6 +514,84 @@ static void test_class_api_edges(void **state)
 	devdrv_context_free(ctx);
 }
 
+/* A refused setting leaves the chip as it was: not one request is sent,
+ * whether it comes with the open or later. Rates an FTDI chip can only
+ * approximate by more than 3 % are refused, not run at another rate. */
+static void test_refusals_touch_nothing(void **state)
+{
+	static const struct {
+		const char *model;
+		uint32_t baud;
+		const char *format;
+		enum devdrv_flow flow;
+	} refused[] = {
+		{ "ft232r", 4000000000u, "8N1", DEVDRV_FLOW_NONE }, { "ft232r", 12000000, "8N1", DEVDRV_FLOW_NONE },
+		{ "ft232r", 2500000, "8N1", DEVDRV_FLOW_NONE },     { "ft232r", 115200, "5N1", DEVDRV_FLOW_NONE },
+		{ "ft232r", 9600, "6E1", DEVDRV_FLOW_NONE },        { "ft232r", 1, "8N1", DEVDRV_FLOW_NONE },
+		{ "ft2232h", 13000000, "8N1", DEVDRV_FLOW_NONE },   { "ch340", 9600, "8N1.5", DEVDRV_FLOW_NONE },
+		{ "ch340", 9600, "8N1", DEVDRV_FLOW_XONXOFF },      { "pl2303", 7000000, "8N1", DEVDRV_FLOW_NONE },
+		{ "cdc-acm", 9600, "8N1", DEVDRV_FLOW_RTSCTS },
+	};
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct devdrv_serial_config c = cfg(refused[i].baud, refused[i].format, refused[i].flow), got;
+		struct dd_vcontrol log[DD_VCONTROL_LOG];
+		struct devdrv_context *ctx;
+		struct devdrv_handle *h = NULL;
+
+		assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+		assert_int_equal(devdrv_virtual_plug(ctx, refused[i].model, "1-1"), 0);
+		/* with the open: nothing at all reaches the chip */
+		if (devdrv_serial_open(ctx, "1-1", &c, &h) != DEVDRV_E_UNSUPPORTED)
+			fail_msg("%s at %u %s: open accepted it", refused[i].model, refused[i].baud, refused[i].format);
+		assert_int_equal(dd_virtual_control_log(ctx, "1-1", log, DD_VCONTROL_LOG), 0);
+		/* later: the port keeps its settings and the chip hears nothing */
+		assert_int_equal(devdrv_serial_open(ctx, "1-1", NULL, &h), 0);
+		dd_virtual_control_log_clear(ctx, "1-1");
+		assert_int_equal(devdrv_serial_configure(h, &c, NULL), DEVDRV_E_UNSUPPORTED);
+		assert_int_equal(dd_virtual_control_log(ctx, "1-1", log, DD_VCONTROL_LOG), 0);
+		assert_int_equal(devdrv_serial_get_config(h, &got), 0);
+		assert_true(got.baud > 9500 && got.baud < 9700); /* the chip's own rounding of 9600 */
+		assert_int_equal(got.data_bits, 8);
+		devdrv_close(h);
+		devdrv_context_free(ctx);
+	}
+}
+
+/* Opening with settings applies them from the first request: the chip never
+ * runs at 9600 8N1 in between. */
+static void test_open_with_settings(void **state)
+{
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_serial_config c = cfg(115200, "7E2", DEVDRV_FLOW_NONE), got;
+	struct devdrv_context *ctx;
+	struct devdrv_handle *h;
+	struct dd_vcontrol log[DD_VCONTROL_LOG];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "ft232r", "1-1"), 0);
+	assert_int_equal(devdrv_serial_open(ctx, "1-1", &c, &h), 0);
+	assert_int_equal(devdrv_serial_get_config(h, &got), 0);
+	assert_int_equal(got.baud, 115385); /* the chip's nearest (AN232B-05: divisor 26) */
+	n = dd_virtual_control_log(ctx, "1-1", log, DD_VCONTROL_LOG);
+	for (size_t i = 0; i < n; i++) {
+		if (log[i].request == 0x03) /* SET_BAUDRATE: 115200, never 9600 (0x4138) */
+			assert_int_equal(log[i].value, 0x001a);
+		if (log[i].request == 0x04) /* SET_DATA: 7 bits, even, 2 stop bits */
+			assert_int_equal(log[i].value, 0x1207);
+	}
+	devdrv_close(h);
+	/* a raw device is not a serial port */
+	assert_int_equal(devdrv_virtual_plug(ctx, "loopback", "1-2"), 0);
+	assert_int_equal(devdrv_serial_open(ctx, "1-2", NULL, &h), DEVDRV_E_UNSUPPORTED);
+	assert_non_null(strstr(devdrv_context_errmsg(ctx), "not a serial one"));
+	devdrv_context_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +604,8 @@ int main(void)
 		cmocka_unit_test(test_acm_requests_and_notifications),
 		cmocka_unit_test(test_acm_two_functions_are_two_ports),
 		cmocka_unit_test(test_class_api_edges),
+		cmocka_unit_test(test_refusals_touch_nothing),
+		cmocka_unit_test(test_open_with_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
