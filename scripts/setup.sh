@@ -3,7 +3,7 @@
 # packages only. Idempotent: installs nothing when everything is present.
 set -eu
 
-PACKAGES="build-essential clang meson ninja-build pkg-config python3
+PACKAGES="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config python3
 libusb-1.0-0-dev libcmocka-dev umockdev libumockdev-dev libjson-glib-dev
 qemu-system-x86 busybox-static kmod cpio"
 

@@ -1,9 +1,21 @@
 /* devdrv.h — libdevdrv application API: contexts, enumeration, selectors,
  * and the device-agnostic open / read / write / control / ioctl / close.
  *
- * Thread safety: a context may be used from any number of threads at once.
- * A handle may be used from one thread at a time; devdrv_close() must not race
- * with other calls on the same handle.
+ * Thread safety (each function below repeats what applies to it):
+ *   - A context may be used from any number of threads at once: listing,
+ *     selecting, opening, plugging virtual devices, handling events.
+ *   - A handle may be used from one thread at a time (its I/O, ioctls and
+ *     its errmsg). Different handles, of one context or several, may be
+ *     used from different threads at once.
+ *   - devdrv_close() must not run concurrently with any other call on the
+ *     same handle; it may run on any thread. devdrv_context_free() must not
+ *     run concurrently with anything on that context, and comes last.
+ *   - A device may be unplugged (really, or with devdrv_virtual_unplug())
+ *     while another thread is blocked on its handle: that call returns
+ *     DEVDRV_E_DISCONNECTED.
+ *   - The log callback may be called from any thread, concurrently.
+ *   - Functions with no context or handle argument (devdrv_strerror,
+ *     devdrv_version, devdrv_speed_name) are safe anywhere.
  *
  * Return values: every fallible call returns a negative DEVDRV_E_* code on
  * failure. devdrv_strerror() names a code; devdrv_errmsg() (per handle) and
@@ -47,7 +59,7 @@ enum devdrv_error {
 	DEVDRV_E_CANCELLED = -14,   /**< the request was cancelled */
 };
 
-/** Name of an error code ("timeout"); never NULL. */
+/** Name of an error code ("timeout"); never NULL. Any thread. */
 const char *devdrv_strerror(int code);
 
 /* ---- logging --------------------------------------------------------- */
@@ -86,15 +98,18 @@ struct devdrv_context;
  * Create a context. @p opts may be NULL for defaults.
  * With the virtual transport the bus starts with a "loopback" device at port
  * 1-1 and a "button" device at port 1-2 (see devdrv/virtual.h).
+ * Any thread; the new context is then shared as described above.
  * @return 0, DEVDRV_E_INVALID (bad option or $DEVDRV_TRANSPORT),
  *         DEVDRV_E_NOMEM, DEVDRV_E_IO (libusb failed to start).
  */
 int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_context **out);
 
-/** Destroy a context. Every handle must be closed first. NULL is a no-op. */
+/** Destroy a context. Every handle must be closed first, and no other call
+ * on the context may be running. NULL is a no-op. */
 void devdrv_context_free(struct devdrv_context *ctx);
 
-/** One-line detail of the calling thread's last failed call on @p ctx. */
+/** One-line detail of the calling thread's last failed call on @p ctx: each
+ * thread reads its own, so threads never see each other's message. */
 const char *devdrv_context_errmsg(struct devdrv_context *ctx);
 
 /* ---- enumeration ------------------------------------------------------- */
@@ -159,6 +174,7 @@ struct devdrv_device_info {
 /**
  * List every device of the context's transports, ordered by transport, bus
  * and port path. Needs no permission on Linux (strings come from sysfs).
+ * Any thread, concurrently; the list is the caller's own snapshot.
  * @param[out] list NULL-terminated array; free with devdrv_free_device_list().
  * @return number of devices (>= 0), DEVDRV_E_NOMEM, DEVDRV_E_IO.
  */
@@ -171,15 +187,18 @@ void devdrv_free_device_list(const struct devdrv_device_info **list);
  *   term[,term...][#N]
  *   term: VVVV:PPPP (four hex digits each) | BUS:ADDR (decimal) |
  *         BUS-PORT[.PORT...] (port path) | key=value
- *   keys: vid, pid (hex), bus, addr, iface (decimal), port (port path),
- *         serial, driver (a driver that can bind), ep_in, ep_out (0x81 or
- *         129), transport (usb, virtual)
+ *   term: ... | BUS (a root hub's port path, as `devdrv list` shows it)
+ *   keys: vid, pid (hex), bus, addr, iface, alt (decimal), port (port
+ *         path), serial, driver (a driver that can bind), ep_in, ep_out
+ *         (0x81 or 129), transport (usb, virtual). alt=N selects that
+ *         alternate setting of the bound interface when opening (and
+ *         matches only devices that have it).
  *   #N picks the N-th match (from 0) in list order; the empty selector
  *   matches every device.
  */
 
 /**
- * Does @p info match @p selector (ignoring any #N)?
+ * Does @p info match @p selector (ignoring any #N)? Any thread.
  * @return 1 match, 0 no match, DEVDRV_E_INVALID (malformed: the context
  *         errmsg quotes the offending part).
  */
@@ -187,7 +206,7 @@ int devdrv_selector_matches(struct devdrv_context *ctx, const char *selector,
                             const struct devdrv_device_info *info);
 
 /**
- * The device devdrv_open() would pick from @p list (honouring #N).
+ * The device devdrv_open() would pick from @p list (honouring #N). Any thread.
  * @return its index in @p list, DEVDRV_E_INVALID, DEVDRV_E_NOT_FOUND.
  */
 ssize_t devdrv_select(struct devdrv_context *ctx, const char *selector,
@@ -195,7 +214,7 @@ ssize_t devdrv_select(struct devdrv_context *ctx, const char *selector,
 
 /**
  * Why @p info binds to the driver it names (or why nothing binds), one line,
- * e.g. "vendor 0403 product 6001 in ftdi's match table".
+ * e.g. "vendor 0403 product 6001 in ftdi's match table". Any thread.
  * @return 0, DEVDRV_E_INVALID.
  */
 int devdrv_binding_reason(const struct devdrv_device_info *info, char *buf, size_t len);
@@ -207,7 +226,8 @@ struct devdrv_handle;
 /**
  * Open the device @p selector names and bind it to the best-matching driver
  * (or the one `driver=` names). Kernel drivers on the claimed interface are
- * detached and re-attached on close.
+ * detached and re-attached on close. Any thread, concurrently; the handle
+ * then belongs to one thread at a time.
  * @return 0, DEVDRV_E_INVALID (malformed selector), DEVDRV_E_NOT_FOUND,
  *         DEVDRV_E_ACCESS, DEVDRV_E_BUSY, DEVDRV_E_NO_DRIVER,
  *         DEVDRV_E_DISCONNECTED, DEVDRV_E_NOMEM, DEVDRV_E_IO, or an error of
@@ -215,20 +235,22 @@ struct devdrv_handle;
  */
 int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out);
 
-/** Close: releases interfaces, re-attaches kernel drivers. NULL is a no-op. */
+/** Close: releases interfaces, re-attaches kernel drivers. NULL is a no-op.
+ * Any thread, but never concurrently with another call on @p h. */
 void devdrv_close(struct devdrv_handle *h);
 
-/** The device's record; valid until devdrv_close(). */
+/** The device's record; valid until devdrv_close(). Read-only: any thread. */
 const struct devdrv_device_info *devdrv_handle_info(struct devdrv_handle *h);
 
 /** Name of the driver bound to the handle ("generic"). */
 const char *devdrv_handle_driver(struct devdrv_handle *h);
 
-/** One-line detail of the last failed call on @p h. */
+/** One-line detail of the last failed call on @p h (the handle's thread). */
 const char *devdrv_errmsg(struct devdrv_handle *h);
 
 /**
- * Read the class's natural stream (raw: the first IN pipe).
+ * Read the class's natural stream (raw: the first IN pipe). One thread at a
+ * time per handle; an unplug from another thread ends it with DISCONNECTED.
  * @param timeout_ms 0 waits forever.
  * @return bytes read (> 0; 0 only for a zero-length packet), DEVDRV_E_TIMEOUT
  *         (nothing arrived), DEVDRV_E_PIPE, DEVDRV_E_OVERFLOW,
@@ -238,7 +260,8 @@ const char *devdrv_errmsg(struct devdrv_handle *h);
 ssize_t devdrv_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 
 /**
- * Write to the class's natural stream (raw: the first OUT pipe).
+ * Write to the class's natural stream (raw: the first OUT pipe). As
+ * devdrv_read() for threads.
  * @return bytes written, or the codes of devdrv_read() (UNSUPPORTED: no OUT pipe).
  *         A timeout after part of the data moved returns that part.
  */
@@ -246,6 +269,7 @@ ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsig
 
 /**
  * Control transfer on endpoint 0. Direction comes from bit 7 of @p request_type.
+ * As devdrv_read() for threads.
  * @return bytes transferred in the data stage, DEVDRV_E_PIPE (request refused),
  *         DEVDRV_E_TIMEOUT, DEVDRV_E_DISCONNECTED, DEVDRV_E_OVERFLOW,
  *         DEVDRV_E_INVALID (len > 65535), DEVDRV_E_IO.
@@ -256,13 +280,13 @@ int devdrv_control(struct devdrv_handle *h, uint8_t request_type, uint8_t reques
 /**
  * Class- or driver-specific operation. Request codes are defined in the class
  * headers (devdrv/raw.h, ...); @p arg_size must equal the size the code
- * documents.
+ * documents. As devdrv_read() for threads.
  * @return >= 0 per request, DEVDRV_E_UNSUPPORTED (not for this driver),
  *         DEVDRV_E_INVALID (wrong size or value), or a transfer error.
  */
 int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
 
-/** Library version string ("0.1.0"). */
+/** Library version string ("0.1.0"). Any thread. */
 const char *devdrv_version(void);
 
 #pragma GCC visibility pop

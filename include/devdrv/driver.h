@@ -91,10 +91,13 @@ struct devdrv_driver {
 	static const struct devdrv_driver *const devdrv_driver_entry_##drv           \
 	    __attribute__((used, section("dd_section_drivers"), aligned(sizeof(void *)))) = &(drv)
 
-/** Every registered driver, NULL-terminated, sorted by name. */
+/** Every registered driver, NULL-terminated, sorted by name. Any thread. */
 const struct devdrv_driver *const *devdrv_drivers(size_t *count);
 
 /* ---- handle accessors for drivers ------------------------------------- */
+/* A driver's callbacks run on the thread that made the call on the handle
+ * (open, read, write, ioctl, close), so these need no locking; transfer
+ * callbacks may run on another thread (see devdrv_transfer_submit). */
 
 void *devdrv_handle_priv(struct devdrv_handle *h);
 struct devdrv_context *devdrv_handle_context(struct devdrv_handle *h);
@@ -133,8 +136,10 @@ ssize_t devdrv_default_read(struct devdrv_handle *h, void *buf, size_t len, unsi
 ssize_t devdrv_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
 
 /** Run the callbacks of completed asynchronous transfers, waiting up to
- * @p timeout_ms (0: do not wait) for one. Synchronous calls do this
- * themselves while they wait. @return 0 or a DEVDRV_E_* code. */
+ * @p timeout_ms (0: do not wait) for one; also times out transfers nobody
+ * waits for. Synchronous calls do this themselves while they wait. Any
+ * thread, concurrently: each completion's callback runs exactly once, on one
+ * of the threads handling events. @return 0 or a DEVDRV_E_* code. */
 int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms);
 
 /** Is the device still there? Asks the transport if no transfer has said so
@@ -210,12 +215,20 @@ struct devdrv_transfer {
 	void *transport_priv;
 };
 
-/** Submit asynchronously; the callback runs when it completes.
+/** Submit asynchronously. Submit never completes the transfer itself: the
+ * callback runs later, on a thread that handles events (a synchronous call
+ * or devdrv_handle_events(), any thread), and may submit again. From submit
+ * until its callback has run (or, with no callback, until the wait returns)
+ * the transfer and its buffer belong to the framework. The handle's thread,
+ * or a callback of the handle's transfers.
  * @return 0, DEVDRV_E_INVALID, DEVDRV_E_DISCONNECTED, DEVDRV_E_NOMEM, DEVDRV_E_IO. */
 int devdrv_transfer_submit(struct devdrv_transfer *t);
-/** Ask for cancellation; completion still arrives, with DEVDRV_E_CANCELLED. */
+/** Ask for cancellation; completion still arrives, with DEVDRV_E_CANCELLED
+ * (or the status it had already reached). Any thread. */
 int devdrv_transfer_cancel(struct devdrv_transfer *t);
-/** Block until @p t completes (its own timeout applies). @return t->status. */
+/** Block until @p t completes (its own timeout applies) and, if it has a
+ * callback, until that callback has returned; other transfers' callbacks
+ * run meanwhile. One waiter per transfer. @return t->status. */
 int devdrv_transfer_wait(struct devdrv_transfer *t);
 
 /* Synchronous helpers, built on submit + wait. They return the bytes

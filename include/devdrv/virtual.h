@@ -13,6 +13,20 @@
  *               report: reads time out.
  *   "sink"      vendor class 0xff, bulk OUT 0x02 only: accepts and discards
  *               everything; it has nothing to read. Not plugged by default.
+ *   "alt-loopback"  the loopback with its endpoints in alternate setting 1
+ *               of interface 0 (setting 0 has none), as CDC data, audio and
+ *               video interfaces have them: open it with alt=1.
+ *   Serial chips: "ft232r", "ft2232h", "cp2102", "ch340", "pl2303",
+ *               "cdc-acm", "cdc-acm-dual" (see devdrv/serial.h).
+ *   Devices that break the rules, for testing how a program copes (vendor
+ *   1209, products bad0-bad7): "hostile-strings" (escape sequences, C1
+ *   controls and invalid UTF-8 in its strings), "hostile-nak" (bulk
+ *   endpoints that never answer), "hostile-babble" (64-byte reports on an
+ *   8-byte interrupt endpoint: DEVDRV_E_OVERFLOW), "hostile-flood" (a CDC-ACM
+ *   port whose notification endpoint never stops), "hostile-truncated"
+ *   (wTotalLength longer than the descriptor), "hostile-zero-length" (a
+ *   descriptor with bLength 0), "hostile-counts" (counts without items),
+ *   "hostile-high-iface" (interface number 200).
  */
 #ifndef DEVDRV_VIRTUAL_H
 #define DEVDRV_VIRTUAL_H
@@ -26,13 +40,16 @@ extern "C" {
 /* The library builds with hidden visibility; what is declared here is the API. */
 #pragma GCC visibility push(default)
 
-/** Plug a model in at @p port_path ("1-3"; bus 1 is the virtual bus).
+/** Plug a model in at @p port_path ("1-3"; bus 1 is the virtual bus). Any
+ * thread, concurrently with I/O on other devices. Addresses of unplugged
+ * devices are handed out again, as a host controller does.
  * @return 0, DEVDRV_E_INVALID (unknown model, malformed or taken port),
  *         DEVDRV_E_UNSUPPORTED (no virtual transport), DEVDRV_E_NOMEM. */
 int devdrv_virtual_plug(struct devdrv_context *ctx, const char *model, const char *port_path);
 
 /** Unplug the device at @p port_path: pending transfers complete with
- * DEVDRV_E_DISCONNECTED, later calls on its handles fail the same way.
+ * DEVDRV_E_DISCONNECTED, later calls on its handles fail the same way. Any
+ * thread, also while another thread is blocked on one of its handles.
  * @return 0, DEVDRV_E_NOT_FOUND, DEVDRV_E_UNSUPPORTED. */
 int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path);
 

@@ -1,0 +1,260 @@
+/* test-threads.c — what devdrv.h allows across threads, on the virtual bus:
+ * an unplug racing a blocked read, several handles of one context in
+ * several threads, opens and closes racing I/O and listing, a cancel from
+ * another thread while a third runs the event loop. CI builds this with
+ * -fsanitize=thread (tests/meson.build, suite "threads"); under gcc it is an
+ * ordinary stress test. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <devdrv/serial.h>
+#include <devdrv/virtual.h>
+#include "internal.h"
+
+static struct devdrv_context *new_bus(void)
+{
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context *ctx = NULL;
+
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	return ctx;
+}
+
+struct blocked_read {
+	struct devdrv_handle *h;
+	atomic_int started;
+	ssize_t rc;
+};
+
+static void *read_until_unplug(void *arg)
+{
+	struct blocked_read *r = arg;
+	char buf[64];
+
+	atomic_store(&r->started, 1);
+	r->rc = devdrv_read(r->h, buf, sizeof(buf), 10000);
+	return NULL;
+}
+
+/* The synchronous read's transfer lives on the reader's stack: the unplugging
+ * thread must not touch it once the reader may have returned. */
+static void test_unplug_races_a_blocked_read(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		struct devdrv_context *ctx = new_bus();
+		struct blocked_read r = { 0 };
+		pthread_t reader;
+
+		assert_int_equal(devdrv_open(ctx, "1-1", &r.h), 0);
+		assert_int_equal(pthread_create(&reader, NULL, read_until_unplug, &r), 0);
+		while (!atomic_load(&r.started))
+			sched_yield();
+		if (i % 2)
+			usleep((useconds_t)(i % 7) * 100); /* sometimes the read is waiting, sometimes not yet */
+		assert_int_equal(devdrv_virtual_unplug(ctx, "1-1"), 0);
+		assert_int_equal(pthread_join(reader, NULL), 0);
+		assert_int_equal(r.rc, DEVDRV_E_DISCONNECTED);
+		devdrv_close(r.h);
+		devdrv_context_free(ctx);
+	}
+}
+
+struct worker {
+	struct devdrv_context *ctx;
+	const char *selector;
+	int failures;
+};
+
+/* Write, read back, repeat: the loopback and the chip models echo. */
+static void *echo_loop(void *arg)
+{
+	struct worker *w = arg;
+	struct devdrv_handle *h;
+	char buf[16];
+
+	if (devdrv_open(w->ctx, w->selector, &h) < 0) {
+		w->failures++;
+		return NULL;
+	}
+	for (int i = 0; i < 300; i++) {
+		unsigned lines;
+
+		if (devdrv_write(h, "0123456789", 10, 1000) != 10)
+			w->failures++;
+		for (size_t got = 0; got < 10;) {
+			ssize_t n = devdrv_read(h, buf, 10 - got, 1000);
+
+			if (n <= 0) {
+				w->failures++;
+				break;
+			}
+			got += (size_t)n;
+		}
+		if (strcmp(devdrv_handle_driver(h), "generic") && devdrv_serial_get_lines(h, &lines) < 0)
+			w->failures++;
+	}
+	devdrv_close(h);
+	return NULL;
+}
+
+static void test_several_handles_in_several_threads(void **state)
+{
+	struct devdrv_context *ctx = new_bus();
+	struct worker w[4] = { { ctx, "1-1", 0 }, { ctx, "1-3", 0 }, { ctx, "1-4", 0 }, { ctx, "1-5", 0 } };
+	pthread_t t[4];
+
+	(void)state;
+	assert_int_equal(devdrv_virtual_plug(ctx, "ft232r", "1-3"), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "cdc-acm", "1-4"), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "pl2303", "1-5"), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, echo_loop, &w[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	devdrv_context_free(ctx);
+}
+
+static void *open_close_loop(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 300; i++) {
+		struct devdrv_handle *h;
+
+		if (devdrv_open(w->ctx, w->selector, &h) < 0)
+			w->failures++;
+		devdrv_close(h);
+	}
+	return NULL;
+}
+
+static void *list_loop(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 300; i++) {
+		const struct devdrv_device_info **l;
+
+		if (devdrv_get_device_list(w->ctx, &l) != 2)
+			w->failures++;
+		devdrv_free_device_list(l);
+	}
+	return NULL;
+}
+
+/* Opening and closing one device while another is busy and a third thread
+ * lists the bus. */
+static void test_open_close_races_io_and_listing(void **state)
+{
+	struct devdrv_context *ctx = new_bus();
+	struct worker io = { ctx, "1-1", 0 }, churn = { ctx, "1-2", 0 }, lister = { ctx, "", 0 };
+	pthread_t t[3];
+
+	(void)state;
+	assert_int_equal(pthread_create(&t[0], NULL, echo_loop, &io), 0);
+	assert_int_equal(pthread_create(&t[1], NULL, open_close_loop, &churn), 0);
+	assert_int_equal(pthread_create(&t[2], NULL, list_loop, &lister), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(io.failures + churn.failures + lister.failures, 0);
+	devdrv_context_free(ctx);
+}
+
+struct event_loop {
+	struct devdrv_context *ctx;
+	atomic_int stop;
+};
+
+static void *run_events(void *arg)
+{
+	struct event_loop *e = arg;
+
+	while (!atomic_load(&e->stop))
+		devdrv_handle_events(e->ctx, 5);
+	return NULL;
+}
+
+static void count_completion(struct devdrv_transfer *t)
+{
+	atomic_fetch_add((atomic_int *)t->user_data, 1);
+}
+
+struct async_wait {
+	struct devdrv_transfer t;
+	atomic_int submitted;
+	int rc;
+};
+
+static void *submit_and_wait(void *arg)
+{
+	struct async_wait *a = arg;
+
+	a->rc = devdrv_transfer_submit(&a->t);
+	atomic_store(&a->submitted, 1);
+	if (a->rc == 0)
+		a->rc = devdrv_transfer_wait(&a->t);
+	return NULL;
+}
+
+/* An asynchronous read waited for in one thread, cancelled from another,
+ * while a third runs the event loop that dispatches its callback: the wait
+ * returns once the callback has run, exactly once. */
+static void test_cancel_from_another_thread(void **state)
+{
+	struct devdrv_context *ctx = new_bus();
+	struct event_loop e = { ctx, 0 };
+	pthread_t loop;
+
+	(void)state;
+	assert_int_equal(pthread_create(&loop, NULL, run_events, &e), 0);
+	for (int i = 0; i < 100; i++) {
+		struct async_wait a;
+		atomic_int calls = 0;
+		uint8_t buf[64];
+		pthread_t waiter;
+		struct devdrv_handle *h;
+
+		assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+		memset(&a, 0, sizeof(a));
+		a.t.handle = h;
+		a.t.type = DEVDRV_TRANSFER_BULK;
+		a.t.endpoint = 0x81;
+		a.t.buffer = buf;
+		a.t.length = sizeof(buf);
+		a.t.callback = count_completion;
+		a.t.user_data = &calls;
+		assert_int_equal(pthread_create(&waiter, NULL, submit_and_wait, &a), 0);
+		while (!atomic_load(&a.submitted))
+			sched_yield();
+		assert_int_equal(devdrv_transfer_cancel(&a.t), 0);
+		assert_int_equal(pthread_join(waiter, NULL), 0);
+		assert_int_equal(a.rc, DEVDRV_E_CANCELLED);
+		assert_int_equal(atomic_load(&calls), 1);
+		devdrv_close(h);
+	}
+	atomic_store(&e.stop, 1);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	devdrv_context_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unplug_races_a_blocked_read),
+		cmocka_unit_test(test_several_handles_in_several_threads),
+		cmocka_unit_test(test_open_close_races_io_and_listing),
+		cmocka_unit_test(test_cancel_from_another_thread),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
