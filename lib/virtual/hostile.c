@@ -11,6 +11,14 @@
 	{ 18, 1, 0x00, 0x02, 0xff, 0x00, 0x00, 64, 0x09, 0x12, (pid_lo), 0xba, 0x00, 0x01,             \
 	  (nstrings) > 1 ? 1 : 0, (nstrings) > 2 ? 2 : 0, (nstrings) > 3 ? 3 : 0, 1 }
 
+/* Their models differ only in these; none keeps state. */
+#define HOSTILE_MODEL(var, model_name, dev, cfg, cfg_size, str, nstr, spd, ctl, svc)                \
+	static const struct dd_vmodel var = {                                                        \
+		.name = model_name, .device_desc = dev, .config_desc = cfg, .config_size = cfg_size,   \
+		.strings = str, .num_strings = nstr, .speed = spd, .control = ctl, .service = svc,     \
+	};                                                                                           \
+	DD_VMODEL_REGISTER(var)
+
 /* One vendor interface with bulk OUT 0x01 and bulk IN 0x81. */
 static const uint8_t bulk_pair_config[32] = {
 	9, 2, 32, 0, 1, 1, 0, 0x80, 50,
@@ -38,31 +46,15 @@ static int never_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 0; /* NAK forever: only the caller's timeout ends it */
 }
 
-static const struct dd_vmodel strings_model = {
-	.name = "hostile-strings",
-	.device_desc = strings_device,
-	.config_desc = bulk_pair_config,
-	.strings = escape_strings,
-	.num_strings = 4,
-	.speed = DEVDRV_SPEED_HIGH,
-	.service = never_service,
-};
-DD_VMODEL_REGISTER(strings_model);
+HOSTILE_MODEL(strings_model, "hostile-strings", strings_device, bulk_pair_config, 0,
+              escape_strings, 4, DEVDRV_SPEED_HIGH, NULL, never_service);
 
 /* ---- endpoints that NAK forever ---------------------------------------------- */
 
 static const uint8_t nak_device[18] = HOSTILE_DEVICE(0xd1, 3);
 
-static const struct dd_vmodel nak_model = {
-	.name = "hostile-nak",
-	.device_desc = nak_device,
-	.config_desc = bulk_pair_config,
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_HIGH,
-	.service = never_service,
-};
-DD_VMODEL_REGISTER(nak_model);
+HOSTILE_MODEL(nak_model, "hostile-nak", nak_device, bulk_pair_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_HIGH, NULL, never_service);
 
 /* ---- babble: 64-byte reports on an 8-byte interrupt endpoint ------------------ */
 
@@ -85,16 +77,8 @@ static int babble_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 1;
 }
 
-static const struct dd_vmodel babble_model = {
-	.name = "hostile-babble",
-	.device_desc = babble_device,
-	.config_desc = babble_config,
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_FULL,
-	.service = babble_service,
-};
-DD_VMODEL_REGISTER(babble_model);
+HOSTILE_MODEL(babble_model, "hostile-babble", babble_device, babble_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_FULL, NULL, babble_service);
 
 /* ---- a CDC-ACM port whose notification endpoint floods ------------------------ */
 
@@ -140,17 +124,8 @@ static int flood_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 0;
 }
 
-static const struct dd_vmodel flood_model = {
-	.name = "hostile-flood",
-	.device_desc = flood_device,
-	.config_desc = flood_config,
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_HIGH,
-	.control = flood_control,
-	.service = flood_service,
-};
-DD_VMODEL_REGISTER(flood_model);
+HOSTILE_MODEL(flood_model, "hostile-flood", flood_device, flood_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_HIGH, flood_control, flood_service);
 
 /* ---- lying configuration descriptors ------------------------------------------- */
 
@@ -162,17 +137,8 @@ static const uint8_t truncated_config[25] = {
 	7, 5, 0x81, 0x02, 0x00, 0x02, 0, /* the second endpoint is missing */
 };
 
-static const struct dd_vmodel truncated_model = {
-	.name = "hostile-truncated",
-	.device_desc = truncated_device,
-	.config_desc = truncated_config,
-	.config_size = sizeof(truncated_config),
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_HIGH,
-	.service = never_service,
-};
-DD_VMODEL_REGISTER(truncated_model);
+HOSTILE_MODEL(truncated_model, "hostile-truncated", truncated_device, truncated_config, sizeof(truncated_config),
+              plain_strings, 3, DEVDRV_SPEED_HIGH, NULL, never_service);
 
 /* A descriptor with bLength 0 after the interface: a walker that trusts it
  * never moves on. */
@@ -183,16 +149,8 @@ static const uint8_t zero_length_config[27] = {
 	0, 0x24, 0, 0, 0, 0, 0, 0, 0,
 };
 
-static const struct dd_vmodel zero_length_model = {
-	.name = "hostile-zero-length",
-	.device_desc = zero_length_device,
-	.config_desc = zero_length_config,
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_HIGH,
-	.service = never_service,
-};
-DD_VMODEL_REGISTER(zero_length_model);
+HOSTILE_MODEL(zero_length_model, "hostile-zero-length", zero_length_device, zero_length_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_HIGH, NULL, never_service);
 
 /* Counts without items: 4 interfaces and 9 endpoints announced, 1 and 1 there. */
 static const uint8_t counts_device[18] = HOSTILE_DEVICE(0xd6, 3);
@@ -202,16 +160,8 @@ static const uint8_t counts_config[25] = {
 	7, 5, 0x81, 0x02, 0x00, 0x02, 0,
 };
 
-static const struct dd_vmodel counts_model = {
-	.name = "hostile-counts",
-	.device_desc = counts_device,
-	.config_desc = counts_config,
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_HIGH,
-	.service = never_service,
-};
-DD_VMODEL_REGISTER(counts_model);
+HOSTILE_MODEL(counts_model, "hostile-counts", counts_device, counts_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_HIGH, NULL, never_service);
 
 /* Interface number 200: legal (bInterfaceNumber is a byte), and beyond what a
  * 32-bit claim mask holds. */
@@ -223,13 +173,5 @@ static const uint8_t high_iface_config[32] = {
 	7, 5, 0x81, 0x02, 0x00, 0x02, 0,
 };
 
-static const struct dd_vmodel high_iface_model = {
-	.name = "hostile-high-iface",
-	.device_desc = high_iface_device,
-	.config_desc = high_iface_config,
-	.strings = plain_strings,
-	.num_strings = 3,
-	.speed = DEVDRV_SPEED_HIGH,
-	.service = never_service,
-};
-DD_VMODEL_REGISTER(high_iface_model);
+HOSTILE_MODEL(high_iface_model, "hostile-high-iface", high_iface_device, high_iface_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_HIGH, NULL, never_service);
