@@ -62,6 +62,9 @@ int cli_open(struct cli *c, const char *action, const char *selector, struct dev
  * of the offending character. */
 enum { CLI_HEX_BAD_DIGIT = -1, CLI_HEX_TOO_LONG = -2 };
 int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, size_t *bad_at);
+/* Length of the valid UTF-8 sequence (1-4 bytes, a non-ASCII one) at @s:
+ * no overlong forms, surrogates or code points past U+10FFFF; 0 if invalid. */
+size_t cli_utf8_len(const unsigned char *s);
 /* @text with control characters, C1 controls and bytes that are not UTF-8
  * written as \xNN, so a device's strings cannot drive the terminal. */
 const char *cli_escape(const char *text, char *buf, size_t size);

@@ -17,8 +17,7 @@ static void write_escaped(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p) {
-		size_t need = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
-		size_t i;
+		size_t need = *p < 0x80 ? 1 : cli_utf8_len(p);
 
 		if (need == 1) {
 			if (*p == '"' || *p == '\\')
@@ -30,10 +29,7 @@ static void write_escaped(FILE *f, const char *s)
 			p++;
 			continue;
 		}
-		for (i = 1; need && i < need; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				break;
-		if (!need || i < need) {
+		if (!need) { /* overlong forms and surrogates too: parsers refuse them */
 			fputs("\xef\xbf\xbd", f);
 			p++;
 			continue;

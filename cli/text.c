@@ -42,22 +42,28 @@ int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, si
 	return 0;
 }
 
-/* Length of a valid UTF-8 sequence at @s that is printable (not a C1
- * control, U+0080-U+009F), or 0. */
-static size_t printable_utf8(const unsigned char *s)
+size_t cli_utf8_len(const unsigned char *s)
 {
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+	         : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
 
 	for (size_t k = 1; k < n; k++)
 		if ((s[k] & 0xc0) != 0x80)
 			return 0;
-	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
-		return 0;
 	if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
 		return 0; /* overlong, or a UTF-16 surrogate */
 	if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-		return 0;
+		return 0; /* overlong, or past U+10FFFF */
 	return n;
+}
+
+/* Length of a UTF-8 sequence a terminal shows as text: valid, and not a C1
+ * control (U+0080-U+009F, which 8-bit terminals take as ESC sequences). */
+static size_t printable_utf8(const unsigned char *s)
+{
+	size_t n = cli_utf8_len(s);
+
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0 ? 0 : n;
 }
 
 const char *cli_escape(const char *text, char *buf, size_t size)

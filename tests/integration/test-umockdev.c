@@ -1,7 +1,8 @@
 /* test-umockdev.c — libdevdrv on real libusb over umockdev's emulated usbfs:
  * a root hub, a hub and devices at several port paths. Enumeration (API and
  * `devdrv list --json`), every selector kind, a loopback round trip, STALL,
- * timeout, and unplug during a blocked read. */
+ * timeout, and unplug during a blocked read. Then hostile devices: malformed
+ * descriptors and escape sequences in strings, beside well-formed devices. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -368,6 +369,467 @@ static void test_protocol_error_on_present_device(void **state)
 	devdrv_close(r.h);
 }
 
+/* ---- hostile devices ------------------------------------------------------
+ * Descriptors and strings a broken or malicious device can present. Each one
+ * sits at its own port beside well-formed devices (root hub, hub, loopback):
+ * one bad device must never cost the listing of the others, crash, or leak. */
+
+#define HOSTILE(port, dev, attributes, descriptors)                                    \
+	PCI "/usb1/" port "\nN: bus/usb/001/" dev "\n" USB_DEVICE("001", dev)           \
+	"A: speed=480\\n\n" attributes "H: descriptors=" descriptors "\n"
+/* A vendor-class device 1209:PPPP (pid little-endian), bNumConfigurations n */
+#define DEVICE_DESC(pid, n) "12010002ff000040" "0912" pid "0001" "000000" n
+/* configuration value 1, bus-powered 100 mA; total is wTotalLength, little-endian */
+#define CONFIG_DESC(total, n_intf) "0902" total n_intf "01" "00" "80" "32"
+#define INTERFACE_DESC(n_ep) "09040000" n_ep "ff000000"
+#define EP_BULK_OUT "07050102000200"
+#define EP_BULK_IN "07058102000200"
+#define LOOPBACK_CONFIG CONFIG_DESC("2000", "01") INTERFACE_DESC("02") EP_BULK_OUT EP_BULK_IN
+
+/* Escape sequences in every string: clear screen, set the title, ring the
+ * bell, return the carriage over what was printed, and U+009B (CSI as a C1
+ * control, which some terminals obey). The record format is g_strcompress()ed,
+ * so the bytes are written as octal escapes. */
+#define EVIL_MANUFACTURER "Evil\033[2JCorp\007\rX\302\233Y"
+#define EVIL_PRODUCT "Prod\033]0;pwned\007\rZ\302\2331m"
+#define EVIL_SERIAL "SN\0331\0072\r3\302\2334"
+#define EVIL_STRINGS                                                          \
+	"A: manufacturer=Evil\\033[2JCorp\\007\\rX\\302\\233Y\\n\n"          \
+	"A: product=Prod\\033]0;pwned\\007\\rZ\\302\\2331m\\n\n"             \
+	"A: serial=SN\\0331\\0072\\r3\\302\\2334\\n\n"
+/* ...and what the CLI shows for them */
+#define SHOWN_MANUFACTURER "Evil\\x1b[2JCorp\\x07\\x0dX\\xc2\\x9bY"
+#define SHOWN_PRODUCT "Prod\\x1b]0;pwned\\x07\\x0dZ\\xc2\\x9b1m"
+#define SHOWN_SERIAL "SN\\x1b1\\x072\\x0d3\\xc2\\x9b4"
+
+#define SKIPPED (-1) /* libusb drops the device while enumerating */
+
+struct hostile_case {
+	const char *name;   /* the test's name */
+	const char *port;   /* port path, used as the selector */
+	const char *record; /* umockdev sysfs record */
+	int configs;        /* configurations listed, or SKIPPED */
+	int interfaces;     /* interfaces of the active configuration */
+	int endpoints;      /* endpoints of its first interface */
+	int open_rc;        /* what devdrv_open answers */
+};
+
+/* What libusb 1.0.26 makes of each is in the comment; with sysfs it takes the
+ * configuration's length from the file and ignores wTotalLength while
+ * enumerating, but libusb_get_config_descriptor() then copies only
+ * min(wTotalLength, real length) bytes and parses those. */
+static const struct hostile_case hostile_cases[] = {
+	/* The crash: endpoint bLength 0xff runs past the end. libusb parses the
+	 * interface, stops at the endpoint and leaves bNumEndpoints 2 with
+	 * endpoint NULL. Listed with an interface without endpoints; FTDI's
+	 * VID:PID but no pipes, so nothing binds. */
+	{ "hostile_endpoint_runs_past_end", "1-3",
+	  HOSTILE("1-3", "004", "A: product=crash\\n\n",
+	          "120100020000004003040160000601020301"
+	          "0902200001010080320904000002ff000000ff05810240000007050202400000"),
+	  1, 1, 0, DEVDRV_E_NO_DRIVER },
+	/* wTotalLength 256 over 32 bytes: libusb reads the 32, parses them all. */
+	{ "hostile_total_length_too_long", "1-4",
+	  HOSTILE("1-4", "005", "", DEVICE_DESC("1100", "01") CONFIG_DESC("0001", "01")
+	          INTERFACE_DESC("02") EP_BULK_OUT EP_BULK_IN),
+	  1, 1, 2, 0 },
+	/* wTotalLength 32 followed by a second interface: the trailing bytes are
+	 * not part of the configuration; libusb parses the first 32. */
+	{ "hostile_total_length_short_trailing", "1-5",
+	  HOSTILE("1-5", "006", "", DEVICE_DESC("1200", "01") LOOPBACK_CONFIG
+	          "0904010001ff000000" "07058302000200"),
+	  1, 1, 2, 0 },
+	/* wTotalLength 25 cuts off the second endpoint the interface promises:
+	 * libusb fails the configuration (LIBUSB_ERROR_IO); listed without one. */
+	{ "hostile_total_length_cuts_endpoint", "1-6",
+	  HOSTILE("1-6", "007", "", DEVICE_DESC("1300", "01") CONFIG_DESC("1900", "01")
+	          INTERFACE_DESC("02") EP_BULK_OUT EP_BULK_IN),
+	  0, 0, 0, DEVDRV_E_NO_DRIVER },
+	/* wTotalLength 0, less than the header: libusb refuses the device. */
+	{ "hostile_total_length_below_header", "1-7",
+	  HOSTILE("1-7", "008", "", DEVICE_DESC("1400", "01") CONFIG_DESC("0000", "01")
+	          INTERFACE_DESC("02") EP_BULK_OUT EP_BULK_IN),
+	  SKIPPED, 0, 0, DEVDRV_E_NOT_FOUND },
+	/* A descriptor with bLength 0 (a naive walker never advances) and one
+	 * with bLength 1: libusb fails the configuration. */
+	{ "hostile_blength_zero", "1-8",
+	  HOSTILE("1-8", "009", "", DEVICE_DESC("1500", "01") CONFIG_DESC("2200", "01")
+	          INTERFACE_DESC("02") "0024" EP_BULK_OUT EP_BULK_IN),
+	  0, 0, 0, DEVDRV_E_NO_DRIVER },
+	{ "hostile_blength_one", "1-9",
+	  HOSTILE("1-9", "010", "", DEVICE_DESC("1600", "01") CONFIG_DESC("2200", "01")
+	          INTERFACE_DESC("02") "0124" EP_BULK_OUT EP_BULK_IN),
+	  0, 0, 0, DEVDRV_E_NO_DRIVER },
+	/* bNumInterfaces 3, one present: libusb lowers the count to 1. */
+	{ "hostile_interfaces_missing", "1-10",
+	  HOSTILE("1-10", "011", "", DEVICE_DESC("1700", "01") CONFIG_DESC("2000", "03")
+	          INTERFACE_DESC("02") EP_BULK_OUT EP_BULK_IN),
+	  1, 1, 2, 0 },
+	/* bNumEndpoints 5, one present: libusb fails the configuration. */
+	{ "hostile_endpoints_missing", "1-11",
+	  HOSTILE("1-11", "012", "", DEVICE_DESC("1800", "01") CONFIG_DESC("1900", "01")
+	          INTERFACE_DESC("05") EP_BULK_IN),
+	  0, 0, 0, DEVDRV_E_NO_DRIVER },
+	/* The configuration's bDescriptorType is a string's: libusb refuses the device. */
+	{ "hostile_config_type_wrong", "1-12",
+	  HOSTILE("1-12", "013", "", DEVICE_DESC("1900", "01") "090320000101008032"
+	          INTERFACE_DESC("02") EP_BULK_OUT EP_BULK_IN),
+	  SKIPPED, 0, 0, DEVDRV_E_NOT_FOUND },
+	/* bNumConfigurations 0 (as an unauthorized device shows) with a
+	 * configuration after it anyway: libusb trusts the count and lists none. */
+	{ "hostile_no_configurations", "1-13",
+	  HOSTILE("1-13", "014", "", DEVICE_DESC("1a00", "00") LOOPBACK_CONFIG),
+	  0, 0, 0, DEVDRV_E_NO_DRIVER },
+	/* Well-formed descriptors, escape sequences in every string. */
+	{ "hostile_escape_strings", "1-14",
+	  HOSTILE("1-14", "015", EVIL_STRINGS, DEVICE_DESC("1b00", "01") LOOPBACK_CONFIG),
+	  1, 1, 2, 0 },
+};
+#define N_HOSTILE (sizeof(hostile_cases) / sizeof(hostile_cases[0]))
+#define N_WELL_FORMED 3 /* root hub, hub, loopback */
+
+struct hostile_bed {
+	UMockdevTestbed *bed;
+	struct emu_device *devs[N_WELL_FORMED + N_HOSTILE];
+	size_t n_devs;
+	const struct hostile_case *only; /* NULL: every hostile device at once */
+	struct devdrv_context *ctx;
+};
+
+/* The emulator needs the bus and device numbers the record's N: line names. */
+static void add_record(struct hostile_bed *b, const char *record)
+{
+	const char *n = strstr(record, "\nN: bus/usb/");
+	int bus = 0, dev = 0;
+
+	assert_non_null(n);
+	assert_int_equal(sscanf(n + 1, "N: bus/usb/%d/%d", &bus, &dev), 2);
+	b->devs[b->n_devs++] = emu_device_new(b->bed, record, bus, dev);
+}
+
+/* Initial state: the hostile case to plug, or NULL for all of them. */
+static int setup_hostile(void **state)
+{
+	struct hostile_bed *b = g_new0(struct hostile_bed, 1);
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_USB };
+
+	b->only = *state;
+	b->bed = umockdev_testbed_new();
+	add_record(b, root_hub);
+	add_record(b, hub);
+	add_record(b, loopback);
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		if (!b->only || b->only == &hostile_cases[i])
+			add_record(b, hostile_cases[i].record);
+	assert_int_equal(devdrv_context_new(&o, &b->ctx), 0);
+	*state = b;
+	return 0;
+}
+
+static int teardown_hostile(void **state)
+{
+	struct hostile_bed *b = *state;
+
+	devdrv_context_free(b->ctx);
+	for (size_t i = 0; i < b->n_devs; i++)
+		emu_device_free(b->devs[i]);
+	g_object_unref(b->bed);
+	g_free(b);
+	return 0;
+}
+
+static size_t expected_count(const struct hostile_bed *b)
+{
+	size_t n = N_WELL_FORMED;
+
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		if ((!b->only || b->only == &hostile_cases[i]) && hostile_cases[i].configs != SKIPPED)
+			n++;
+	return n;
+}
+
+struct cli_run {
+	int rc;
+	char *out, *err;
+	size_t out_len, err_len;
+};
+
+/* cli_main in-process, as `devdrv ARGS...` with NULL-terminated @argv. */
+static void run_cli(struct cli_run *r, char **argv)
+{
+	FILE *fo = open_memstream(&r->out, &r->out_len), *fe = open_memstream(&r->err, &r->err_len);
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	r->rc = cli_main(argc, argv, stdin, fo, fe);
+	fclose(fo);
+	fclose(fe);
+}
+
+static void free_cli_run(struct cli_run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Output quoted in a failure message, escaped so that a failing run cannot
+ * drive the terminal of whoever reads the log either (leaks on failure only). */
+static const char *quoted(const char *out)
+{
+	return g_strescape(out, "\n");
+}
+
+/* Nothing a terminal would act on: valid UTF-8 (a stray 0x9b is CSI to a
+ * terminal in an 8-bit locale) without C0 controls but '\n', DEL or C1
+ * controls (U+0080..U+009F). */
+static void assert_terminal_safe(const struct cli_run *r, const char *what)
+{
+	const char *end;
+
+	if (!g_utf8_validate(r->out, (gssize)r->out_len, &end))
+		fail_msg("%s: not UTF-8 at offset %td of its output:\n%s", what, end - r->out,
+		         quoted(r->out));
+	for (const char *p = r->out; p < r->out + r->out_len; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if ((c < 0x20 && c != '\n') || (c >= 0x7f && c < 0xa0))
+			fail_msg("%s: U+%04X at offset %td of its output:\n%s", what, c, p - r->out,
+			         quoted(r->out));
+	}
+}
+
+static JsonArray *parse_json_array(JsonParser *parser, const struct cli_run *r)
+{
+	GError *error = NULL;
+
+	if (!json_parser_load_from_data(parser, r->out, (gssize)r->out_len, &error))
+		fail_msg("invalid JSON: %s\n%s", error->message, quoted(r->out));
+	assert_true(JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser)));
+	return json_node_get_array(json_parser_get_root(parser));
+}
+
+/* `devdrv list`, `list -v` and `list --json` succeed and show every device
+ * libusb kept. */
+static void check_listing(const struct hostile_bed *b)
+{
+	char *plain[] = { "devdrv", "list", NULL }, *verbose[] = { "devdrv", "list", "-v", NULL };
+	char *json[] = { "devdrv", "list", "--json", NULL };
+	char **argvs[] = { plain, verbose };
+	JsonParser *parser = json_parser_new();
+	struct cli_run r = { 0 };
+
+	for (size_t i = 0; i < 2; i++) {
+		run_cli(&r, argvs[i]);
+		if (r.rc != 0)
+			fail_msg("devdrv list%s exited %d: %s", i ? " -v" : "", r.rc, quoted(r.err));
+		assert_terminal_safe(&r, i ? "devdrv list -v" : "devdrv list");
+		free_cli_run(&r);
+	}
+	run_cli(&r, json);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(json_array_get_length(parse_json_array(parser, &r)), expected_count(b));
+	free_cli_run(&r);
+	g_object_unref(parser);
+}
+
+static const struct devdrv_device_info *find_port(const struct devdrv_device_info **l, const char *port)
+{
+	for (size_t i = 0; l[i]; i++)
+		if (!strcmp(l[i]->port_path, port))
+			return l[i];
+	return NULL;
+}
+
+/* The record libusb left us matches what libusb 1.0.26 does with the input. */
+static void check_record(const struct hostile_bed *b, const struct hostile_case *c)
+{
+	const struct devdrv_device_info **l;
+	const struct devdrv_device_info *d;
+	const struct devdrv_config_info *cfg;
+
+	assert_int_equal(devdrv_get_device_list(b->ctx, &l), expected_count(b));
+	assert_non_null(find_port(l, "1-1.2")); /* the well-formed loopback */
+	d = find_port(l, c->port);
+	if (c->configs == SKIPPED) {
+		if (d)
+			fail_msg("%s: expected libusb to drop it, but it is listed", c->name);
+	} else if (!d) {
+		fail_msg("%s: not listed", c->name);
+	} else {
+		assert_int_equal(d->num_configs, c->configs);
+		cfg = devdrv_active_config(d);
+		assert_int_equal(cfg ? cfg->num_interfaces : 0, c->interfaces);
+		assert_int_equal(cfg && cfg->num_interfaces ? cfg->interfaces[0].num_endpoints : 0,
+		                 c->endpoints);
+	}
+	devdrv_free_device_list(l);
+}
+
+/* `devdrv info PORT`: a description (0), or "not found" for a device libusb
+ * dropped (1); never a crash, never a control character. */
+static void check_info(const struct hostile_case *c)
+{
+	char *argv[] = { "devdrv", "info", (char *)c->port, NULL };
+	struct cli_run r = { 0 };
+
+	run_cli(&r, argv);
+	if (r.rc != (c->configs == SKIPPED ? 1 : 0))
+		fail_msg("%s: devdrv info %s exited %d: %s", c->name, c->port, r.rc, quoted(r.err));
+	assert_terminal_safe(&r, "devdrv info");
+	free_cli_run(&r);
+}
+
+static void check_open(const struct hostile_bed *b, const struct hostile_case *c)
+{
+	struct devdrv_handle *h = NULL;
+	int rc = devdrv_open(b->ctx, c->port, &h);
+
+	if (rc != c->open_rc)
+		fail_msg("%s: devdrv_open answered %d (%s), not %d", c->name, rc,
+		         quoted(devdrv_context_errmsg(b->ctx)), c->open_rc);
+	if (rc < 0) {
+		assert_null(h);
+		assert_true(devdrv_context_errmsg(b->ctx)[0] != 0);
+	}
+	devdrv_close(h);
+}
+
+static void check_hostile(const struct hostile_bed *b, const struct hostile_case *c)
+{
+	check_record(b, c);
+	check_info(c);
+	check_open(b, c);
+}
+
+/* One hostile device beside the well-formed ones. */
+static void test_hostile_device(void **state)
+{
+	struct hostile_bed *b = *state;
+
+	check_listing(b);
+	check_hostile(b, b->only);
+}
+
+/* Every hostile device at once; the loopback still works among them. */
+static void test_hostile_all_at_once(void **state)
+{
+	struct hostile_bed *b = *state;
+	struct devdrv_handle *h = NULL;
+	char buf[8];
+
+	check_listing(b);
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		check_hostile(b, &hostile_cases[i]);
+	assert_int_equal(devdrv_open(b->ctx, "1-1.2", &h), 0);
+	assert_int_equal(devdrv_write(h, "ping", 4, 1000), 4);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 1000), 4);
+	assert_memory_equal(buf, "ping", 4);
+	devdrv_close(h);
+}
+
+static void assert_shows(const struct cli_run *r, const char *what, const char *text)
+{
+	if (!strstr(r->out, text))
+		fail_msg("%s does not show %s:\n%s", what, text, quoted(r->out));
+}
+
+/* The table, the verbose table and the descriptor tree show the strings
+ * escaped, so a device cannot drive the terminal of whoever lists it. */
+static void test_hostile_strings_escaped(void **state)
+{
+	struct hostile_bed *b = *state;
+	char *list[] = { "devdrv", "list", NULL }, *verbose[] = { "devdrv", "list", "-v", NULL };
+	char *info[] = { "devdrv", "info", (char *)b->only->port, NULL };
+	char **argvs[] = { list, verbose, info };
+	const char *names[] = { "devdrv list", "devdrv list -v", "devdrv info" };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct cli_run r = { 0 };
+
+		run_cli(&r, argvs[i]);
+		assert_int_equal(r.rc, 0);
+		assert_terminal_safe(&r, names[i]);
+		assert_shows(&r, names[i], SHOWN_MANUFACTURER);
+		assert_shows(&r, names[i], SHOWN_PRODUCT);
+		assert_shows(&r, names[i], SHOWN_SERIAL);
+		free_cli_run(&r);
+	}
+}
+
+static JsonObject *json_device_at(JsonArray *arr, const char *port)
+{
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonObject *o = json_array_get_object_element(arr, i);
+
+		if (!g_strcmp0(member_string(o, "port_path"), port))
+			return o;
+	}
+	fail_msg("no device at %s in the JSON", port);
+	return NULL;
+}
+
+/* JSON is for programs: the strings stay valid JSON and come back byte for
+ * byte, as the API returns them. */
+static void test_hostile_strings_json(void **state)
+{
+	struct hostile_bed *b = *state;
+	char *argv[] = { "devdrv", "list", "--json", NULL };
+	const struct devdrv_device_info **l;
+	const struct devdrv_device_info *d;
+	JsonParser *parser = json_parser_new();
+	struct cli_run r = { 0 };
+	JsonObject *o;
+
+	assert_true(devdrv_get_device_list(b->ctx, &l) > 0);
+	d = find_port(l, b->only->port);
+	assert_non_null(d);
+	/* the record format decoded the escapes as expected */
+	assert_string_equal(d->manufacturer, EVIL_MANUFACTURER);
+	assert_string_equal(d->product, EVIL_PRODUCT);
+	assert_string_equal(d->serial, EVIL_SERIAL);
+	devdrv_free_device_list(l);
+	run_cli(&r, argv);
+	assert_int_equal(r.rc, 0);
+	o = json_device_at(parse_json_array(parser, &r), b->only->port);
+	assert_string_equal(member_string(o, "manufacturer"), EVIL_MANUFACTURER);
+	assert_string_equal(member_string(o, "product"), EVIL_PRODUCT);
+	assert_string_equal(member_string(o, "serial"), EVIL_SERIAL);
+	free_cli_run(&r);
+	g_object_unref(parser);
+}
+
+static const struct hostile_case *hostile_case_named(const char *name)
+{
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		if (!strcmp(hostile_cases[i].name, name))
+			return &hostile_cases[i];
+	return NULL;
+}
+
+/* One test per hostile case (named after it), then the combined ones. */
+static int run_hostile_tests(void)
+{
+	struct CMUnitTest tests[N_HOSTILE + 3];
+	void *strings = (void *)hostile_case_named("hostile_escape_strings");
+	size_t n = 0;
+
+	if (!strings) {
+		fprintf(stderr, "test-umockdev: no hostile_escape_strings case\n");
+		return 1;
+	}
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		tests[n++] = (struct CMUnitTest){ hostile_cases[i].name, test_hostile_device, setup_hostile,
+			                          teardown_hostile, (void *)&hostile_cases[i] };
+	tests[n++] = (struct CMUnitTest){ "hostile_all_at_once", test_hostile_all_at_once,
+		                          setup_hostile, teardown_hostile, NULL };
+	tests[n++] = (struct CMUnitTest){ "hostile_strings_escaped", test_hostile_strings_escaped,
+		                          setup_hostile, teardown_hostile, strings };
+	tests[n++] = (struct CMUnitTest){ "hostile_strings_json", test_hostile_strings_json,
+		                          setup_hostile, teardown_hostile, strings };
+	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
+}
+
 /* umockdev_in_mock_environment() answers 0 even under the preload in
  * umockdev 0.17, so ask which object provides open(). */
 static int preload_active(void)
@@ -399,5 +861,5 @@ int main(void)
 		                "LD_PRELOAD=libumockdev-preload.so.0 (meson test does)\n");
 		return 1;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL) + run_hostile_tests();
 }

@@ -352,6 +352,38 @@ static void test_serial_refusals(void **state)
 	}
 }
 
+/* Bytes that are not UTF-8 (lead bytes f5-ff, overlong forms, surrogates)
+ * are escaped for the terminal and replaced in JSON, never passed through:
+ * a raw 0x9b is CSI to an 8-bit terminal, and one bad byte would make the
+ * whole JSON document unparsable. */
+static void test_invalid_utf8_never_passes(void **state)
+{
+	static const struct {
+		const char *in, *shown, *json;
+	} cases[] = {
+		{ "C\xf8\x9b\x9b" "D", "C\\xf8\\x9b\\x9bD", "\"C\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "D\"" },
+		{ "A\xc0\xaf" "B", "A\\xc0\\xafB", "\"A\xef\xbf\xbd\xef\xbf\xbd" "B\"" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char shown[CLI_ESCAPED_MAX], *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+		struct json j;
+
+		assert_string_equal(cli_escape(cases[i].in, shown, sizeof(shown)), cases[i].shown);
+		json_begin(&j, f);
+		json_string(&j, NULL, cases[i].in);
+		fclose(f);
+		assert_string_equal(out, cases[i].json);
+		free(out);
+	}
+}
+
 /* Dump offsets continue across reads: the second chunk starts at its base. */
 static void test_hexdump_offsets(void **state)
 {
@@ -379,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
+		cmocka_unit_test(test_invalid_utf8_never_passes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
