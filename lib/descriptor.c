@@ -11,6 +11,7 @@
 #define CONFIG_DESC_LEN 9
 #define INTERFACE_DESC_LEN 9
 #define ENDPOINT_DESC_LEN 7
+#define MAX_ENDPOINTS 30 /* per interface: 15 IN and 15 OUT besides endpoint 0 */
 
 const uint8_t *devdrv_desc_next(const uint8_t *buf, size_t len, size_t *offset, uint8_t type)
 {
@@ -33,10 +34,11 @@ static uint16_t le16(const uint8_t *p)
 }
 
 /* Count interface descriptors and endpoints so the arrays are sized from
- * what is really there, not from counts the device claims. */
+ * what is really there, not from counts the device claims. The walk starts
+ * where the header says it ends (its bLength may exceed 9). */
 static int count_descriptors(const uint8_t *raw, size_t len, size_t *n_intf, size_t *n_ep)
 {
-	size_t off = CONFIG_DESC_LEN;
+	size_t off = raw[0], in_this_intf = 0;
 	const uint8_t *d;
 
 	*n_intf = *n_ep = 0;
@@ -45,9 +47,10 @@ static int count_descriptors(const uint8_t *raw, size_t len, size_t *n_intf, siz
 			if (d[0] < INTERFACE_DESC_LEN)
 				return DEVDRV_E_PROTOCOL;
 			(*n_intf)++;
+			in_this_intf = 0;
 		} else if (d[1] == USB_DT_ENDPOINT && *n_intf) {
 			/* endpoints before any interface belong to nothing */
-			if (d[0] < ENDPOINT_DESC_LEN)
+			if (d[0] < ENDPOINT_DESC_LEN || ++in_this_intf > MAX_ENDPOINTS)
 				return DEVDRV_E_PROTOCOL;
 			(*n_ep)++;
 		}
@@ -61,7 +64,7 @@ static void fill_interfaces(const uint8_t *raw, size_t len, struct devdrv_interf
                             struct devdrv_endpoint_info *eps)
 {
 	struct devdrv_interface_info *cur = NULL;
-	size_t off = CONFIG_DESC_LEN, ni = 0, ne = 0;
+	size_t off = raw[0], ni = 0, ne = 0;
 	const uint8_t *d;
 
 	while ((d = devdrv_desc_next(raw, len, &off, 0))) {
@@ -98,14 +101,14 @@ int dd_parse_config(const uint8_t *raw, size_t len, struct devdrv_config_info *c
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (!raw || len < CONFIG_DESC_LEN || raw[0] < CONFIG_DESC_LEN || raw[1] != USB_DT_CONFIG)
+	if (!raw || len < CONFIG_DESC_LEN || raw[0] < CONFIG_DESC_LEN || raw[0] > len ||
+	    raw[1] != USB_DT_CONFIG)
 		return DEVDRV_E_PROTOCOL;
 	total = le16(raw + 2);
 	if (total < raw[0])
 		return DEVDRV_E_PROTOCOL;
 	if (total < len)
 		len = total; /* trailing bytes are not ours */
-	/* start past the header's own bLength, which may exceed 9 */
 	rc = count_descriptors(raw, len, &n_intf, &n_ep);
 	if (rc < 0)
 		return rc;

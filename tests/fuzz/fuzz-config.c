@@ -82,6 +82,8 @@ static void check_config(const struct devdrv_config_info *cfg)
 		walk(in->extra, in->extra_len, 0);
 		walk(in->extra, in->extra_len, USB_DT_CS_INTERFACE);
 		CHECK(found ? found->number == in->number && found->alt_setting == 0 : in->alt_setting != 0);
+		found = devdrv_find_interface_alt(cfg, in->number, in->alt_setting);
+		CHECK(found && found->number == in->number && found->alt_setting == in->alt_setting);
 		for (int dir = 0; dir < 2; dir++) {
 			for (unsigned mask = 1; mask < 16; mask++) {
 				const struct devdrv_endpoint_info *ep = devdrv_find_endpoint(in, dir, mask);

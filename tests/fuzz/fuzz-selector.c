@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		CHECK(TERMINATED(sel.port) && TERMINATED(sel.serial) && TERMINATED(sel.driver) &&
 		      TERMINATED(sel.transport));
-		CHECK(sel.bus <= 255 && sel.addr <= 127 && sel.iface <= 255 && sel.index <= 999999);
+		CHECK(sel.bus <= 255 && sel.addr <= 127 && sel.iface <= 255 && sel.alt <= 255 && sel.index <= 999999);
 		CHECK(sel.ep_in < 0 || (sel.ep_in & 0x80));
 		CHECK(sel.ep_out < 0 || !(sel.ep_out & 0x80));
 		for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {

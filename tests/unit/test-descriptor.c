@@ -121,6 +121,35 @@ static void test_trailing_bytes_ignored(void **state)
 
 /* Deterministic random descriptors: whatever the parser accepts must be
  * self-consistent; under ASan any out-of-bounds read aborts the test. */
+/* Found by tests/fuzz/fuzz-config: the walk starts where the header says it
+ * ends, not at byte 9; and an interface cannot have more endpoints than USB
+ * has (a uint8_t count would wrap at 256). */
+static void test_header_length_and_endpoint_limit(void **state)
+{
+	/* a 13-byte header whose bytes 9-12 look like a 16-byte interface */
+	static const uint8_t long_header[] = { 0x0d, 0x02, 0x19, 0x00, 0x00, 0x80, 0x32, 0x24, 0x00,
+		                               0x10, 0x04, 0x01, 0x00, 0x02, 0x0a, 0x00, 0x00, 0x00,
+		                               0x07, 0x05, 0x81, 0x02, 0x00, 0x02, 0x00 };
+	static const uint8_t past_end[] = { 0x0a, 0x02, 0x09, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32 };
+	uint8_t many[9 + 9 + 31 * 7];
+	struct devdrv_config_info cfg;
+
+	(void)state;
+	assert_int_equal(dd_parse_config(long_header, sizeof(long_header), &cfg), DEVDRV_E_PROTOCOL);
+	assert_int_equal(dd_parse_config(past_end, sizeof(past_end), &cfg), DEVDRV_E_PROTOCOL);
+	memcpy(many, (const uint8_t[]){ 9, 2, sizeof(many) & 0xff, sizeof(many) >> 8, 1, 1, 0, 0x80, 50,
+	                                9, 4, 0, 0, 31, 0xff, 0, 0, 0 }, 18);
+	for (int e = 0; e < 31; e++)
+		memcpy(many + 18 + 7 * e, (const uint8_t[]){ 7, 5, (uint8_t)(0x81 + e % 15), 2, 0, 2, 0 }, 7);
+	assert_int_equal(dd_parse_config(many, sizeof(many), &cfg), DEVDRV_E_PROTOCOL);
+	many[13] = 30; /* 30 endpoints: the most USB allows */
+	many[2] = (sizeof(many) - 7) & 0xff;
+	many[3] = (sizeof(many) - 7) >> 8;
+	assert_int_equal(dd_parse_config(many, sizeof(many) - 7, &cfg), 0);
+	assert_int_equal(cfg.interfaces[0].num_endpoints, 30);
+	dd_config_clear(&cfg);
+}
+
 static void test_random_input(void **state)
 {
 	uint32_t seed = 12345;
@@ -165,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_lies),
 		cmocka_unit_test(test_trailing_bytes_ignored),
 		cmocka_unit_test(test_random_input),
+		cmocka_unit_test(test_header_length_and_endpoint_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
