@@ -841,6 +841,84 @@ static int preload_active(void)
 	       strstr(info.dli_fname, "libumockdev-preload") != NULL;
 }
 
+/* ---- alternate settings -----------------------------------------------------
+ * A data interface idle in setting 0 with its bulk pair in setting 1, as CDC
+ * data interfaces have it. sysfs names only the current setting's iInterface
+ * ("interface"), so only that setting gets the name. */
+static const char alt_device[] =
+    PCI "/usb1/1-3\nN: bus/usb/001/006\n" USB_DEVICE("001", "006")
+    "A: speed=480\\n\nA: product=Alt loopback\\n\n"
+    "H: descriptors=12010002ff000040" "0912030000010102" "0001"
+    "0902290001010080320904000000ff000000" "0904000102ff000000"
+    "0705010200020007058102000200\n";
+static const char alt_interface[] =
+    PCI "/usb1/1-3/1-3:1.0\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n"
+    "A: interface=streaming\\n\nA: bInterfaceNumber=00\\n\nA: bAlternateSetting= 1\\n\n";
+
+struct alt_bed {
+	UMockdevTestbed *bed;
+	struct emu_device *devs[2];
+	struct devdrv_context *ctx;
+};
+
+static int setup_alt(void **state)
+{
+	struct alt_bed *b = g_new0(struct alt_bed, 1);
+	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_USB };
+	GError *error = NULL;
+
+	b->bed = umockdev_testbed_new();
+	b->devs[0] = emu_device_new(b->bed, root_hub, 1, 1);
+	b->devs[1] = emu_device_new(b->bed, alt_device, 1, 6);
+	if (!umockdev_testbed_add_from_string(b->bed, alt_interface, &error))
+		g_error("interface: %s", error->message);
+	assert_int_equal(devdrv_context_new(&o, &b->ctx), 0);
+	*state = b;
+	return 0;
+}
+
+static int teardown_alt(void **state)
+{
+	struct alt_bed *b = *state;
+
+	devdrv_context_free(b->ctx);
+	for (int i = 0; i < 2; i++)
+		emu_device_free(b->devs[i]);
+	g_object_unref(b->bed);
+	g_free(b);
+	return 0;
+}
+
+static void test_alt_setting_names_and_io(void **state)
+{
+	struct alt_bed *b = *state;
+	const struct devdrv_device_info **l;
+	const struct devdrv_config_info *cfg;
+	struct devdrv_handle *h;
+	char buf[16] = { 0 };
+
+	assert_int_equal(devdrv_get_device_list(b->ctx, &l), 2);
+	/* the root hub's port path, as listed, is a selector */
+	assert_int_equal(devdrv_select(b->ctx, "1", l), 0);
+	cfg = devdrv_active_config(l[1]);
+	assert_int_equal(cfg->num_interfaces, 2);
+	assert_null(devdrv_find_interface_alt(cfg, 0, 0)->name);
+	assert_string_equal(devdrv_find_interface_alt(cfg, 0, 1)->name, "streaming");
+	assert_string_equal(l[1]->driver, "generic");
+	devdrv_free_device_list(l);
+	/* without alt= the idle setting has no pipes, and the error says what to add */
+	assert_int_equal(devdrv_open(b->ctx, "1-3", &h), DEVDRV_E_NOT_FOUND);
+	assert_non_null(strstr(devdrv_context_errmsg(b->ctx), "alt=1"));
+	/* with it, real libusb selects the setting and the pipes work */
+	assert_int_equal(devdrv_open(b->ctx, "1-3,alt=1", &h), 0);
+	assert_int_equal(devdrv_handle_alt_setting(h, 0), 1);
+	assert_int_equal(devdrv_write(h, "alt one", 7, 1000), 7);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 1000), 7);
+	assert_string_equal(buf, "alt one");
+	devdrv_close(h);
+	assert_int_equal(devdrv_open(b->ctx, "1-3,alt=2", &h), DEVDRV_E_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -855,11 +933,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_seen_as_protocol_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_error_on_present_device, setup, teardown),
 	};
+	const struct CMUnitTest alt_tests[] = {
+		cmocka_unit_test_setup_teardown(test_alt_setting_names_and_io, setup_alt, teardown_alt),
+	};
 
 	if (!preload_active()) {
 		fprintf(stderr, "test-umockdev: not in a umockdev environment; run it with "
 		                "LD_PRELOAD=libumockdev-preload.so.0 (meson test does)\n");
 		return 1;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL) + run_hostile_tests();
+	return cmocka_run_group_tests(tests, NULL, NULL) + run_hostile_tests() +
+	       cmocka_run_group_tests_name("alt", alt_tests, NULL, NULL);
 }
