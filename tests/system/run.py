@@ -31,6 +31,37 @@ def storage_args(workdir):
             "-device", "usb-storage,bus=xhci.0,drive=stick,serial=DEVDRV0001"]
 
 
+def many_models_args(workdir):
+    """The QEMU USB models that need no host hardware (not usb-braille: it
+    stays unplugged until its chardev opens), at fixed ports: eight on the
+    xHCI root, five behind QEMU's (full-speed) hub at port 8."""
+    args = []
+    for drive in ("stick", "bot", "uas"):
+        img = os.path.join(workdir, drive + ".img")
+        with open(img, "wb") as f:
+            f.truncate(16 * 1024 * 1024)
+        args += ["-drive", f"if=none,id={drive},format=raw,file={img}"]
+    mtp = os.path.join(workdir, "mtp")
+    os.makedirs(mtp, exist_ok=True)
+    return (args + [
+        "-netdev", "user,id=net0,restrict=on", "-audiodev", "none,id=snd0",
+        "-chardev", "null,id=ser0",
+        "-device", "usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV0001",
+        "-device", "usb-uas,bus=xhci.0,port=2,id=uas",
+        "-device", "scsi-hd,bus=uas.0,scsi-id=0,lun=0,drive=uas",
+        "-device", "usb-bot,bus=xhci.0,port=3,id=bot",
+        "-device", "scsi-hd,bus=bot.0,scsi-id=0,lun=0,drive=bot",
+        "-device", "usb-net,bus=xhci.0,port=4,netdev=net0",
+        "-device", "usb-audio,bus=xhci.0,port=5,audiodev=snd0,multi=on",
+        "-device", "usb-ccid,bus=xhci.0,port=6",
+        "-device", f"usb-mtp,bus=xhci.0,port=7,rootdir={mtp},readonly=on",
+        "-device", "usb-hub,bus=xhci.0,port=8",
+        "-device", "usb-kbd,bus=xhci.0,port=8.1", "-device", "usb-mouse,bus=xhci.0,port=8.2",
+        "-device", "usb-tablet,bus=xhci.0,port=8.3",
+        "-device", "usb-wacom-tablet,bus=xhci.0,port=8.4",
+        "-device", "usb-serial,bus=xhci.0,port=8.5,chardev=ser0,always-plugged=on"])
+
+
 # QEMU devices per scenario; gadgets are made inside the guest on dummy_hcd.
 def devices(scenario, workdir):
     if scenario == "enumeration":
@@ -44,6 +75,13 @@ def devices(scenario, workdir):
         sock = os.path.join(workdir, "ftdi.sock")
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
                 "-device", "usb-serial,bus=xhci.0,chardev=ser0,always-plugged=on"]
+    if scenario == "alt-settings":
+        # slirp answers ARP for its gateway 10.0.2.2; restrict=on: no way out
+        return ["-netdev", "user,id=net0,restrict=on",
+                "-device", "usb-net,bus=xhci.0,netdev=net0",
+                "-audiodev", "none,id=snd0", "-device", "usb-audio,bus=xhci.0,audiodev=snd0"]
+    if scenario == "descriptors":
+        return many_models_args(workdir)
     return []
 
 
@@ -190,6 +228,104 @@ def check_enumeration(lines, tap):
         tap.result(want in kinds, f"{what} {want[0]}:{want[1]} enumerated")
 
 
+ENDPOINT_TYPES = ("control", "isochronous", "bulk", "interrupt")
+
+
+def parse_descriptors(raw):
+    """(device fields, [configuration]) from sysfs "descriptors" bytes, with
+    the same shape as `devdrv list --json`; walked here independently."""
+    if len(raw) < 18 or raw[0] != 18 or raw[1] != 1:
+        raise ValueError("no device descriptor")
+    device = {"bcd_usb": f"{raw[2] | raw[3] << 8:04x}", "class": raw[4], "subclass": raw[5],
+              "protocol": raw[6], "vid": f"{raw[8] | raw[9] << 8:04x}",
+              "pid": f"{raw[10] | raw[11] << 8:04x}", "bcd_device": f"{raw[12] | raw[13] << 8:04x}"}
+    configs, off = [], 18
+    while off < len(raw):
+        total = raw[off + 2] | raw[off + 3] << 8
+        if raw[off + 1] != 2 or total < 9 or off + total > len(raw):
+            raise ValueError(f"bad configuration descriptor at byte {off}")
+        cfg, intfs, pos = raw[off:off + total], [], raw[off]
+        while pos + 2 <= len(cfg) and cfg[pos] >= 2:
+            d = cfg[pos:pos + cfg[pos]]
+            if d[1] == 4 and len(d) >= 9:
+                intfs.append({"number": d[2], "alt_setting": d[3], "class": d[5],
+                              "subclass": d[6], "protocol": d[7], "endpoints": []})
+            elif d[1] == 5 and len(d) >= 7 and intfs:
+                intfs[-1]["endpoints"].append(
+                    {"address": d[2], "type": ENDPOINT_TYPES[d[3] & 3],
+                     "max_packet": (d[4] | d[5] << 8) & 0x7ff, "interval": d[6]})
+            pos += cfg[pos]
+        configs.append({"value": cfg[5], "interfaces": intfs})
+        off += total
+    if len(configs) != raw[17]:
+        raise ValueError(f"{len(configs)} configurations, bNumConfigurations {raw[17]}")
+    return device, configs
+
+
+def json_shape(entry):
+    """The fields of one `devdrv list --json` record that parse_descriptors has."""
+    keep_intf = ("number", "alt_setting", "class", "subclass", "protocol")
+    keep_ep = ("address", "type", "max_packet", "interval")
+    return ({k: entry[k] for k in ("bcd_usb", "class", "subclass", "protocol", "vid", "pid",
+                                    "bcd_device")},
+            [{"value": c["value"],
+              "interfaces": [dict({k: i[k] for k in keep_intf},
+                                  endpoints=[{k: e[k] for k in keep_ep} for e in i["endpoints"]])
+                             for i in c["interfaces"]]}
+             for c in entry["configurations"]])
+
+
+def first_difference(what, want, got):
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k in want:
+            if k not in got:
+                return f"{what}.{k}: missing"
+            diff = first_difference(f"{what}.{k}", want[k], got[k])
+            if diff:
+                return diff
+        return None
+    if isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got):
+            return f"{what}: {len(want)} in the descriptors, devdrv has {len(got)}"
+        for n, (w, g) in enumerate(zip(want, got)):
+            diff = first_difference(f"{what}[{n}]", w, g)
+            if diff:
+                return diff
+        return None
+    return None if want == got else f"{what}: descriptors {want!r}, devdrv {got!r}"
+
+
+def check_descriptors(lines, tap):
+    listing = next((l[len("DEVDRV-JSON "):] for l in lines if l.startswith("DEVDRV-JSON ")), None)
+    try:
+        entries = json.loads(listing or "")
+    except ValueError as e:
+        tap.result(False, "devdrv list --json is valid JSON", str(e) if listing else "no DEVDRV-JSON line")
+        return
+    by_port = {e["port_path"]: e for e in entries if e["transport"] == "usb"}
+    dumps = [l.split(" ") for l in lines if l.startswith("DEVDRV-DESC ")]
+    tap.result(len(dumps) >= 20, f"sysfs descriptors of {len(dumps)} devices dumped (>= 20)")
+    for _, dev, product, hexbytes in (d for d in dumps if len(d) == 4):
+        port = dev[3:] if dev.startswith("usb") else dev
+        name = f"{dev} {product.replace('_', ' ')}"
+        try:
+            want = parse_descriptors(bytes.fromhex(hexbytes))
+        except ValueError as e:
+            tap.result(False, f"{name}: descriptors parse", str(e))
+            continue
+        entry = by_port.pop(port, None)
+        if entry is None:
+            tap.result(False, f"{name}: listed by devdrv", "missing from devdrv list")
+            continue
+        got = json_shape(entry)
+        diff = (first_difference("device", want[0], got[0])
+                or first_difference("configurations", want[1], got[1]))
+        nalt = sum(i["alt_setting"] > 0 for c in want[1] for i in c["interfaces"])
+        tap.result(diff is None, f"{name} ({want[0]['vid']}:{want[0]['pid']}, {len(want[1])} "
+                   f"config(s), {nalt} alt setting(s) > 0) agrees with its raw descriptors", diff or "")
+    tap.result(not by_port, "devdrv lists no device sysfs lacks", ", ".join(by_port))
+
+
 def report(args, lines, timed_out):
     tap = Tap()
     for line in lines:
@@ -198,6 +334,8 @@ def report(args, lines, timed_out):
             tap.result(m.group(1) == "ok", m.group(2).strip(), m.group(3) or "")
     if args.scenario == "enumeration":
         check_enumeration(lines, tap)
+    if args.scenario == "descriptors":
+        check_descriptors(lines, tap)
     if args.scenario == "serial":
         got = args.peer.received
         tap.result(got == b"ping-from-guest", "QEMU's FTDI chardev received exactly what devdrv serial sent",
