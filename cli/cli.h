@@ -34,6 +34,8 @@ int cmd_read(struct cli *c, int argc, char **argv);
 int cmd_write(struct cli *c, int argc, char **argv);
 int cmd_ctrl(struct cli *c, int argc, char **argv);
 int cmd_serial(struct cli *c, int argc, char **argv);
+int cmd_hid(struct cli *c, int argc, char **argv);
+int cmd_storage(struct cli *c, int argc, char **argv);
 
 struct cli_serial_opts {
 	struct devdrv_serial_config config;

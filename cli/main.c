@@ -21,6 +21,10 @@ static const char main_usage[] =
     "  ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
     "  serial SEL [--baud N] [--format 8N1] [--flow none|rtscts|xonxoff] [--hex] [--lines]\n"
     "                             terminal (Ctrl-] quits) or pipe to a serial device\n"
+    "  hid SEL [-n N] [--json] | --descriptor [--raw] | --get-feature ID | --send HEX\n"
+    "                             HID input reports, decoded; the report descriptor\n"
+    "  storage SEL info|read|write|dump|verify ...\n"
+    "                             block devices (USB mass storage)\n"
     "  drivers                    drivers and their match tables\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
@@ -40,7 +44,7 @@ static const struct {
 } commands[] = {
 	{ "list", cmd_list },   { "info", cmd_info },   { "drivers", cmd_drivers },
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
-	{ "serial", cmd_serial },
+	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
 };
 
 static const char *hint_for(const char *action, int code)

@@ -49,6 +49,8 @@ int devdrv_handle_selector_int(struct devdrv_handle *h, const char *key)
 		return h->sel.iface;
 	if (!strcmp(key, "alt"))
 		return h->sel.alt;
+	if (!strcmp(key, "lun"))
+		return h->sel.lun;
 	if (!strcmp(key, "ep_in"))
 		return h->sel.ep_in;
 	if (!strcmp(key, "ep_out"))

@@ -127,6 +127,7 @@ enum dd_selector_field {
 	DD_SEL_INDEX = 1 << 10,
 	DD_SEL_TRANSPORT = 1 << 11,
 	DD_SEL_ALT = 1 << 12,
+	DD_SEL_LUN = 1 << 13,
 };
 
 struct dd_selector {
@@ -137,7 +138,7 @@ struct dd_selector {
 	char serial[128];
 	char driver[48];
 	char transport[16];
-	int iface, alt, ep_in, ep_out;
+	int iface, alt, lun, ep_in, ep_out;
 	unsigned index;
 };
 

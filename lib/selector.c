@@ -212,6 +212,13 @@ static int parse_key_value(struct parser *p, const char *s, const char *eq, cons
 		*(alt ? &sel->alt : &sel->iface) = (int)n;
 		return 0;
 	}
+	if (KEY("lun")) { /* Bulk-Only Transport: at most 16 logical units */
+		rc = parse_number(p, v, e, 10, 2, 15, &n, "logical unit");
+		if (rc < 0 || (rc = mark(p, s, DD_SEL_LUN)) < 0)
+			return rc;
+		sel->lun = (int)n;
+		return 0;
+	}
 	if (KEY("port"))
 		return parse_port_path(p, v, e);
 	if (KEY("serial"))
@@ -231,7 +238,7 @@ static int parse_key_value(struct parser *p, const char *s, const char *eq, cons
 		return parse_endpoint(p, v, e, 0, &sel->ep_out);
 #undef KEY
 	return fail_at(p, s, "unknown key (keys: vid pid bus addr port serial driver iface alt "
-	                     "ep_in ep_out transport)");
+	                     "lun ep_in ep_out transport)");
 }
 
 static int parse_term(struct parser *p, const char *s, const char *e)
@@ -278,7 +285,7 @@ int dd_selector_parse(const char *text, struct dd_selector *sel, char *err, size
 	int rc;
 
 	memset(sel, 0, sizeof(*sel));
-	sel->iface = sel->alt = sel->ep_in = sel->ep_out = -1;
+	sel->iface = sel->alt = sel->lun = sel->ep_in = sel->ep_out = -1;
 	if (errlen)
 		err[0] = 0;
 	end = p.text + strlen(p.text);

@@ -188,7 +188,7 @@ void devdrv_free_device_list(const struct devdrv_device_info **list);
  *   term: VVVV:PPPP (four hex digits each) | BUS:ADDR (decimal) |
  *         BUS-PORT[.PORT...] (port path) | key=value
  *   term: ... | BUS (a root hub's port path, as `devdrv list` shows it)
- *   keys: vid, pid (hex), bus, addr, iface, alt (decimal), port (port
+ *   keys: vid, pid (hex), bus, addr, iface, alt, lun (decimal), port (port
  *         path), serial, driver (a driver that can bind), ep_in, ep_out
  *         (0x81 or 129), transport (usb, virtual). alt=N selects that
  *         alternate setting of the bound interface when opening (and

@@ -108,7 +108,7 @@ const struct devdrv_match *devdrv_handle_match(struct devdrv_handle *h);
 /** The alternate setting selected on claimed interface @p iface (0 until
  * devdrv_usb_set_alt_setting() changes it); -1 if it is not claimed. */
 int devdrv_handle_alt_setting(struct devdrv_handle *h, int iface);
-/** Selector values `iface=`, `alt=`, `ep_in=`, `ep_out=`; -1 when not given. */
+/** Selector values `iface=`, `alt=`, `lun=`, `ep_in=`, `ep_out=`; -1 when not given. */
 int devdrv_handle_selector_int(struct devdrv_handle *h, const char *key);
 
 /** The pipes default read/write use; 0 means none. */

@@ -18,6 +18,14 @@
  *               video interfaces have them: open it with alt=1.
  *   Serial chips: "ft232r", "ft2232h", "cp2102", "ch340", "pl2303",
  *               "cdc-acm", "cdc-acm-dual" (see devdrv/serial.h).
+ *   HID: "keyboard" (a boot keyboard that types "hello world" by itself) and
+ *               "mouse" (report IDs, a feature report; traces a square).
+ *   Storage: "stick" (Bulk-Only SCSI, LUN 0: 8 MiB of deterministic
+ *               content, LUN 1: 1 MiB write-protected, 4096-byte blocks) and
+ *               its broken variants "stick-bad-signature", "stick-bad-tag",
+ *               "stick-big-residue", "stick-phase-error", "stick-stall-csw",
+ *               "stick-zlp-csw", "stick-zero-block", "stick-huge" (4 TiB),
+ *               "stick-fake-capacity", "stick-no-medium" (see lib/virtual/stick.c).
  *   Devices that break the rules, for testing how a program copes (vendor
  *   1209, products bad0-bad7): "hostile-strings" (escape sequences, C1
  *   controls and invalid UTF-8 in its strings), "hostile-nak" (bulk
@@ -26,7 +34,8 @@
  *   port whose notification endpoint never stops), "hostile-truncated"
  *   (wTotalLength longer than the descriptor), "hostile-zero-length" (a
  *   descriptor with bLength 0), "hostile-counts" (counts without items),
- *   "hostile-high-iface" (interface number 200).
+ *   "hostile-high-iface" (interface number 200), "hostile-hid" (a report
+ *   descriptor that ends a collection it never began).
  */
 #ifndef DEVDRV_VIRTUAL_H
 #define DEVDRV_VIRTUAL_H

@@ -2,7 +2,7 @@
  * suite and for anyone testing how their program copes: lying descriptors,
  * escape sequences in strings, endpoints that NAK forever, babble, and a
  * status endpoint that never stops talking. Vendor ID 1209 (pid.codes),
- * product IDs 0xbad0-0xbad7. */
+ * product IDs 0xbad0-0xbad8. */
 #include "vmodel.h"
 
 #include <string.h>
@@ -175,3 +175,27 @@ static const uint8_t high_iface_config[32] = {
 
 HOSTILE_MODEL(high_iface_model, "hostile-high-iface", high_iface_device, high_iface_config, 0,
               plain_strings, 3, DEVDRV_SPEED_HIGH, NULL, never_service);
+
+/* A HID keyboard whose report descriptor ends a collection it never began. */
+static const uint8_t hostile_hid_report[] = { 0x75, 0x08, 0x95, 0x01, 0x81, 0x02, 0xc0 };
+static const uint8_t hostile_hid_device[18] = HOSTILE_DEVICE(0xd8, 3);
+static const uint8_t hostile_hid_config[34] = {
+	9, 2, 34, 0, 1, 1, 0, 0x80, 50,
+	9, 4, 0, 0, 1, 0x03, 0x00, 0x00, 0,
+	9, 0x21, 0x11, 0x01, 0, 1, 0x22, sizeof(hostile_hid_report), 0,
+	7, 5, 0x81, 0x03, 8, 0, 10,
+};
+
+static int hostile_hid_control(struct dd_vdev *d, struct devdrv_transfer *t)
+{
+	size_t n = t->length < sizeof(hostile_hid_report) ? t->length : sizeof(hostile_hid_report);
+
+	(void)d;
+	if (t->setup.request_type != 0x81 || t->setup.request != 0x06 || t->setup.value != 0x2200)
+		return DEVDRV_E_PIPE;
+	memcpy(t->buffer, hostile_hid_report, n);
+	return (int)n;
+}
+
+HOSTILE_MODEL(hostile_hid_model, "hostile-hid", hostile_hid_device, hostile_hid_config, 0,
+              plain_strings, 3, DEVDRV_SPEED_FULL, hostile_hid_control, never_service);

@@ -291,9 +291,16 @@ static void log_control(struct dd_vdev *d, const struct devdrv_transfer *t, int 
 		memcpy(e->data, t->buffer, n < sizeof(e->data) ? n : sizeof(e->data));
 }
 
+/* GET_DESCRIPTOR for a class descriptor (HID report 0x22, ...) to an
+ * interface: standard in form, but only the model knows the answer. */
+static int is_class_descriptor_request(const struct devdrv_transfer *t)
+{
+	return t->setup.request == 0x06 && (t->setup.request_type & 0x1f) == 0x01 && (t->setup.value >> 8) >= 0x21;
+}
+
 static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
 {
-	int is_standard = (t->setup.request_type & 0x60) == 0;
+	int is_standard = (t->setup.request_type & 0x60) == 0 && !is_class_descriptor_request(t);
 	int rc = is_standard ? standard_request(d, t)
 	         : d->model->control ? d->model->control(d, t)
 	                             : DEVDRV_E_PIPE;

@@ -76,8 +76,8 @@ static void test_version_and_help(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "Exit codes"));
 	done(&r);
-	static const char *const cmds[] = { "list", "info", "read", "write", "ctrl", "drivers", "serial" };
-	for (size_t i = 0; i < 7; i++) {
+	static const char *const cmds[] = { "list", "info", "read", "write", "ctrl", "drivers", "serial", "hid" };
+	for (size_t i = 0; i < 8; i++) {
 		char want[32];
 
 		r = RUN("devdrv", cmds[i], "--help");
@@ -384,6 +384,48 @@ static void test_invalid_utf8_never_passes(void **state)
 	}
 }
 
+/* devdrv hid on the virtual keyboard and mouse: reports as hex and decoded
+ * fields, JSON, the descriptor tree, feature reports. */
+static void test_hid_command(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "--plug", "keyboard@1-3", "hid", "1-3", "-n", "3");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "00 00 0b 00 00 00 00 00  h\n00 00 00 00 00 00 00 00\n00 00 08 00 00 00 00 00  e\n");
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "-n", "1", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "{\"report_id\":1,\"bytes\":\"0100050000\",\"fields\":["));
+	assert_non_null(strstr(r.out, "{\"usage_page\":1,\"usage\":48,\"name\":\"X\",\"value\":5}"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "Collection Application (Mouse)\n"));
+	assert_non_null(strstr(r.out, "    Input   report 1  3 x 8 bits  Data,Var,Rel  logical -127..127  X, Y, Wheel\n"));
+	assert_non_null(strstr(r.out, "Feature report 2: 2 bytes\n"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor", "--raw");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "00000000  05 01 09 02 a1 01 85 01"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--get-feature", "2");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "02 00  Resolution Multiplier=0\n");
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--set-feature", "2", "01");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--set-feature", "2", "7");
+	expect_failure(&r, 2, "column 1 is not a two-digit hex byte");
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--send", "01");
+	expect_failure(&r, 1, "no output report");
+	r = RUN("devdrv", "--virtual", "hid", "1-1");
+	expect_failure(&r, 1, "binds driver generic, a raw driver, not a hid one");
+	r = RUN("devdrv", "--virtual", "--plug", "keyboard@1-3", "hid", "1-3", "--raw");
+	expect_failure(&r, 2, "--raw goes with --descriptor");
+}
+
 /* Dump offsets continue across reads: the second chunk starts at its base. */
 static void test_hexdump_offsets(void **state)
 {
@@ -411,7 +453,7 @@ int main(void)
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
-		cmocka_unit_test(test_invalid_utf8_never_passes),
+		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
