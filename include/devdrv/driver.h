@@ -5,6 +5,12 @@
  * A driver is one const struct devdrv_driver registered with
  * DEVDRV_DRIVER_REGISTER(). Callbacks left NULL fall back to the generic
  * defaults described on each member, so a driver writes only what differs.
+ *
+ * Thread safety: the descriptor helpers (devdrv_find_*, devdrv_desc_next,
+ * devdrv_active_config) are pure; devdrv_drivers() and devdrv_log() are safe
+ * on any thread; the handle accessors, devdrv_usb_* and devdrv_default_*
+ * belong to the handle's thread, as devdrv_read() does; the transfer
+ * functions say what they allow one by one.
  */
 #ifndef DEVDRV_DRIVER_H
 #define DEVDRV_DRIVER_H

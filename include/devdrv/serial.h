@@ -7,6 +7,10 @@
  * Settings a chip cannot do give DEVDRV_E_UNSUPPORTED with the reason in
  * devdrv_errmsg(); baud rates are rounded to the nearest rate the chip can
  * make, and the rate actually set is reported back.
+ *
+ * Thread safety: as devdrv_read() (one thread at a time per handle), except
+ * devdrv_serial_open() (as devdrv_open()) and devdrv_serial_parse_format()
+ * and devdrv_serial_format_name(), which are pure and safe anywhere.
  */
 #ifndef DEVDRV_SERIAL_H
 #define DEVDRV_SERIAL_H
