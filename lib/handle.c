@@ -11,18 +11,43 @@ int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	char msg[DD_ERRMSG_LEN];
+
 	if (!h)
 		return code;
 	va_start(ap, fmt);
-	vsnprintf(h->errmsg, sizeof(h->errmsg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	dd_dbg(h->ctx, "%s: %s", h->dev->port_path, h->errmsg);
+	pthread_mutex_lock(&h->errlock);
+	memcpy(h->errmsg, msg, sizeof(msg));
+	h->errseq++;
+	pthread_mutex_unlock(&h->errlock);
+	dd_dbg(h->ctx, "%s: %s", h->dev->port_path, msg);
 	return code;
 }
 
+unsigned dd_handle_errseq(struct devdrv_handle *h)
+{
+	unsigned seq;
+
+	pthread_mutex_lock(&h->errlock);
+	seq = h->errseq;
+	pthread_mutex_unlock(&h->errlock);
+	return seq;
+}
+
+/* A copy for the calling thread: the handle's own may change under it when
+ * a callback on another thread fails. */
 const char *devdrv_errmsg(struct devdrv_handle *h)
 {
-	return h ? h->errmsg : "no handle";
+	static _Thread_local char copy[DD_ERRMSG_LEN];
+
+	if (!h)
+		return "no handle";
+	pthread_mutex_lock(&h->errlock);
+	memcpy(copy, h->errmsg, sizeof(copy));
+	pthread_mutex_unlock(&h->errlock);
+	return copy;
 }
 
 void *devdrv_handle_priv(struct devdrv_handle *h) { return h->priv; }
@@ -303,7 +328,7 @@ static int start_handle(struct devdrv_handle *h)
 		return rc;
 	rc = drv->open ? drv->open(h) : devdrv_default_open(h);
 	if (rc < 0)
-		dd_dbg(h->ctx, "driver %s refused to open: %s", drv->name, h->errmsg);
+		dd_dbg(h->ctx, "driver %s refused to open: %s", drv->name, devdrv_errmsg(h));
 	return rc;
 }
 
@@ -331,6 +356,23 @@ static int check_class(struct devdrv_handle *h, int want_class)
 	                   devdrv_class_name((enum devdrv_class)want_class));
 }
 
+static struct devdrv_handle *handle_new(struct devdrv_context *ctx)
+{
+	struct devdrv_handle *h = calloc(1, sizeof(*h));
+
+	if (h) {
+		h->ctx = ctx;
+		pthread_mutex_init(&h->errlock, NULL);
+	}
+	return h;
+}
+
+static void handle_free(struct devdrv_handle *h)
+{
+	pthread_mutex_destroy(&h->errlock);
+	free(h);
+}
+
 int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
             struct devdrv_handle **out)
 {
@@ -343,27 +385,26 @@ int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, co
 	*out = NULL;
 	if (!selector)
 		selector = "";
-	if (!(h = calloc(1, sizeof(*h))))
+	if (!(h = handle_new(ctx)))
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "open: out of memory");
-	h->ctx = ctx;
 	h->open_arg = open_arg;
 	if ((rc = parse_for_ctx(ctx, selector, &h->sel)) < 0) {
-		free(h);
+		handle_free(h);
 		return rc;
 	}
 	if ((rc = dd_enumerate(ctx, &v)) < 0) {
-		free(h);
+		handle_free(h);
 		return rc;
 	}
 	h->dev = select_device(ctx, selector, &h->sel, &v, &rc);
 	dd_device_vec_clear(&v);
 	if (h->dev && (rc = bind_handle(h)) == 0 && (rc = check_class(h, want_class)) == 0 &&
 	    (rc = start_handle(h)) < 0)
-		dd_ctx_fail(ctx, rc, "%s", h->errmsg);
+		dd_ctx_fail(ctx, rc, "%s", devdrv_errmsg(h));
 	if (rc < 0) {
 		stop_handle(h);
 		dd_device_free(h->dev);
-		free(h);
+		handle_free(h);
 		return rc;
 	}
 	dd_info(ctx, "opened %s (%04x:%04x) with driver %s on interface %d", h->dev->port_path,
@@ -386,7 +427,7 @@ void devdrv_close(struct devdrv_handle *h)
 		h->bind.driver->close(h);
 	stop_handle(h);
 	dd_device_free(h->dev);
-	free(h);
+	handle_free(h);
 }
 
 /* ---- I/O -------------------------------------------------------------------- */
@@ -438,6 +479,7 @@ static int core_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size
 
 int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
 {
+	unsigned seq;
 	int rc;
 
 	if (!h)
@@ -445,9 +487,9 @@ int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t ar
 	if ((request >> 8) == DEVDRV_IOC_CORE_CLASS || !h->bind.driver->ioctl)
 		return core_ioctl(h, request, arg, arg_size);
 	/* the driver's answer is final; it may leave the reason to us */
-	h->errmsg[0] = 0;
+	seq = dd_handle_errseq(h);
 	rc = h->bind.driver->ioctl(h, request, arg, arg_size);
-	if (rc == DEVDRV_E_UNSUPPORTED && !h->errmsg[0])
+	if (rc == DEVDRV_E_UNSUPPORTED && dd_handle_errseq(h) == seq)
 		devdrv_handle_fail(h, rc, "ioctl 0x%04x is not supported by driver %s", request,
 		                   h->bind.driver->name);
 	return rc;

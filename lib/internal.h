@@ -178,6 +178,12 @@ struct devdrv_handle {
 	void *tpriv;
 	void *priv;
 	const void *open_arg; /* class settings to open with (devdrv_serial_open), or NULL */
+	/* The detail of the last failure. A transfer callback may fail on
+	 * another thread (a resubmit after an unplug), so it is written and read
+	 * under a lock; errseq counts failures, to tell whether a layer below
+	 * already said what went wrong. */
+	pthread_mutex_t errlock;
+	unsigned errseq;
 	char errmsg[DD_ERRMSG_LEN];
 };
 
@@ -186,6 +192,10 @@ struct devdrv_handle {
  * driver's class, and @open_arg reaches the class core's open. */
 int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
             struct devdrv_handle **out);
+
+/* How many failures @h has recorded: unchanged across a call means the
+ * call set no detail of its own. */
+unsigned dd_handle_errseq(struct devdrv_handle *h);
 
 /* Has @h claimed interface @iface? */
 int dd_handle_claimed(const struct devdrv_handle *h, int iface);

@@ -42,6 +42,7 @@ static void describe_failure(struct devdrv_transfer *t)
 int devdrv_transfer_submit(struct devdrv_transfer *t)
 {
 	struct devdrv_handle *h;
+	unsigned seq;
 	int rc;
 
 	if (!t || !t->handle || (!t->buffer && t->length))
@@ -55,9 +56,9 @@ int devdrv_transfer_submit(struct devdrv_transfer *t)
 	t->completed = 0;
 	t->status = 0;
 	t->actual_length = 0;
-	h->errmsg[0] = 0;
+	seq = dd_handle_errseq(h);
 	rc = h->dev->ops->submit(t);
-	if (rc < 0 && !h->errmsg[0]) { /* keep a transport's more precise detail */
+	if (rc < 0 && dd_handle_errseq(h) == seq) { /* keep a transport's more precise detail */
 		t->status = rc;
 		describe_failure(t);
 	}

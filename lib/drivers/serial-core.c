@@ -2,6 +2,7 @@
 #include "serial-core.h"
 #include "../internal.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -256,8 +257,7 @@ static int serial_get_lines(struct devdrv_handle *h, unsigned *lines)
 		rc = status_pipe_alive(h);
 	if (rc < 0)
 		return rc;
-	*lines = s->out_lines | s->in_lines | s->events;
-	s->events = 0;
+	*lines = s->out_lines | s->in_lines | atomic_exchange(&s->events, 0);
 	return 0;
 }
 

@@ -44,15 +44,19 @@ struct dd_serial {
 	const struct dd_serial_ops *ops;
 	struct devdrv_serial_config cfg;
 	unsigned out_lines; /* DTR, RTS */
-	unsigned in_lines;  /* CTS, DSR, RI, DCD */
-	unsigned events;    /* BREAK, FRAMING, PARITY, OVERRUN since the last get_lines */
+	/* What a status pipe's callback writes may be read by the handle's
+	 * thread at the same time: callbacks run on whichever thread handles
+	 * events. Hence atomics (a store, an atomic |=, an exchange). */
+	_Atomic unsigned in_lines; /* CTS, DSR, RI, DCD */
+	_Atomic unsigned events;   /* BREAK, FRAMING, PARITY, OVERRUN since the last get_lines */
 	uint8_t rx[DD_SERIAL_RX_SIZE];
 	size_t rx_len, rx_pos;
 	/* status pipe (interrupt IN): CDC notifications, PL2303 status */
 	struct devdrv_transfer status;
 	uint8_t status_buf[DD_SERIAL_STATUS_SIZE];
-	int status_started, status_running, closing;
-	int status_error; /* how the status pipe's last transfer ended */
+	int status_started;
+	_Atomic int status_running, closing;
+	_Atomic int status_error; /* how the status pipe's last transfer ended */
 	void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len);
 };
 

@@ -1,7 +1,8 @@
 /* test-threads.c — what devdrv.h allows across threads, on the virtual bus:
  * an unplug racing a blocked read, several handles of one context in
  * several threads, opens and closes racing I/O and listing, a cancel from
- * another thread while a third runs the event loop. CI builds this with
+ * another thread while a third runs the event loop, status callbacks run by
+ * another handle's thread. CI builds this with
  * -fsanitize=thread (tests/meson.build, suite "threads"); under gcc it is an
  * ordinary stress test. */
 #include <stdarg.h>
@@ -247,6 +248,30 @@ static void test_cancel_from_another_thread(void **state)
 	devdrv_context_free(ctx);
 }
 
+/* A status pipe's callback runs on whichever thread handles events: here
+ * the loopback's user dispatches the flooding ACM port's notifications while
+ * the port's own thread reads its lines. */
+static void test_status_callbacks_on_another_thread(void **state)
+{
+	struct devdrv_context *ctx = new_bus();
+	struct worker io = { ctx, "1-1", 0 };
+	struct devdrv_handle *h;
+	pthread_t t;
+	unsigned lines;
+
+	(void)state;
+	assert_int_equal(devdrv_virtual_plug(ctx, "hostile-flood", "1-3"), 0);
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(pthread_create(&t, NULL, echo_loop, &io), 0);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(devdrv_serial_get_lines(h, &lines), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(io.failures, 0);
+	assert_true(lines & DEVDRV_SERIAL_DCD);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_several_handles_in_several_threads),
 		cmocka_unit_test(test_open_close_races_io_and_listing),
 		cmocka_unit_test(test_cancel_from_another_thread),
+		cmocka_unit_test(test_status_callbacks_on_another_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
