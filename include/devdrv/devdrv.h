@@ -245,7 +245,8 @@ const struct devdrv_device_info *devdrv_handle_info(struct devdrv_handle *h);
 /** Name of the driver bound to the handle ("generic"). */
 const char *devdrv_handle_driver(struct devdrv_handle *h);
 
-/** One-line detail of the last failed call on @p h (the handle's thread). */
+/** One-line detail of the last failed call on @p h. The string is the calling
+ * thread's copy, valid until that thread's next devdrv_errmsg() call. */
 const char *devdrv_errmsg(struct devdrv_handle *h);
 
 /**
