@@ -82,15 +82,15 @@ static int parse_hid_opts(struct cli *c, int argc, char **argv, struct hid_opts 
 	}
 	if (o->raw && o->action != SHOW_DESCRIPTOR)
 		return cli_usage_error(c, "hid", "--raw goes with --descriptor");
+	if (o->json && o->action == SHOW_DESCRIPTOR)
+		return cli_usage_error(c, "hid", "--json is for reports; --descriptor prints a tree (--raw: bytes)");
 	return EXIT_OK;
 }
 
+/* The library's detail already starts with "hid:". */
 static int hid_error(struct cli *c, const char *sel, struct devdrv_handle *h, int rc)
 {
-	char what[160];
-
-	snprintf(what, sizeof(what), "hid %s", sel);
-	return cli_fail(c, what, rc, devdrv_errmsg(h));
+	return cli_fail(c, sel, rc, devdrv_errmsg(h));
 }
 
 /* ---- the descriptor ------------------------------------------------------------ */
@@ -129,24 +129,46 @@ static void print_field(FILE *f, const struct devdrv_hid_field *field, unsigned 
 	fputc('\n', f);
 }
 
-/* Collection @index (-1: the top) with its fields, then its children. */
+static void print_collection(FILE *f, const struct devdrv_hid_descriptor *d, int index, unsigned depth);
+
+/* The child collections of @parent that stand before field @before, not
+ * printed yet (*next: the first child not printed). */
+static void print_children_before(FILE *f, const struct devdrv_hid_descriptor *d, int parent, size_t before,
+                                  size_t *next, unsigned depth)
+{
+	for (; *next < d->num_collections; (*next)++) {
+		const struct devdrv_hid_collection *col = &d->collections[*next];
+
+		if (col->first_field >= before)
+			break;
+		if (col->parent == parent)
+			print_collection(f, d, (int)*next, depth);
+	}
+}
+
+/* Collection @index (-1: the top): its fields and child collections in the
+ * order the descriptor has them. */
 static void print_collection(FILE *f, const struct devdrv_hid_descriptor *d, int index, unsigned depth)
 {
+	size_t next = index >= 0 ? (size_t)index + 1 : 0;
 	char name[64];
 
 	if (index >= 0) {
 		const struct devdrv_hid_collection *col = &d->collections[index];
 
-		fprintf(f, "%*sCollection %s (%s)\n", (int)depth * 2, "", devdrv_hid_collection_name(col->type),
-		        devdrv_hid_usage_name(col->usage, name, sizeof(name)));
+		fprintf(f, "%*sCollection %s", (int)depth * 2, "", devdrv_hid_collection_name(col->type));
+		if (col->usage)
+			fprintf(f, " (%s)", devdrv_hid_usage_name(col->usage, name, sizeof(name)));
+		fputc('\n', f);
 		depth++;
 	}
-	for (size_t i = 0; i < d->num_fields; i++)
-		if (d->fields[i].collection == index)
-			print_field(f, &d->fields[i], depth);
-	for (size_t i = 0; i < d->num_collections; i++)
-		if (d->collections[i].parent == index)
-			print_collection(f, d, (int)i, depth);
+	for (size_t i = 0; i < d->num_fields; i++) {
+		if (d->fields[i].collection != index)
+			continue;
+		print_children_before(f, d, index, i + 1, &next, depth);
+		print_field(f, &d->fields[i], depth);
+	}
+	print_children_before(f, d, index, SIZE_MAX, &next, depth);
 }
 
 static void print_reports(FILE *f, const struct devdrv_hid_descriptor *d)

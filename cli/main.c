@@ -47,10 +47,15 @@ static const struct {
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
 };
 
-static const char *hint_for(const char *action, int code)
+static const char *hint_for(const char *action, int code, const char *detail)
 {
 	if (code == DEVDRV_E_TIMEOUT && !strncmp(action, "write", 5))
 		return "the device took nothing; is anything reading on its side? try a longer --timeout";
+	/* a report the descriptor does not have, or of the wrong length */
+	if ((code == DEVDRV_E_NOT_FOUND || code == DEVDRV_E_INVALID) && detail && !strncmp(detail, "hid:", 4))
+		return "see the device's reports with 'devdrv hid SEL --descriptor'";
+	if (code == DEVDRV_E_INVALID && detail && *detail && !strstr(detail, "selector"))
+		return "check the arguments against 'devdrv --help'";
 	switch (code) {
 	case DEVDRV_E_INVALID: return "see 'devdrv --help' for the selector syntax";
 	case DEVDRV_E_NOT_FOUND: return "check the selector against 'devdrv list -v'";
@@ -67,7 +72,7 @@ static const char *hint_for(const char *action, int code)
 
 int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 {
-	const char *hint = hint_for(action, code);
+	const char *hint = hint_for(action, code, detail);
 	char shown_action[CLI_ESCAPED_MAX], shown_detail[CLI_ESCAPED_MAX];
 
 	/* the action quotes a selector and the detail may quote device data */

@@ -325,6 +325,7 @@ static int begin_collection(struct parser *p, uint32_t type)
 	c->usage = p->num_usages ? resolve(p->usages[0].min, p->usages[0].extended_min, p->g.usage_page) : 0;
 	c->parent = p->depth ? p->open[p->depth - 1] : -1;
 	c->depth = (uint8_t)p->depth;
+	c->first_field = p->num_fields;
 	p->open[p->depth++] = (int)p->num_collections++;
 	return 0;
 }

@@ -79,6 +79,7 @@ struct devdrv_hid_collection {
 	uint32_t usage;
 	int parent;            /**< index, -1 at the top */
 	uint8_t depth;
+	size_t first_field;    /**< fields before its Collection item: where it stands */
 };
 
 /** The size of one report: every field with this type and ID. */

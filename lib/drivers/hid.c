@@ -120,21 +120,33 @@ static int report_id_of(const struct hid *hid, const void *report, size_t len)
 	return hid->desc->uses_report_ids && len ? ((const uint8_t *)report)[0] : 0;
 }
 
+/* A report to send must be one the descriptor declares, whole. */
+static int check_report(struct devdrv_handle *h, enum devdrv_hid_report_type type, const void *report,
+                        size_t len)
+{
+	struct hid *hid = devdrv_handle_priv(h);
+	int id = report_id_of(hid, report, len);
+	size_t need = devdrv_hid_report_length(hid->desc, type, (uint8_t)id);
+	const char *kind = type == DEVDRV_HID_FEATURE ? "feature" : "output";
+
+	if (!need)
+		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "hid: the device has no %s report %d", kind, id);
+	if (len != need)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "hid: %s report %d is %zu byte%s, not %zu", kind, id,
+		                          need, need == 1 ? "" : "s", len);
+	return 0;
+}
+
 /* SET_REPORT: the report goes whole, its ID byte included (HID 7.2.2). */
 static int set_report(struct devdrv_handle *h, enum devdrv_hid_report_type type, const void *report,
                       size_t len)
 {
 	struct hid *hid = devdrv_handle_priv(h);
 	int id = report_id_of(hid, report, len);
-	size_t need = devdrv_hid_report_length(hid->desc, type, (uint8_t)id);
-	int rc;
+	int rc = check_report(h, type, report, len);
 
-	if (!need)
-		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "hid: the device has no %s report %d",
-		                          type == DEVDRV_HID_FEATURE ? "feature" : "output", id);
-	if (len != need)
-		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "hid: %s report %d is %zu bytes, not %zu",
-		                          type == DEVDRV_HID_FEATURE ? "feature" : "output", id, need, len);
+	if (rc < 0)
+		return rc;
 	rc = devdrv_usb_control(h, HID_CLASS_OUT, HID_SET_REPORT, (uint16_t)(type << 8 | id), hid->iface,
 	                        (void *)report, (uint16_t)len, HID_TIMEOUT_MS);
 	return rc < 0 ? rc : 0;
@@ -142,8 +154,10 @@ static int set_report(struct devdrv_handle *h, enum devdrv_hid_report_type type,
 
 static ssize_t hid_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
 {
-	int rc;
+	int rc = check_report(h, DEVDRV_HID_OUTPUT, buf, len);
 
+	if (rc < 0)
+		return rc;
 	if (devdrv_handle_pipes(h)->out)
 		return devdrv_default_write(h, buf, len, timeout_ms);
 	rc = set_report(h, DEVDRV_HID_OUTPUT, buf, len);
@@ -166,6 +180,12 @@ static int get_feature(struct devdrv_handle *h, struct devdrv_hid_feature_arg *a
 	                        hid->iface, arg->buf, (uint16_t)need, HID_TIMEOUT_MS);
 	if (rc < 0)
 		return rc;
+	/* with IDs the answer starts with the ID asked for; a device that
+	 * answers another (or 0) cannot be decoded as the report asked for */
+	if (hid->desc->uses_report_ids && (rc < 1 || ((uint8_t *)arg->buf)[0] != arg->report_id))
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL,
+		                          "hid: GET_REPORT(Feature %u) came back as report %d", arg->report_id,
+		                          rc < 1 ? -1 : ((uint8_t *)arg->buf)[0]);
 	arg->len = (size_t)rc;
 	return 0;
 }

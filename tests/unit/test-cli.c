@@ -404,7 +404,13 @@ static void test_hid_command(void **state)
 	assert_non_null(strstr(r.out, "Collection Application (Mouse)\n"));
 	assert_non_null(strstr(r.out, "    Input   report 1  3 x 8 bits  Data,Var,Rel  logical -127..127  X, Y, Wheel\n"));
 	assert_non_null(strstr(r.out, "Feature report 2: 2 bytes\n"));
+	/* descriptor order: the feature report comes after the Physical collection */
+	assert_true(strstr(r.out, "  Feature report 2") > strstr(r.out, "Collection Physical (Pointer)"));
 	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "keyboard@1-3", "hid", "1-3", "--send", "0202");
+	expect_failure(&r, 2, "output report 0 is 1 byte, not 2; see the device's reports");
+	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor", "--json");
+	expect_failure(&r, 2, "--json is for reports");
 	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor", "--raw");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "00000000  05 01 09 02 a1 01 85 01"));
