@@ -30,11 +30,11 @@
 
 /* ---- builders ------------------------------------------------------------------- */
 
-static void cmd_init(struct dd_scsi_cmd *c, const char *what, uint8_t op, uint8_t cdb_len,
+static void cmd_init(struct dd_scsi_cmd *c, const char *name, uint8_t op, uint8_t cdb_len,
                      enum dd_scsi_dir dir, void *buf, uint32_t len)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->what, sizeof(c->what), "%s", what);
+	c->name = name;
 	c->cdb[0] = op;
 	c->cdb_len = cdb_len;
 	c->dir = len ? dir : DD_SCSI_NONE;
@@ -99,18 +99,19 @@ void dd_scsi_mode_sense10_cmd(struct dd_scsi_cmd *c, void *buf, uint16_t alloc)
 int dd_scsi_rw_cmd(struct dd_scsi_cmd *c, int write, uint64_t lba, uint32_t blocks,
                    uint32_t block_size, void *buf)
 {
+	static const char *const names[2][2] = { { "READ(10)", "READ(16)" },
+		                                 { "WRITE(10)", "WRITE(16)" } };
 	uint64_t bytes = (uint64_t)blocks * block_size;
-	char what[sizeof(c->what)];
 	int sixteen;
 
 	/* no blocks, more than dCBWDataTransferLength counts, or past LBA 2^64 - 1 */
 	if (!blocks || !block_size || bytes > 0xffffffffu || lba > UINT64_MAX - (blocks - 1))
 		return DEVDRV_E_INVALID;
 	sixteen = lba > 0xffffffffu - (blocks - 1) || blocks > 0xffff;
-	snprintf(what, sizeof(what), "%s(%d) of %u block%s at LBA %llu", write ? "WRITE" : "READ",
-	         sixteen ? 16 : 10, blocks, blocks == 1 ? "" : "s", (unsigned long long)lba);
-	cmd_init(c, what, (uint8_t)(sixteen ? (write ? OP_WRITE16 : OP_READ16) : (write ? OP_WRITE10 : OP_READ10)),
+	cmd_init(c, names[!!write][sixteen], (uint8_t)(sixteen ? (write ? OP_WRITE16 : OP_READ16) : (write ? OP_WRITE10 : OP_READ10)),
 	         sixteen ? 16 : 10, write ? DD_SCSI_OUT : DD_SCSI_IN, buf, (uint32_t)bytes);
+	c->blocks = blocks;
+	c->lba = lba;
 	if (sixteen) {
 		dd_scsi_put_be64(c->cdb + 2, lba);
 		dd_scsi_put_be32(c->cdb + 10, blocks);
@@ -119,6 +120,19 @@ int dd_scsi_rw_cmd(struct dd_scsi_cmd *c, int write, uint64_t lba, uint32_t bloc
 		dd_scsi_put_be16(c->cdb + 7, (uint16_t)blocks);
 	}
 	return 0;
+}
+
+/* The command for a message, in a local buffer named what. */
+#define WHAT(c) dd_scsi_cmd_what((c), what, sizeof(what))
+
+const char *dd_scsi_cmd_what(const struct dd_scsi_cmd *c, char *buf, size_t len)
+{
+	if (c->blocks)
+		snprintf(buf, len, "%s of %u block%s at LBA %llu", c->name, c->blocks, c->blocks == 1 ? "" : "s",
+		         (unsigned long long)c->lba);
+	else
+		snprintf(buf, len, "%s", c->name ? c->name : "command");
+	return buf;
 }
 
 /* ---- parsers ------------------------------------------------------------------------ */
@@ -393,10 +407,10 @@ int dd_scsi_parse_mode_sense(const uint8_t *buf, size_t len, int ten, int *write
 /* Replace the handle's message with @what's context in front of it. */
 static int with_context(struct dd_scsi_lu *lu, const struct dd_scsi_cmd *c, int code)
 {
-	char detail[200];
+	char detail[200], what[80];
 
 	snprintf(detail, sizeof(detail), "%s", devdrv_errmsg(lu->h));
-	return devdrv_handle_fail(lu->h, code, "LUN %u: %s: %s", lu->lun, c->what, detail);
+	return devdrv_handle_fail(lu->h, code, "LUN %u: %s: %s", lu->lun, WHAT(c), detail);
 }
 
 /* After a CHECK CONDITION: ask why, remember it, and say it. */
@@ -404,7 +418,7 @@ static int explain_check(struct dd_scsi_lu *lu, const struct dd_scsi_cmd *c)
 {
 	uint8_t buf[DD_SCSI_SENSE_LEN];
 	struct dd_scsi_cmd rs;
-	char text[120];
+	char text[120], what[80];
 	int rc, code;
 
 	dd_scsi_request_sense_cmd(&rs, buf, sizeof(buf));
@@ -412,20 +426,20 @@ static int explain_check(struct dd_scsi_lu *lu, const struct dd_scsi_cmd *c)
 	if (rc < 0) {
 		snprintf(text, sizeof(text), "%s", devdrv_errmsg(lu->h));
 		return devdrv_handle_fail(lu->h, rc, "LUN %u: %s failed; then REQUEST SENSE: %s", lu->lun,
-		                          c->what, text);
+		                          WHAT(c), text);
 	}
 	if (rc == DD_SCSI_CHECK)
 		return devdrv_handle_fail(lu->h, DEVDRV_E_IO, "LUN %u: %s failed, and so did REQUEST SENSE",
-		                          lu->lun, c->what);
+		                          lu->lun, WHAT(c));
 	if (dd_scsi_parse_sense(buf, rs.actual, &lu->sense) < 0)
 		return devdrv_handle_fail(lu->h, DEVDRV_E_PROTOCOL,
 		                          "LUN %u: %s failed; its sense data is malformed (%u bytes, "
 		                          "response code 0x%02x)",
-		                          lu->lun, c->what, rs.actual, rs.actual ? buf[0] : 0);
+		                          lu->lun, WHAT(c), rs.actual, rs.actual ? buf[0] : 0);
 	code = dd_scsi_sense_describe(&lu->sense, text, sizeof(text));
 	if (lu->sense.key == DD_SENSE_UNIT_ATTENTION && (lu->sense.asc == 0x28 || lu->sense.asc == 0x29))
 		lu->medium_changed = 1;
-	return code == 0 ? 0 : devdrv_handle_fail(lu->h, code, "LUN %u: %s: %s", lu->lun, c->what, text);
+	return code == 0 ? 0 : devdrv_handle_fail(lu->h, code, "LUN %u: %s: %s", lu->lun, WHAT(c), text);
 }
 
 int dd_scsi_run(struct dd_scsi_lu *lu, struct dd_scsi_cmd *c)
@@ -495,17 +509,17 @@ int dd_scsi_wait_ready(struct dd_scsi_lu *lu)
 
 static int capacity_failure(struct dd_scsi_lu *lu, const struct dd_scsi_cmd *c, const char *fmt, unsigned n)
 {
-	char why[96];
+	char why[96], what[80];
 
 	snprintf(why, sizeof(why), fmt, n);
-	return devdrv_handle_fail(lu->h, DEVDRV_E_PROTOCOL, "LUN %u: %s: %s", lu->lun, c->what, why);
+	return devdrv_handle_fail(lu->h, DEVDRV_E_PROTOCOL, "LUN %u: %s: %s", lu->lun, WHAT(c), why);
 }
 
 int dd_scsi_read_capacity(struct dd_scsi_lu *lu, struct dd_scsi_capacity *out)
 {
 	uint8_t buf[DD_SCSI_CAPACITY16_LEN];
 	struct dd_scsi_cmd c;
-	char why[96];
+	char why[96], what[80];
 	int rc;
 
 	dd_scsi_read_capacity10_cmd(&c, buf);
@@ -522,7 +536,7 @@ int dd_scsi_read_capacity(struct dd_scsi_lu *lu, struct dd_scsi_capacity *out)
 			return capacity_failure(lu, &c, "%u bytes, or a last LBA of 2^64 - 1", c.actual);
 	}
 	if (dd_scsi_check_capacity(out, why, sizeof(why)) < 0)
-		return devdrv_handle_fail(lu->h, DEVDRV_E_PROTOCOL, "LUN %u: %s: %s", lu->lun, c.what, why);
+		return devdrv_handle_fail(lu->h, DEVDRV_E_PROTOCOL, "LUN %u: %s: %s", lu->lun, WHAT(&c), why);
 	return 0;
 }
 
@@ -565,6 +579,7 @@ int dd_scsi_rw(struct dd_scsi_lu *lu, int write, uint64_t lba, uint32_t blocks, 
                void *buf, unsigned timeout_ms)
 {
 	struct dd_scsi_cmd c;
+	char what[80];
 	int rc;
 
 	if (dd_scsi_rw_cmd(&c, write, lba, blocks, block_size, buf) < 0)
@@ -575,7 +590,7 @@ int dd_scsi_rw(struct dd_scsi_lu *lu, int write, uint64_t lba, uint32_t blocks, 
 		return rc;
 	if (c.actual != c.len)
 		return devdrv_handle_fail(lu->h, DEVDRV_E_IO, "LUN %u: %s: %u of %u bytes moved, yet the "
-		                          "device reported success", lu->lun, c.what, c.actual, c.len);
+		                          "device reported success", lu->lun, WHAT(&c), c.actual, c.len);
 	return 0;
 }
 

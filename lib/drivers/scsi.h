@@ -56,7 +56,12 @@ static inline void dd_scsi_put_be64(uint8_t *p, uint64_t v)
 enum dd_scsi_dir { DD_SCSI_NONE = 0, DD_SCSI_IN, DD_SCSI_OUT };
 
 struct dd_scsi_cmd {
-	char what[64];       /* "READ(10) of 8 blocks at LBA 2048", for messages */
+	/* for messages: the command's name, and for READ/WRITE its blocks and
+	 * LBA; dd_scsi_cmd_what() formats them only when a message needs them,
+	 * so a command that succeeds costs no formatting */
+	const char *name;    /* "READ(10)" */
+	uint32_t blocks;
+	uint64_t lba;
 	uint8_t cdb[16];
 	uint8_t cdb_len;     /* 6, 10 or 16 */
 	enum dd_scsi_dir dir;
@@ -65,6 +70,9 @@ struct dd_scsi_cmd {
 	uint32_t actual;     /* bytes that moved: what the pipe saw, bounded by the residue */
 	unsigned timeout_ms; /* per transfer of the command; 0: none */
 };
+
+/* "READ(10) of 8 blocks at LBA 2048", "INQUIRY": @c for a message, in @buf. */
+const char *dd_scsi_cmd_what(const struct dd_scsi_cmd *c, char *buf, size_t len);
 
 /* A transport runs one command and says how it ended: 0 (GOOD),
  * DD_SCSI_CHECK (CHECK CONDITION: the reason waits for REQUEST SENSE), or a

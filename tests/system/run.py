@@ -5,12 +5,15 @@ scenario in the guest, and print TAP for meson.
 QEMU exits 0 whatever the guest did, so results come only from the console:
 "DEVDRV-CHECK ok|fail NAME" per check and "DEVDRV-END NAME rc=N" at the end.
 A guest that hangs is killed at the timeout and fails. The console log is
-kept in LOGDIR/NAME.log.
+kept in LOGDIR/NAME.log. A guest line "DEVDRV-QMP {json}" (scenarios in
+QMP_SCENARIOS) is sent to QEMU's monitor as it arrives, e.g. input-send-event
+to type on usb-kbd; the replies are checked at the end.
 
 usage: run.py --cache DIR --initramfs FILE --logdir DIR [--timeout S] SCENARIO
        run.py ... --bench   (prints the guest's BENCH lines as a table)
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -62,6 +65,57 @@ def many_models_args(workdir):
         "-device", "usb-serial,bus=xhci.0,port=8.5,chardev=ser0,always-plugged=on"])
 
 
+def pattern(tag, size, first_lba=0):
+    """SIZE bytes whose every 512-byte block is "TAG LBA nnnnnnnnnn " over
+    and over: no two blocks of one image, or of two images, are alike."""
+    return b"".join((f"{tag} LBA {lba:010d} ".encode() * 32)[:512]
+                    for lba in range(first_lba, first_lba + size // 512))
+
+
+# The storage scenario's images, {name: Image}: made with a known pattern
+# before the boot, read back by boot() once the guest is off.
+IMAGES = {}
+
+
+class Image:
+    def __init__(self, workdir, name, size):
+        self.name, self.size, self.after = name, size, None
+        self.path = os.path.join(workdir, name + ".img")
+        self.before = pattern(name, size)
+        with open(self.path, "wb") as f:
+            f.write(self.before)
+        IMAGES[name] = self
+
+
+def storage_scenario_args(workdir):
+    """usb-storage with a 16 MiB image (serial DEVDRV-STICK); usb-bot
+    (serial DEVDRV-BOT) with two SCSI disks of 4 and 6 MiB, LUN 0 and 1."""
+    stick = Image(workdir, "stick", 16 << 20)
+    lun0 = Image(workdir, "bot-lun0", 4 << 20)
+    lun1 = Image(workdir, "bot-lun1", 6 << 20)
+    return ["-drive", f"if=none,id=stick,format=raw,file={stick.path}",
+            "-device", "usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-STICK",
+            "-drive", f"if=none,id=lun0,format=raw,file={lun0.path}",
+            "-drive", f"if=none,id=lun1,format=raw,file={lun1.path}",
+            "-device", "usb-bot,bus=xhci.0,port=2,id=bot,serial=DEVDRV-BOT",
+            "-device", "scsi-hd,bus=bot.0,scsi-id=0,lun=0,drive=lun0",
+            "-device", "scsi-hd,bus=bot.0,scsi-id=0,lun=1,drive=lun1"]
+
+
+BENCH_STORAGE_MIB = 512
+
+
+def bench_storage_args(workdir):
+    """usb-storage (serial DEVDRV-BENCH) with a patterned image, big enough
+    that reading it all takes seconds under TCG."""
+    path = os.path.join(workdir, "bench.img")
+    with open(path, "wb") as f:
+        for mib in range(BENCH_STORAGE_MIB):
+            f.write(pattern("bench", 1 << 20, mib * 2048))
+    return ["-drive", f"if=none,id=stick,format=raw,file={path}",
+            "-device", "usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-BENCH"]
+
+
 # QEMU devices per scenario; gadgets are made inside the guest on dummy_hcd.
 def devices(scenario, workdir):
     if scenario == "enumeration":
@@ -82,7 +136,18 @@ def devices(scenario, workdir):
                 "-audiodev", "none,id=snd0", "-device", "usb-audio,bus=xhci.0,audiodev=snd0"]
     if scenario == "descriptors":
         return many_models_args(workdir)
+    if scenario == "storage":
+        return storage_scenario_args(workdir)
+    if scenario == "bench-storage":
+        return bench_storage_args(workdir)
+    if scenario == "hid":
+        return ["-device", "usb-kbd,bus=xhci.0,port=1", "-device", "usb-tablet,bus=xhci.0,port=2",
+                "-device", "usb-mouse,bus=xhci.0,port=3", "-device", "usb-wacom-tablet,bus=xhci.0,port=4"]
     return []
+
+
+# Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
+QMP_SCENARIOS = ("hid",)
 
 
 class SerialPeer(threading.Thread):
@@ -112,13 +177,64 @@ class SerialPeer(threading.Thread):
                 self.answered = True
 
 
+class Qmp:
+    """QEMU's monitor, for the commands the guest asks for on the console
+    ("DEVDRV-QMP {json}", e.g. input-send-event): [(command, reply)]."""
+
+    def __init__(self, path):
+        self.path, self.file, self.results = path, None, []
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for _ in range(100):  # QEMU made the socket before it started the guest
+            try:
+                sock.connect(self.path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise OSError(f"cannot connect to {self.path}")
+        sock.settimeout(10)
+        self.file = sock.makefile("rwb")
+        json.loads(self.file.readline())  # the greeting
+        self.command({"execute": "qmp_capabilities"})
+
+    def command(self, cmd):
+        self.file.write(json.dumps(cmd).encode() + b"\n")
+        self.file.flush()
+        while True:  # asynchronous events may come first
+            line = self.file.readline()
+            if not line:
+                raise OSError("QEMU closed its monitor")
+            reply = json.loads(line)
+            if "return" in reply or "error" in reply:
+                return reply
+
+    def close(self):
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+    def handle(self, text):
+        try:
+            cmd = json.loads(text)
+            if self.file is None:
+                self.connect()
+            reply = self.command(cmd)
+        except (OSError, ValueError) as e:
+            reply = {"error": {"desc": f"{type(e).__name__}: {e}"}}
+        self.results.append((text, reply))
+
+
 def qemu_command(args, workdir):
     kernel = os.path.join(args.cache, "vmlinuz")
     append = f"console=ttyS0 quiet loglevel=1 panic=-1 devdrv.scenario={args.scenario}"
     return (["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-m", "512", "-smp", "1",
              "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
              "-kernel", kernel, "-initrd", args.initramfs, "-append", append,
-             "-device", "qemu-xhci,id=xhci,p2=8,p3=8"] + devices(args.scenario, workdir))
+             "-device", "qemu-xhci,id=xhci,p2=8,p3=8"] + devices(args.scenario, workdir)
+            + (["-qmp", f"unix:{os.path.join(workdir, 'qmp.sock')},server=on,wait=off"]
+               if args.scenario in QMP_SCENARIOS else []))
 
 
 def boot(args):
@@ -135,12 +251,22 @@ def boot(args):
             timed_out.set()
             proc.kill()
 
+        args.qmp = Qmp(os.path.join(workdir, "qmp.sock")) if args.scenario in QMP_SCENARIOS else None
         timer = threading.Timer(args.timeout, kill)
         timer.start()
-        raw = proc.stdout.read()
+        chunks = []
+        for line in iter(proc.stdout.readline, b""):  # line by line: the guest may ask for QMP
+            chunks.append(line)
+            if args.qmp and line.startswith(b"DEVDRV-QMP "):
+                args.qmp.handle(line[len(b"DEVDRV-QMP "):].decode("utf-8", "replace").strip())
         proc.wait()
+        if args.qmp:
+            args.qmp.close()
         timer.cancel()
-    text = raw.decode("utf-8", "replace").replace("\r", "")
+        for image in IMAGES.values():  # the guest is off: what it left in its images
+            with open(image.path, "rb") as f:
+                image.after = f.read()
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r", "")
     os.makedirs(args.logdir, exist_ok=True)
     with open(os.path.join(args.logdir, args.scenario + ".log"), "w") as f:
         f.write(text)
@@ -326,6 +452,337 @@ def check_descriptors(lines, tap):
     tap.result(not by_port, "devdrv lists no device sysfs lacks", ", ".join(by_port))
 
 
+def md5(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def check_storage(lines, tap):
+    """The guest's "DEVDRV-STORAGE KIND IMAGE ..." facts against the images."""
+    seen = set()
+    for line in lines:
+        if not line.startswith("DEVDRV-STORAGE "):
+            continue
+        fact = line.split()[1:]
+        if len(fact) < 2 or fact[1] not in IMAGES:
+            tap.result(False, "a storage fact names an image of the runner", line)
+            continue
+        kind, img, rest = fact[0], IMAGES[fact[1]], fact[2:]
+        seen.add((kind, img.name))
+        if kind == "capacity":
+            want = [str(img.size // 512), "512"]
+            tap.result(rest == want, f"{img.name}: devdrv's capacity is the image's, {img.size // 512} "
+                       f"blocks x 512", f"devdrv said {' '.join(rest) or 'nothing'}")
+        elif kind == "dump":
+            want = md5(img.before)
+            tap.result(rest == [want], f"{img.name}: the md5 of devdrv's dump is the image's at boot "
+                       f"({want})", f"the guest's: {' '.join(rest)}")
+        elif kind == "block" and len(rest) == 2 and rest[0].isdigit():
+            lba = int(rest[0])
+            want = md5(img.before[lba * 512:(lba + 1) * 512])
+            tap.result(rest[1] == want and lba < img.size // 512,
+                       f"{img.name}: block {lba} as devdrv read it is the image's", f"md5 {rest[1]}, "
+                       f"the image's {want}")
+        elif kind == "written" and len(rest) == 3 and rest[0].isdigit() and rest[1].isdigit():
+            start, end = int(rest[0]) * 512, (int(rest[0]) + int(rest[1])) * 512
+            after = img.after or b""
+            tap.result(md5(after[start:end]) == rest[2],
+                       f"{img.name}: after power-off, bytes {start}-{end - 1} of the image are what devdrv "
+                       f"wrote (md5 {rest[2]})", f"the image's md5 there: {md5(after[start:end])}")
+            tap.result(len(after) == img.size and after[:start] == img.before[:start]
+                       and after[end:] == img.before[end:],
+                       f"{img.name}: every other byte of the image is as it was at boot")
+        else:
+            tap.result(False, "a storage fact the runner knows", line)
+    for name, img in IMAGES.items():
+        if ("written", name) not in seen:
+            tap.result(img.after == img.before, f"{name}: the image is unchanged after power-off")
+    for kind, name in (("capacity", "stick"), ("dump", "stick"), ("written", "stick"),
+                       ("capacity", "bot-lun0"), ("block", "bot-lun0"),
+                       ("capacity", "bot-lun1"), ("block", "bot-lun1")):
+        if (kind, name) not in seen:
+            tap.result(False, f"the guest reported the {kind} of {name}", "no DEVDRV-STORAGE line")
+
+
+# Usage names as the kernel's hid-debug prints them ("Page.Usage", either
+# part in hex when it has no name) and as devdrv hid --descriptor does
+# (no page; "pppp:uuuu" when it has no name), for the devices the hid
+# scenario meets. A devdrv name may stand for several usages ("Num Lock": the
+# LED or the key); the kernel's page decides.
+KERNEL_PAGES = {"GenericDesktop": 0x01, "Keyboard": 0x07, "LED": 0x08, "Button": 0x09, "Consumer": 0x0c,
+                "Digitizers": 0x0d}
+KERNEL_USAGES = {
+    0x01: {"Pointer": 0x01, "Mouse": 0x02, "Joystick": 0x04, "GamePad": 0x05, "Keyboard": 0x06,
+           "Keypad": 0x07, "X": 0x30, "Y": 0x31, "Z": 0x32, "Rx": 0x33, "Ry": 0x34, "Rz": 0x35,
+           "Wheel": 0x38},
+    0x08: {"NumLock": 0x01, "CapsLock": 0x02, "ScrollLock": 0x03, "Compose": 0x04, "Kana": 0x05},
+    0x0d: {"Digitizer": 0x01, "Pen": 0x02},
+}
+DEVDRV_USAGES = {
+    "Pointer": {(1, 0x01)}, "Mouse": {(1, 0x02)}, "Joystick": {(1, 0x04)}, "Keyboard": {(1, 0x06)},
+    "X": {(1, 0x30)},
+    "Y": {(1, 0x31)}, "Z": {(1, 0x32)}, "Wheel": {(1, 0x38)}, "No Event": {(7, 0)},
+    "Application": {(7, 0x65)}, "Num Lock": {(8, 1), (7, 0x53)}, "Caps Lock": {(8, 2), (7, 0x39)},
+    "Scroll Lock": {(8, 3), (7, 0x47)}, "Compose": {(8, 4)}, "Kana": {(8, 5)},
+    "Digitizer": {(0x0d, 1)}, "Pen": {(0x0d, 2)},
+}
+for _n, _key in enumerate(("Left Control", "Left Shift", "Left Alt", "Left GUI", "Right Control",
+                          "Right Shift", "Right Alt", "Right GUI")):
+    DEVDRV_USAGES[_key] = {(7, 0xe0 + _n)}
+
+
+def kernel_usage(text):
+    page, _, usage = text.partition(".")
+    page = KERNEL_PAGES[page] if page in KERNEL_PAGES else int(page, 16)
+    if re.fullmatch(r"[0-9a-f]{4}", usage):
+        return page, int(usage, 16)
+    return page, KERNEL_USAGES[page][usage]
+
+
+def devdrv_usage(name):
+    m = re.fullmatch(r"Button (\d+)", name)
+    if m:
+        return {(9, int(m.group(1)))}
+    m = re.fullmatch(r"([0-9a-f]{4}):([0-9a-f]{4})", name)
+    if m:
+        return {(int(m.group(1), 16), int(m.group(2), 16))}
+    if name not in DEVDRV_USAGES:
+        raise KeyError(f"devdrv usage name {name!r} is not in the runner's table")
+    return DEVDRV_USAGES[name]
+
+
+def parse_kernel_rdesc(lines):
+    """{(type, id): [field]} from debugfs hid/*/rdesc after its first line (hid_dump_device)."""
+    reports, field, pending = {}, None, 0
+    for line in lines[1:]:
+        text = line.strip()
+        if " ---> " in text:
+            break  # the input mapping follows the dump
+        if pending:
+            field["usages"].append(kernel_usage(text))
+            pending -= 1
+            continue
+        m = re.fullmatch(r"(INPUT|OUTPUT|FEATURE)(?:\((\d+)\))?\[\w+\]", text)
+        if m:
+            fields = reports.setdefault((m.group(1).capitalize(), int(m.group(2) or 0)), [])
+            continue
+        if re.fullmatch(r"Field\(\d+\)", text):
+            field = {"usages": []}
+            fields.append(field)
+            continue
+        m = re.fullmatch(r"([A-Za-z ]+)\((.*)\)", text)
+        if not m or field is None:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "Usage":
+            pending = int(value)
+        elif key in ("Physical", "Application", "Logical"):
+            field[key.lower()] = kernel_usage(value)
+        elif key == "Flags":
+            field["flags"] = value.split()
+        elif key in ("Logical Minimum", "Logical Maximum", "Physical Minimum", "Physical Maximum",
+                     "Report Size", "Report Count", "Report Offset", "Unit Exponent"):
+            field[key] = int(value)
+    return reports
+
+
+def parse_devdrv_tree(lines):
+    """({(type, id): [field]}, {(type, id): bytes}, {(type, id): bits}) from
+    devdrv hid --descriptor (bits: every field's, constant ones too).
+    Offsets are summed in the order printed, which is the descriptor's as long
+    as no report has fields on both sides of a nested collection (true of the
+    descriptors here)."""
+    reports, lengths, bits, stack = {}, {}, {}, []
+    for line in lines:
+        m = re.fullmatch(r"(\s*)Collection (\w+) \((.*)\)", line)
+        if m:
+            depth = len(m.group(1)) // 2
+            del stack[depth:]
+            stack.append((m.group(2), devdrv_usage(m.group(3))))
+            continue
+        m = re.fullmatch(r"(\s*)(Input|Output|Feature)\s+report (\d+)\s+(\d+) x (\d+) bits?\s+(.*)", line)
+        if m:
+            depth, key = len(m.group(1)) // 2, (m.group(2), int(m.group(3)))
+            count, size = int(m.group(4)), int(m.group(5))
+            offset = bits.get(key, 0)
+            bits[key] = offset + count * size
+            parts = m.group(6).split("  ")
+            if parts[0] == "Const":
+                continue
+            field = {"Report Offset": offset, "Report Size": size, "Report Count": count,
+                     "flags": parts[0].split(","), "usages": []}
+            for part in parts[1:]:
+                r = re.fullmatch(r"(logical|physical) (-?\d+)\.\.(-?\d+)", part)
+                if r:
+                    field[f"{r.group(1).capitalize()} Minimum"] = int(r.group(2))
+                    field[f"{r.group(1).capitalize()} Maximum"] = int(r.group(3))
+                else:
+                    field["usages"] = [tuple(devdrv_usage(n) for n in item.split(".."))
+                                       for item in part.split(", ")]
+            for ctype in ("Application", "Physical", "Logical"):
+                inner = [u for t, u in stack[:depth] if t == ctype]
+                if inner and inner[-1] != {(0, 0)}:  # as the kernel: the innermost, if it has a usage
+                    field[ctype.lower()] = inner[-1]
+            reports.setdefault(key, []).append(field)
+            continue
+        m = re.fullmatch(r"(Input|Output|Feature) report (\d+): (\d+) bytes?", line)
+        if m:
+            lengths[(m.group(1), int(m.group(2)))] = int(m.group(3))
+    return reports, lengths, bits
+
+
+def usages_differ(kernel, devdrv, count, variable):
+    """Why devdrv's usage list (items of candidate sets, ranges as pairs)
+    is not the kernel's, which repeats the last usage up to Report Count."""
+    got = []
+    for item in devdrv:
+        at = kernel[len(got)] if len(got) < len(kernel) else None
+        if at not in item[0]:
+            return f"usage {len(got)}: kernel {at}, devdrv one of {sorted(item[0])}"
+        if len(item) == 1:
+            got.append(at)
+            continue
+        last = next((u for u in item[1] if u[0] == at[0]), None)
+        if last is None or last[1] < at[1]:
+            return f"range from {at}: devdrv's end {sorted(item[1])} is not on its page or below it"
+        got += [(at[0], n) for n in range(at[1], last[1] + 1)]
+    if variable and got:
+        got += [got[-1]] * (count - len(got))
+    if got == kernel:
+        return None
+    n = next((i for i, (k, g) in enumerate(zip(kernel, got)) if k != g), min(len(kernel), len(got)))
+    return (f"{len(kernel)} usages in the kernel, {len(got)} in devdrv; from usage {n}: kernel "
+            f"{kernel[n:n + 2]}, devdrv {got[n:n + 2]}")
+
+
+def compare_report_fields(kernel, devdrv):
+    if len(kernel) != len(devdrv):
+        return f"kernel has {len(kernel)} data fields, devdrv {len(devdrv)}"
+    for n, (k, d) in enumerate(zip(kernel, devdrv)):
+        for key in ("Report Offset", "Report Size", "Report Count"):
+            if k.get(key) != d.get(key):
+                return f"field {n}: {key} kernel {k.get(key)}, devdrv {d.get(key)}"
+        for key in ("application", "physical", "logical"):  # the innermost collection of each type
+            if (key in k) != (key in d) or (key in k and k[key] not in d[key]):
+                return f"field {n}: {key} collection kernel {k.get(key)}, devdrv {sorted(d.get(key, []))}"
+        for kind in ("Logical", "Physical"):
+            lo, hi = f"{kind} Minimum", f"{kind} Maximum"
+            want = (k[lo], k[hi]) if lo in k else None  # the kernel prints a range only if min != max
+            got = (d[lo], d[hi]) if lo in d and d[lo] != d[hi] else None
+            if want != got:
+                return f"field {n}: {kind.lower()} range kernel {want}, devdrv {got}"
+        want = ("Variable" in k.get("flags", []), "Relative" in k.get("flags", []))
+        got = ("Var" in d["flags"], "Rel" in d["flags"])
+        if want != got:
+            return f"field {n}: kernel flags {k.get('flags')}, devdrv {','.join(d['flags'])}"
+        if "Constant" in k.get("flags", []):
+            return f"field {n}: the kernel has a constant field with usages; devdrv shows none"
+        why = usages_differ(k["usages"], d["usages"], k["Report Count"], "Variable" in k.get("flags", []))
+        if why:
+            return f"field {n}: {why}"
+    return None
+
+
+def check_hid(lines, tap):
+    """For each device the guest dumped: devdrv hid --descriptor against the
+    kernel's parse of the same descriptor."""
+    kernel, tree = {}, {}
+    for line in lines:
+        for prefix, where in (("DEVDRV-RDESC ", kernel), ("DEVDRV-HIDTREE ", tree)):
+            if line.startswith(prefix):
+                tag, _, rest = line[len(prefix):].partition(" ")
+                where.setdefault(tag, []).append(rest)
+    array_usages = {}
+    tap.result(sorted(kernel) == ["gadget", "keyboard", "mouse", "tablet", "wacom"]
+               and sorted(tree) == sorted(kernel),
+               "the guest dumped the kernel's and devdrv's parse of 5 HID devices",
+               f"kernel {sorted(kernel)}, devdrv {sorted(tree)}")
+    for tag in sorted(kernel):
+        try:
+            kreports = parse_kernel_rdesc(kernel[tag])
+            dreports, lengths, bits = parse_devdrv_tree(tree.get(tag, []))
+        except (KeyError, ValueError, IndexError) as e:
+            tap.result(False, f"{tag}: the kernel's and devdrv's parse are readable", f"{type(e).__name__}: {e}")
+            continue
+        tap.result(sorted(kreports) == sorted(dreports) == sorted(lengths),
+                   f"{tag}: devdrv lists the kernel's reports {sorted(kreports)}",
+                   f"devdrv fields {sorted(dreports)}, lengths {sorted(lengths)}")
+        array_usages[tag] = {u for fields in kreports.values() for f in fields
+                             if "Array" in f.get("flags", []) for u in f["usages"]}
+        for key in sorted(kreports):
+            k, d = kreports[key], dreports.get(key, [])
+            why = compare_report_fields(k, d)
+            # the kernel's dump leaves out constant padding, so its data fields
+            # may end before the report does (QEMU's Wacom: 24 bits of it)
+            end = max((f["Report Offset"] + f["Report Size"] * f["Report Count"] for f in k), default=0)
+            total = bits.get(key, 0)
+            want_len = (total + 7) // 8 + (1 if key[1] else 0)
+            if not why and end > total:
+                why = f"the kernel's fields end at bit {end}, devdrv's report has {total} bits"
+            elif not why and lengths.get(key) != want_len:
+                why = f"devdrv's fields make {total} bits ({want_len} bytes), it says {lengths.get(key)} bytes"
+            tap.result(why is None, f"{tag}: {key[0]} report {key[1]} ({len(k)} data field(s), {want_len} byte(s)) "
+                       "agrees with the kernel's parse", why or "")
+    check_hid_decode(lines, tap, array_usages)
+
+
+def parse_kernel_events(lines):
+    """[(report bytes in hex, [(page, id, value)])] from debugfs hid/*/events."""
+    reports = []
+    for line in lines:
+        text = line.strip()
+        m = re.fullmatch(r"report \(size \d+\) \((?:un)?numbered\) =\s+(.*)", text)
+        if m:
+            reports.append((m.group(1).replace(" ", ""), []))
+            continue
+        m = re.fullmatch(r"(\S+) = (-?\d+)", text)
+        if m and reports:
+            reports[-1][1].append(kernel_usage(m.group(1)) + (int(m.group(2)),))
+    return reports
+
+
+def check_hid_decode(lines, tap, array_usages):
+    """devdrv hid --json against the kernel's decode (debugfs events) of the
+    same report bytes, which the same input made twice: once read by devdrv,
+    once by the kernel (hidraw held open). Every value devdrv gives must be
+    the kernel's; the kernel may add only releases of array usages (value 0:
+    it reports array changes, devdrv the usages an array names)."""
+    kernel, devdrv = {}, {}
+    for line in lines:
+        for prefix, where in (("DEVDRV-KEVENTS ", kernel), ("DEVDRV-DECODE ", devdrv)):
+            if line.startswith(prefix):
+                tag, _, rest = line[len(prefix):].partition(" ")
+                where.setdefault(tag, []).append(rest)
+    tap.result(sorted(kernel) == ["gadget", "keyboard", "tablet"],
+               "the guest dumped the kernel's decode of keyboard, tablet and gadget reports", str(sorted(kernel)))
+    for tag in sorted(kernel):
+        try:
+            kreports = parse_kernel_events(kernel[tag])
+            unused = [json.loads(r) for r in devdrv.get(tag, [])]
+        except (KeyError, ValueError) as e:
+            tap.result(False, f"{tag}: the kernel's events and devdrv's JSON are readable", f"{type(e).__name__}: {e}")
+            continue
+        seen = [r["bytes"] for r in unused]
+        tap.result(len(kreports) > 0, f"{tag}: the kernel decoded {len(kreports)} report(s)")
+        for hexbytes, kvalues in kreports:
+            name = f"{tag}: report {hexbytes} decodes as the kernel decodes it"
+            d = next((r for r in unused if r["bytes"] == hexbytes), None)
+            if d is None:
+                tap.result(False, name, f"devdrv read no report with these bytes, only {seen}")
+                continue
+            unused.remove(d)
+            dvalues = [(f["usage_page"], f["usage"], f["value"]) for f in d["fields"]]
+            rest, wrong = list(kvalues), []
+            for v in dvalues:
+                if v in rest:
+                    rest.remove(v)
+                else:
+                    wrong.append(v)
+            extra = [v for v in rest if v[2] != 0 or v[:2] not in array_usages.get(tag, set())]
+            why = (f"devdrv's (page, usage, value) {wrong} not in the kernel's; " if wrong else "") + \
+                  (f"the kernel also has {extra}" if extra else "")
+            tap.result(not wrong and not extra, f"{name} ({len(dvalues)} values)", why)
+
+
 def report(args, lines, timed_out):
     tap = Tap()
     for line in lines:
@@ -336,6 +793,14 @@ def report(args, lines, timed_out):
         check_enumeration(lines, tap)
     if args.scenario == "descriptors":
         check_descriptors(lines, tap)
+    if args.scenario == "storage":
+        check_storage(lines, tap)
+    if args.scenario == "hid":
+        check_hid(lines, tap)
+        failed = [(cmd, reply) for cmd, reply in args.qmp.results if "return" not in reply]
+        tap.result(bool(args.qmp.results) and not failed,
+                   f"QEMU's monitor ran the {len(args.qmp.results)} commands the guest asked for",
+                   "; ".join(f"{cmd[:80]} -> {json.dumps(reply)[:160]}" for cmd, reply in failed[:3]))
     if args.scenario == "serial":
         got = args.peer.received
         tap.result(got == b"ping-from-guest", "QEMU's FTDI chardev received exactly what devdrv serial sent",
