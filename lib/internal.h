@@ -174,7 +174,7 @@ struct devdrv_handle {
 	struct devdrv_pipes pipes;
 	uint32_t claimed[DD_MAX_INTERFACES / 32]; /* bit per interface number */
 	uint8_t alt[DD_MAX_INTERFACES];            /* alternate setting we selected */
-	int disconnected;
+	_Atomic int disconnected; /* set on the handle's thread, read by callbacks on others */
 	void *tpriv;
 	void *priv;
 	const void *open_arg; /* class settings to open with (devdrv_serial_open), or NULL */
