@@ -294,7 +294,7 @@ static int show_reports(struct cli *c, struct devdrv_handle *h, const char *sel,
 static int build_report(struct cli *c, const struct devdrv_hid_descriptor *d, int id, const char *hex,
                         uint8_t *buf, size_t *len)
 {
-	size_t off = d->uses_report_ids ? 1 : 0, n = 0, bad = 0;
+	size_t off = d->uses_report_ids && id >= 0 ? 1 : 0, n = 0, bad = 0;
 	char shown[CLI_ESCAPED_MAX];
 
 	buf[0] = (uint8_t)id;
@@ -305,13 +305,16 @@ static int build_report(struct cli *c, const struct devdrv_hid_descriptor *d, in
 	return EXIT_OK;
 }
 
-/* The ID of the only output report, or 0. */
+/* The ID of the only output report; -1 when there are several, and HEX
+ * starts with the ID. */
 static int output_report_id(const struct devdrv_hid_descriptor *d)
 {
+	int id = 0, n = 0;
+
 	for (size_t i = 0; i < d->num_reports; i++)
 		if (d->reports[i].type == DEVDRV_HID_OUTPUT)
-			return d->reports[i].report_id;
-	return 0;
+			id = d->reports[i].report_id, n++;
+	return n > 1 ? -1 : id;
 }
 
 static int feature_or_output(struct cli *c, struct devdrv_handle *h, const char *sel, const struct hid_opts *o)

@@ -194,8 +194,12 @@ static int set_idle(struct devdrv_handle *h, unsigned arg)
 {
 	struct hid *hid = devdrv_handle_priv(h);
 	unsigned id = arg >> 16, ms = arg & 0xffff;
+	int rc;
+
+	if (id > 255 || ms > 1020) /* the ioctl may come without devdrv_hid_set_idle's checks */
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "hid: SET_IDLE of report %u for %u ms", id, ms);
 	/* wValue: duration in 4 ms units (0: only on change) high, report ID low */
-	int rc = devdrv_usb_control(h, HID_CLASS_OUT, HID_SET_IDLE, (uint16_t)((ms + 2) / 4 << 8 | id),
+	rc = devdrv_usb_control(h, HID_CLASS_OUT, HID_SET_IDLE, (uint16_t)((ms + 2) / 4 << 8 | id),
 	                            hid->iface, NULL, 0, HID_TIMEOUT_MS);
 
 	return rc < 0 ? rc : 0;

@@ -29,6 +29,7 @@ static void status_done(struct devdrv_transfer *t)
 {
 	struct devdrv_handle *h = t->user_data;
 	struct dd_serial *s = dd_serial_of(h);
+	int again;
 
 	s->status_error = t->status;
 	if (t->status == 0 && t->actual_length)
@@ -38,9 +39,11 @@ static void status_done(struct devdrv_transfer *t)
 		           devdrv_strerror(t->status));
 	/* keep listening unless closing or the device is gone; a babbling
 	 * report (overflow) loses that report, not the pipe */
-	if (!s->closing && (t->status == 0 || t->status == DEVDRV_E_OVERFLOW) && devdrv_transfer_submit(t) == 0)
-		return;
-	s->status_running = 0;
+	pthread_mutex_lock(&s->status_lock);
+	again = !s->closing && (t->status == 0 || t->status == DEVDRV_E_OVERFLOW) && devdrv_transfer_submit(t) == 0;
+	if (!again)
+		s->status_running = 0;
+	pthread_mutex_unlock(&s->status_lock);
 }
 
 int dd_serial_start_status(struct devdrv_handle *h, const struct devdrv_endpoint_info *ep, size_t len,
@@ -76,12 +79,16 @@ int dd_serial_start_status(struct devdrv_handle *h, const struct devdrv_endpoint
 static void stop_status(struct devdrv_handle *h)
 {
 	struct dd_serial *s = dd_serial_of(h);
+	int running;
 
+	pthread_mutex_lock(&s->status_lock);
 	s->closing = 1;
-	if (!s->status_running)
-		return;
-	devdrv_transfer_cancel(&s->status);
-	devdrv_transfer_wait(&s->status);
+	running = s->status_running;
+	if (running) /* under the lock: the callback cannot be between its check and its submit */
+		devdrv_transfer_cancel(&s->status);
+	pthread_mutex_unlock(&s->status_lock);
+	if (running)
+		devdrv_transfer_wait(&s->status);
 	s->status_running = 0;
 }
 
@@ -119,11 +126,10 @@ int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops)
 	int rc;
 
 	s->ops = ops;
+	pthread_mutex_init(&s->status_lock, NULL);
 	/* refuse what the chip cannot do before a single request reaches it */
-	if ((rc = serial_check(h, &want, &actual)) < 0)
-		return rc;
-	if ((rc = devdrv_default_open(h)) < 0)
-		return rc;
+	if ((rc = serial_check(h, &want, &actual)) < 0 || (rc = devdrv_default_open(h)) < 0)
+		goto out;
 	if (ops->init && (rc = ops->init(h)) < 0)
 		goto out;
 	if ((rc = ops->configure(h, &want, &actual)) < 0)
@@ -133,8 +139,10 @@ int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops)
 		goto out;
 	s->out_lines = DEVDRV_SERIAL_DTR | DEVDRV_SERIAL_RTS;
 out:
-	if (rc < 0)
-		stop_status(h); /* init may have started it; the core closes the rest */
+	if (rc < 0) { /* init may have started it; the core closes the rest */
+		stop_status(h);
+		pthread_mutex_destroy(&s->status_lock);
+	}
 	return rc;
 }
 
@@ -147,6 +155,7 @@ void dd_serial_close(struct devdrv_handle *h)
 		s->ops->set_lines(h, 0); /* hang up, as a tty close does */
 	if (s->ops && s->ops->shutdown)
 		s->ops->shutdown(h);
+	pthread_mutex_destroy(&s->status_lock);
 }
 
 static double now_ms(void)

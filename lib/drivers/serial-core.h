@@ -6,6 +6,7 @@
 
 #include <devdrv/driver.h>
 #include <devdrv/serial.h>
+#include <pthread.h>
 
 #define DD_SERIAL_RX_SIZE 4096
 #define DD_SERIAL_STATUS_SIZE 64
@@ -55,6 +56,9 @@ struct dd_serial {
 	struct devdrv_transfer status;
 	uint8_t status_buf[DD_SERIAL_STATUS_SIZE];
 	int status_started;
+	/* closing and the status pipe's resubmission are decided under this
+	 * lock: a close must not miss a transfer its callback is about to submit */
+	pthread_mutex_t status_lock;
 	_Atomic int status_running, closing;
 	_Atomic int status_error; /* how the status pipe's last transfer ended */
 	void (*on_status)(struct devdrv_handle *h, const uint8_t *data, size_t len);

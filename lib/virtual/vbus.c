@@ -41,7 +41,13 @@ struct vbus {
 	struct devdrv_context *ctx;
 	struct dd_vdev *devices;
 	struct vq_node *done, **done_tail; /* finished transfers with callbacks, oldest first */
-	unsigned dispatching;               /* threads running callbacks now */
+	struct running *running;            /* transfers whose callback runs now, any thread */
+};
+
+/* One callback being run, on the dispatching thread's stack. */
+struct running {
+	const struct devdrv_transfer *t;
+	struct running *next;
 };
 
 struct dd_vdev {
@@ -62,10 +68,6 @@ struct dd_vdev {
 	size_t log_count; /* ever recorded; the ring keeps the last DD_VCONTROL_LOG */
 };
 
-/* The bus this thread is dispatching callbacks for, and how deeply: a
- * callback that waits must not wait for its own dispatch to end. */
-static _Thread_local struct vbus *tls_dispatch_bus;
-static _Thread_local unsigned tls_dispatch_depth;
 
 void *dd_vdev_state(struct dd_vdev *d)
 {
@@ -129,40 +131,43 @@ static void complete_locked(struct vbus *bus, struct vq_node **link, int status)
 /* Run the callbacks finished so far, without the lock (a callback may
  * submit again); called and returns with the lock held. What the callbacks
  * finish in turn waits for the next round, so a device that always has data
- * cannot keep one caller here forever. */
+ * cannot keep one caller here forever. A transfer counts as completed from
+ * just before its own callback, and as running until that callback returns:
+ * a waiter waits for both (the bus never reads the transfer afterwards). */
 static void dispatch_locked(struct vbus *bus)
 {
 	struct vq_node *batch = bus->done;
 
-	if (!batch)
-		return;
 	bus->done = NULL;
 	bus->done_tail = &bus->done;
-	for (struct vq_node *n = batch; n; n = n->next)
-		n->t->completed = 1;
-	bus->dispatching++;
-	pthread_mutex_unlock(&bus->lock);
-	tls_dispatch_bus = bus;
-	tls_dispatch_depth++;
 	while (batch) {
-		struct vq_node *next = batch->next;
-		struct devdrv_transfer *t = batch->t;
-		devdrv_transfer_cb callback = batch->callback;
+		struct vq_node *n = batch;
+		struct devdrv_transfer *t = n->t;
+		devdrv_transfer_cb callback = n->callback;
+		struct running self = { t, bus->running };
 
-		free(batch);
+		batch = n->next;
+		free(n);
+		t->completed = 1;
+		bus->running = &self;
+		pthread_mutex_unlock(&bus->lock);
 		callback(t);
-		batch = next;
+		pthread_mutex_lock(&bus->lock);
+		for (struct running **r = &bus->running; *r; r = &(*r)->next)
+			if (*r == &self) {
+				*r = self.next;
+				break;
+			}
+		pthread_cond_broadcast(&bus->cond);
 	}
-	tls_dispatch_depth--;
-	pthread_mutex_lock(&bus->lock);
-	bus->dispatching--;
-	pthread_cond_broadcast(&bus->cond);
 }
 
-/* Callbacks other threads are running now (not this thread's own). */
-static unsigned others_dispatching(struct vbus *bus)
+static int callback_running_locked(struct vbus *bus, const struct devdrv_transfer *t)
 {
-	return bus->dispatching - (tls_dispatch_bus == bus ? tls_dispatch_depth : 0);
+	for (struct running *r = bus->running; r; r = r->next)
+		if (r->t == t)
+			return 1;
+	return 0;
 }
 
 /* Let the model work through the queue until nothing moves; one transfer's
@@ -472,12 +477,12 @@ static int expire_locked(struct vbus *bus, struct timespec *next)
 	return pending;
 }
 
-/* Is @t finished for its waiter? A transfer with a callback is finished once
- * dispatched and no other thread is still inside callbacks, one of which may
- * be its own. */
+/* Is @t finished for its waiter? One with a callback is finished once that
+ * callback has returned (a callback may resubmit it: completed is read only
+ * when no callback of its runs). */
 static int wait_over_locked(struct vbus *bus, const struct devdrv_transfer *t, int has_callback)
 {
-	if (has_callback && others_dispatching(bus))
+	if (has_callback && callback_running_locked(bus, t))
 		return 0;
 	return t->completed;
 }
@@ -576,8 +581,41 @@ static int vbus_open(struct devdrv_handle *h)
 	return rc;
 }
 
+/* Does @h still have a transfer queued, or finished with its callback not run? */
+static int has_transfers_locked(struct vbus *bus, struct dd_vdev *d, struct devdrv_handle *h)
+{
+	for (struct vq_node *n = d->queue; n; n = n->next)
+		if (n->t->handle == h)
+			return 1;
+	for (struct vq_node *n = bus->done; n; n = n->next)
+		if (n->t->handle == h)
+			return 1;
+	return 0;
+}
+
+/* A transfer left queued would take the next handle's data and complete
+ * with a freed handle: cancel them and run their callbacks now, as closing
+ * a usbfs file descriptor discards its URBs. A callback that resubmits on a
+ * closing handle gets a few rounds, then its transfers are cancelled and
+ * dropped with a warning. */
 static void vbus_close(struct devdrv_handle *h)
 {
+	struct dd_vdev *d = h->dev->tdev;
+	struct vbus *bus = d->bus;
+
+	pthread_mutex_lock(&bus->lock);
+	for (int round = 0; round < 8 && has_transfers_locked(bus, d, h); round++) {
+		for (struct vq_node **link = &d->queue; *link;) {
+			if ((*link)->t->handle == h)
+				complete_locked(bus, link, DEVDRV_E_CANCELLED);
+			else
+				link = &(*link)->next;
+		}
+		dispatch_locked(bus);
+	}
+	if (has_transfers_locked(bus, d, h))
+		dd_warn(bus->ctx, "virtual %s: a callback kept resubmitting on a closed handle", d->port);
+	pthread_mutex_unlock(&bus->lock);
 	h->tpriv = NULL;
 }
 
