@@ -565,7 +565,7 @@ static int to_output(struct cli *c, struct storage *s, const uint8_t *buf, size_
 	errno = 0;
 	if (s->given & OPT_HEX)
 		cli_hexdump(s->out, buf, len, (size_t)(lba * s->info.block_size));
-	else if (fwrite(buf, 1, len, s->out) != len)
+	if (ferror(s->out) || (!(s->given & OPT_HEX) && fwrite(buf, 1, len, s->out) != len))
 		return file_fail(c, s, "write", s->out_path ? s->out_path : "stdout");
 	return EXIT_OK;
 }
@@ -579,8 +579,9 @@ static int past_end(const struct storage *s, uint64_t lba, uint64_t count)
 static int finish_output(struct cli *c, struct storage *s)
 {
 	errno = 0;
-	if (s->out != c->out && fflush(s->out) != 0)
-		return file_fail(c, s, "write", s->out_path);
+	/* stdout too: `read ... > /dev/full` must not end with exit 0 */
+	if (fflush(s->out) != 0 || ferror(s->out))
+		return file_fail(c, s, "write", s->out_path ? s->out_path : "stdout");
 	return EXIT_OK;
 }
 
@@ -589,9 +590,9 @@ static int run_read(struct cli *c, struct storage *s)
 	int rc;
 
 	if (past_end(s, s->lba, s->count))
-		return cli_usage_error(c, "storage", "blocks %llu-%llu are past the end of LUN %u (%llu blocks)",
-		                       (unsigned long long)s->lba, (unsigned long long)(s->lba + s->count - 1), s->info.lun,
-		                       (unsigned long long)s->info.blocks);
+		return cli_usage_error(c, "storage", "%llu blocks from LBA %llu are past the end of LUN %u (%llu blocks)",
+		                       (unsigned long long)s->count, (unsigned long long)s->lba, s->info.lun,
+		                       (unsigned long long)s->info.blocks); /* no lba + count: it may wrap */
 	if ((rc = open_output(c, s)) == EXIT_OK && (rc = read_range(c, s, s->lba, s->count, to_output)) == EXIT_OK)
 		rc = finish_output(c, s);
 	return rc;

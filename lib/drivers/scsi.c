@@ -455,8 +455,12 @@ int dd_scsi_run(struct dd_scsi_lu *lu, struct dd_scsi_cmd *c)
 		if (rc == 0)
 			return 0;
 		rc = explain_check(lu, c);
-		/* a UNIT ATTENTION is news about the unit, not about the command */
-		if (lu->sense.key != DD_SENSE_UNIT_ATTENTION || attempt == DD_SCSI_UA_RETRIES)
+		/* a UNIT ATTENTION is news about the unit, not about the command;
+		 * but blocks checked against one medium never go to another: a
+		 * READ or WRITE after "medium may have changed" fails (as Linux's sd
+		 * does), and the next call reads the new capacity */
+		if (lu->sense.key != DD_SENSE_UNIT_ATTENTION || attempt == DD_SCSI_UA_RETRIES ||
+		    (c->blocks && lu->medium_changed))
 			return rc;
 	}
 }

@@ -881,7 +881,7 @@ static void test_cli_usage_and_device_errors(void **state)
 	struct run r = STORAGE("1-3", "read", "16383", "2");
 
 	(void)state;
-	expect_failure(&r, 2, "blocks 16383-16384 are past the end of LUN 0 (16384 blocks)");
+	expect_failure(&r, 2, "2 blocks from LBA 16383 are past the end of LUN 0 (16384 blocks)");
 	r = STORAGE("1-3", "read", "0");
 	expect_failure(&r, 2, "read takes LBA COUNT");
 	r = STORAGE("1-3", "read", "0", "0");
