@@ -54,6 +54,8 @@ int cli_context(struct cli *c);
 int cli_fail(struct cli *c, const char *action, int code, const char *detail);
 int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The usage error for the option getopt_long just refused. */
+int cli_bad_option(struct cli *c, const char *cmd, char **argv);
 /* Parse a whole unsigned number (0x.. hex or decimal) up to @max. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* A usage error for an empty selector where one device must be named. */

@@ -70,7 +70,7 @@ static int parse_hid_opts(struct cli *c, int argc, char **argv, struct hid_opts 
 			break;
 		case 'o': o->action = SEND_OUTPUT, o->hex = optarg; break;
 		case 'h': fputs(hid_usage, c->out); return -1;
-		default: return cli_usage_error(c, "hid", "unknown or incomplete option '%s'", argv[optind - 1]);
+		default: return cli_bad_option(c, "hid", argv);
 		}
 	}
 	if (o->action == SET_FEATURE) { /* --set-feature ID HEX: HEX is the next argument */

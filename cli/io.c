@@ -60,7 +60,7 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 			break;
 		case 'x': o->hex = 1; break;
 		case 'h': fputs(usage, c->out); return -1;
-		default: return cli_usage_error(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		default: return cli_bad_option(c, cmd, argv);
 		}
 	}
 	return EXIT_OK;

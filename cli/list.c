@@ -226,7 +226,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		else if (opt == 'h')
 			return fputs(list_usage, c->out), EXIT_OK;
 		else
-			return cli_usage_error(c, "list", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, "list", argv);
 	}
 	if (argc - optind > 1)
 		return cli_usage_error(c, "list", "takes at most one selector");

@@ -84,14 +84,25 @@ int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 
 int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
 {
+	char msg[CLI_ESCAPED_MAX / 2], shown[CLI_ESCAPED_MAX];
 	va_list ap;
 
-	fprintf(c->err, "devdrv%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(c->err, "; see 'devdrv %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
+	/* the message quotes what the user typed: one line, whatever it held */
+	fprintf(c->err, "devdrv%s%s: %s; see 'devdrv %s%s--help'\n", cmd ? " " : "", cmd ? cmd : "",
+	        cli_escape(msg, shown, sizeof(shown)), cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
+}
+
+int cli_bad_option(struct cli *c, const char *cmd, char **argv)
+{
+	/* optopt names a short option, also one inside a cluster like -zq;
+	 * a long one is the argument getopt just passed */
+	if (optopt)
+		return cli_usage_error(c, cmd, "unknown or incomplete option '-%c'", optopt);
+	return cli_usage_error(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 }
 
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -223,7 +234,7 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 		case 'd': c.debug = 1; break;
 		case 'v': fprintf(out, "devdrv %s\n", devdrv_version()); return EXIT_OK;
 		case 'h': fputs(main_usage, out); return EXIT_OK;
-		default: return cli_usage_error(&c, NULL, "unknown option '%s'", argv[optind - 1]);
+		default: return cli_bad_option(&c, NULL, argv);
 		}
 	}
 	if (optind >= argc) {

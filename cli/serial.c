@@ -194,7 +194,7 @@ static int parse_serial_opts(struct cli *c, int argc, char **argv, struct cli_se
 			o->drain_ms = (unsigned)v;
 			break;
 		case 'h': fputs(serial_usage, c->out); return -1;
-		default: return cli_usage_error(c, "serial", "unknown or incomplete option '%s'", argv[optind - 1]);
+		default: return cli_bad_option(c, "serial", argv);
 		}
 	}
 	if (argc - optind != 1)

@@ -363,7 +363,7 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct storage *s)
 			break;
 		case 'h': fputs(storage_usage, c->out); return -1;
 		default:
-			return cli_usage_error(c, "storage", "unknown or incomplete option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, "storage", argv);
 		}
 	}
 	return EXIT_OK;

@@ -98,7 +98,13 @@ static void test_usage_errors(void **state)
 	r = RUN("devdrv", "frobnicate");
 	expect_failure(&r, 2, "unknown command 'frobnicate'");
 	r = RUN("devdrv", "--bogus", "list");
-	expect_failure(&r, 2, "unknown option");
+	expect_failure(&r, 2, "unknown or incomplete option '--bogus'");
+	/* a short option inside a cluster is named, not the argument before it */
+	r = RUN("devdrv", "--virtual", "read", "-xz", "1-1");
+	expect_failure(&r, 2, "unknown or incomplete option '-z'");
+	/* what the user typed is quoted on one line, control characters escaped */
+	r = RUN("devdrv", "--virtual", "--plug", "stick@1-3", "storage", "1-3", "in\nfo");
+	expect_failure(&r, 2, "unknown action 'in\\x0afo'");
 	r = RUN("devdrv", "--virtual", "read");
 	expect_failure(&r, 2, "needs exactly one selector");
 	r = RUN("devdrv", "--virtual", "read", "1-1", "-n", "0");
