@@ -20,6 +20,7 @@ struct cli {
 	const char *plugs[CLI_MAX_PLUGS]; /* --plug MODEL@PORT */
 	int num_plugs;
 	int debug;
+	int progress_line; /* a progress line without its newline is on stderr */
 	struct devdrv_context *ctx;
 };
 

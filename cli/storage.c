@@ -72,6 +72,15 @@ struct action {
 /* ---- messages ---------------------------------------------------------------------- */
 
 /* One line, "devdrv: ACTION SEL: what; hint", as cli_fail writes them. */
+/* Before anything else goes to stderr: finish the progress line, so a
+ * message never lands on its row. */
+static void end_progress_line(struct cli *c)
+{
+	if (c->progress_line)
+		fputc('\n', c->err);
+	c->progress_line = 0;
+}
+
 static int say(struct cli *c, const struct storage *s, int exit_code, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -83,6 +92,7 @@ static int say(struct cli *c, const struct storage *s, int exit_code, const char
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	end_progress_line(c);
 	fprintf(c->err, "devdrv: %s %s: %s; %s\n", s->action, cli_escape(s->sel, sel, sizeof(sel)),
 	        cli_escape(detail, shown, sizeof(shown)), hint);
 	return exit_code;
@@ -129,7 +139,7 @@ struct progress {
 	const struct storage *s;
 	uint64_t total;
 	double start, last;
-	int on, shown;
+	int on;
 };
 
 static double now_ms(void)
@@ -175,13 +185,12 @@ static void progress_show(struct progress *p, uint64_t done)
 	        p->total ? (unsigned)(done * 100 / p->total) : 100, human((uint64_t)rate, r, sizeof(r)),
 	        rate > 0 ? eta((double)(p->total - done) / rate, left, sizeof(left)) : "?");
 	fflush(p->c->err);
-	p->shown = 1;
+	p->c->progress_line = 1;
 }
 
 static void progress_end(struct progress *p)
 {
-	if (p->shown)
-		fputc('\n', p->c->err);
+	end_progress_line(p->c);
 }
 
 /* ---- is it mounted? --------------------------------------------------------------------- */

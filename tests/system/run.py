@@ -77,6 +77,19 @@ def pattern(tag, size, first_lba=0):
 IMAGES = {}
 
 
+def connect_unix(path, tries):
+    """A connected Unix socket to @path, retried every 0.1 s; None if it never came."""
+    for _ in range(tries):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            sock.close()
+            time.sleep(0.1)
+    return None
+
+
 class Image:
     def __init__(self, workdir, name, size):
         self.name, self.size, self.after = name, size, None
@@ -158,14 +171,8 @@ class SerialPeer(threading.Thread):
         self.path, self.received, self.answered = path, b"", False
 
     def run(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        for _ in range(300):  # QEMU creates the socket once it starts
-            try:
-                sock.connect(self.path)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
+        sock = connect_unix(self.path, 300)  # QEMU creates the socket once it starts
+        if not sock:
             return
         while True:
             data = sock.recv(4096)
@@ -185,14 +192,8 @@ class Qmp:
         self.path, self.file, self.results = path, None, []
 
     def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        for _ in range(100):  # QEMU made the socket before it started the guest
-            try:
-                sock.connect(self.path)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
+        sock = connect_unix(self.path, 100)  # QEMU made the socket before it started the guest
+        if not sock:
             raise OSError(f"cannot connect to {self.path}")
         sock.settimeout(10)
         self.file = sock.makefile("rwb")

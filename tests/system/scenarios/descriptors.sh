@@ -17,19 +17,6 @@ G=/sys/kernel/config/usb_gadget
 # boot keyboard report descriptor (the kernel's Documentation/usb/gadget_hid.rst)
 KBD=05010906a101050719e029e71500250175019508810295017508810395057501050819012905910295017503910395067508150025650507190029658100c0
 
-hex_to_file() { # HEX FILE — binary from hex, with busybox printf; FILE is
-	# written once (configfs takes a report descriptor in one write)
-	h=$1
-	rm -f /tmp/hex.bin
-	while [ -n "$h" ]; do
-		b=${h%"${h#??}"}
-		h=${h#??}
-		# shellcheck disable=SC2059 # the format is the octal escape
-		printf "\\$(printf %o "0x$b")" >>/tmp/hex.bin
-	done
-	cat /tmp/hex.bin >"$2"
-}
-
 # composite gadget: ACM + HID + mass storage in one configuration
 c=$G/combo
 mkdir -p "$c/strings/0x409" "$c/configs/c.1/strings/0x409" \

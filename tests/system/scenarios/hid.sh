@@ -117,20 +117,6 @@ kernel_decode() { # TAG SYSFS-INTERFACE N ACTION... — the kernel's decode of t
 	done </tmp/kev
 }
 
-hex_to_file() { # HEX FILE — binary from hex, with busybox printf; FILE is
-	# written once (configfs takes a report descriptor in one write, f_hid
-	# sends one report per write)
-	h=$1
-	rm -f /tmp/hex.bin
-	while [ -n "$h" ]; do
-		b=${h%"${h#??}"}
-		h=${h#??}
-		# shellcheck disable=SC2059 # the format is the octal escape
-		printf "\\$(printf %o "0x$b")" >>/tmp/hex.bin
-	done
-	cat /tmp/hex.bin >"$2"
-}
-
 endpoints() { # SYSFS-INTERFACE — its endpoints as sysfs names them: "ep_02 ep_81 "
 	for e in /sys/bus/usb/devices/"$1"/ep_*; do
 		[ -e "$e" ] && printf '%s ' "$(basename "$e")"

@@ -68,3 +68,17 @@ make_gadget() { # NAME UDC VID PID FUNCTION[,FUNCTION...] [ATTR=VALUE...] — a 
 finish() {
 	exit $failures
 }
+
+hex_to_file() { # HEX FILE — binary from hex, with busybox printf; FILE is
+	# written once (configfs takes a report descriptor in one write, f_hid
+	# sends one report per write)
+	h=$1
+	rm -f /tmp/hex.bin
+	while [ -n "$h" ]; do
+		b=${h%"${h#??}"}
+		h=${h#??}
+		# shellcheck disable=SC2059 # the format is the octal escape
+		printf "\\$(printf %o "0x$b")" >>/tmp/hex.bin
+	done
+	cat /tmp/hex.bin >"$2"
+}
