@@ -20,6 +20,8 @@ struct cli {
 	const char *plugs[CLI_MAX_PLUGS]; /* --plug MODEL@PORT */
 	int num_plugs;
 	int debug;
+	int stats;            /* --stats: print the stats filter's counts at close */
+	char filters[1024];   /* --filter NAME[:ARGS], joined with ';' */
 	int progress_line; /* a progress line without its newline is on stderr */
 	struct devdrv_context *ctx;
 };
@@ -37,6 +39,10 @@ int cmd_ctrl(struct cli *c, int argc, char **argv);
 int cmd_serial(struct cli *c, int argc, char **argv);
 int cmd_hid(struct cli *c, int argc, char **argv);
 int cmd_storage(struct cli *c, int argc, char **argv);
+int cmd_filters(struct cli *c, int argc, char **argv);
+
+/* Close @h, printing the stats filter's counts first when --stats asked. */
+void cli_close(struct cli *c, struct devdrv_handle *h);
 
 struct cli_serial_opts {
 	struct devdrv_serial_config config;

@@ -374,6 +374,6 @@ int cmd_hid(struct cli *c, int argc, char **argv)
 		rc = show_reports(c, h, sel, &o);
 	else
 		rc = feature_or_output(c, h, sel, &o);
-	devdrv_close(h);
+	cli_close(c, h);
 	return rc;
 }

@@ -130,7 +130,7 @@ int cmd_read(struct cli *c, int argc, char **argv)
 		emit(c, buf, (size_t)n, o.hex, total);
 		total += (unsigned long)n;
 	} while (o.have_bytes && total < o.bytes);
-	devdrv_close(h);
+	cli_close(c, h);
 	free(buf);
 	return rc;
 }
@@ -192,7 +192,7 @@ int cmd_write(struct cli *c, int argc, char **argv)
 		rc = write_stdin(c, h, sel, (unsigned)o.timeout);
 	else
 		rc = write_all(c, h, sel, data, len, (unsigned)o.timeout);
-	devdrv_close(h);
+	cli_close(c, h);
 	return rc;
 }
 
@@ -231,6 +231,6 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 			fprintf(c->out, "%02x%c", data[i], i + 1 == rc ? '\n' : ' ');
 		rc = EXIT_OK;
 	}
-	devdrv_close(h);
+	cli_close(c, h);
 	return rc;
 }

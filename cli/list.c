@@ -2,6 +2,8 @@
  * describes itself as, and which driver binds and why. */
 #include "cli.h"
 
+#include <devdrv/filter.h>
+
 #include <devdrv/driver.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -302,6 +304,17 @@ static void print_info(FILE *f, const struct devdrv_device_info *d)
 	fprintf(f, "  libdevdrv driver: %s\n  why: %s\n", d->driver ? d->driver : "(none)", reason);
 }
 
+/* The stack a handle opened now would have, top to bottom. */
+static void print_stack(FILE *f, struct devdrv_context *ctx, const struct devdrv_device_info *d)
+{
+	struct devdrv_layer_info layers[32];
+	size_t n = devdrv_device_layers(ctx, d, layers, 32);
+
+	fprintf(f, "  stack (top to bottom):\n");
+	for (size_t i = 0; i < n && i < 32; i++)
+		fprintf(f, "    %-13s %s\n", layers[i].kind, layers[i].name);
+}
+
 int cmd_info(struct cli *c, int argc, char **argv)
 {
 	const struct devdrv_device_info **list;
@@ -319,8 +332,10 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	idx = devdrv_select(c->ctx, argv[1], list);
 	if (idx < 0)
 		rc = cli_fail(c, "info", (int)idx, devdrv_context_errmsg(c->ctx));
-	else
+	else {
 		print_info(c->out, list[idx]);
+		print_stack(c->out, c->ctx, list[idx]);
+	}
 	devdrv_free_device_list(list);
 	return rc;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char main_usage[] =
-    "usage: devdrv [--virtual] [--debug] COMMAND [ARGS]\n"
+    "usage: devdrv [--virtual] [--filter NAME[:ARGS]]... [--stats[=json]] [--debug] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
     "  list [SEL] [--json] [-v]   devices, in bus and port order\n"
@@ -26,6 +26,7 @@ static const char main_usage[] =
     "  storage SEL info|read|write|dump|verify ...\n"
     "                             block devices (USB mass storage)\n"
     "  drivers                    drivers and their match tables\n"
+    "  filters [--json]           filters --filter can attach\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
     "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
@@ -33,6 +34,9 @@ static const char main_usage[] =
     "\n"
     "  --virtual   use the in-process virtual bus instead of real USB\n"
     "  --plug MODEL@PORT  with --virtual, add a device model (ft232r@1-3, cp2102@1-4...)\n"
+    "  --filter NAME[:ARGS]  attach a filter to the device (repeatable, first on top):\n"
+    "              trace:FILE.pcap (Wireshark), stats, fault:RULES, verifier; see 'devdrv filters'\n"
+    "  --stats[=json]  count transfers per endpoint and print the counts on stderr at the end\n"
     "  --debug     log library messages to stderr\n"
     "  --version   print the version\n"
     "\n"
@@ -45,6 +49,7 @@ static const struct {
 	{ "list", cmd_list },   { "info", cmd_info },   { "drivers", cmd_drivers },
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
+	{ "filters", cmd_filters },
 };
 
 static const char *hint_for(const char *action, int code, const char *detail)
@@ -141,6 +146,19 @@ static int plug(struct cli *c, const char *spec)
 	return EXIT_OK;
 }
 
+/* --filter NAME[:ARGS]: appended below those given before it. */
+static int add_filter(struct cli *c, const char *spec)
+{
+	size_t used = strlen(c->filters), len = strlen(spec);
+
+	if (!len || strchr(spec, ';'))
+		return cli_usage_error(c, NULL, "--filter takes one NAME[:ARGS], not '%s'", spec);
+	if (used + len + 2 > sizeof(c->filters))
+		return cli_usage_error(c, NULL, "--filter: too many filters");
+	snprintf(c->filters + used, sizeof(c->filters) - used, "%s%s", used ? ";" : "", spec);
+	return EXIT_OK;
+}
+
 static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *user)
 {
 	struct cli *c = user;
@@ -151,17 +169,25 @@ static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *us
 
 int cli_context(struct cli *c)
 {
-	struct devdrv_context_options opts = { .transports = c->transports };
+	struct devdrv_context_options opts = { .size = sizeof(opts), .transports = c->transports };
 	int rc;
 
 	if (c->ctx)
 		return EXIT_OK;
+	if (c->stats && add_filter(c, "stats") != EXIT_OK)
+		return EXIT_USAGE;
+	opts.filters = c->filters[0] ? c->filters : NULL;
 	if (c->debug) {
 		opts.log_fn = log_to_stderr;
 		opts.log_user = c;
 		opts.log_level = DEVDRV_LOG_DEBUG;
 	}
 	rc = devdrv_context_new(&opts, &c->ctx);
+	if (rc == DEVDRV_E_NOT_FOUND || (rc == DEVDRV_E_INVALID && c->filters[0] &&
+	                                 strstr(devdrv_context_errmsg(NULL), "filter"))) {
+		fprintf(c->err, "devdrv: --filter: %s\n", devdrv_context_errmsg(NULL));
+		return EXIT_USAGE;
+	}
 	if (rc == DEVDRV_E_INVALID) {
 		fprintf(c->err, "devdrv: %s; fix the environment and retry\n", devdrv_context_errmsg(NULL));
 		return EXIT_USAGE;
@@ -215,6 +241,7 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 	static const struct option opts[] = {
 		{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
 		{ "plug", required_argument, NULL, 'p' },
+		{ "filter", required_argument, NULL, 'f' }, { "stats", optional_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -232,6 +259,15 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 			c.plugs[c.num_plugs++] = optarg;
 			break;
 		case 'd': c.debug = 1; break;
+		case 'f':
+			if (add_filter(&c, optarg) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case 's':
+			if (optarg && strcmp(optarg, "json"))
+				return cli_usage_error(&c, NULL, "--stats takes nothing or =json, not '%s'", optarg);
+			c.stats = optarg ? 2 : 1;
+			break;
 		case 'v': fprintf(out, "devdrv %s\n", devdrv_version()); return EXIT_OK;
 		case 'h': fputs(main_usage, out); return EXIT_OK;
 		default: return cli_bad_option(&c, NULL, argv);

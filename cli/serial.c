@@ -268,6 +268,6 @@ int cmd_serial(struct cli *c, int argc, char **argv)
 		sigaction(sigs[i], &old[i], NULL);
 	if (stop_signal && rc == EXIT_OK)
 		rc = EXIT_DEVICE; /* interrupted: not a clean end */
-	devdrv_close(h);
+	cli_close(c, h);
 	return rc;
 }

@@ -506,7 +506,7 @@ static void cleanup(struct cli *c, struct storage *s)
 		fclose(s->out);
 	else if (s->out)
 		fflush(s->out);
-	devdrv_close(s->h);
+	cli_close(c, s->h);
 	free(s->buf);
 	free(s->image);
 }

@@ -107,7 +107,12 @@ static int transports_from_env(struct devdrv_context *ctx, unsigned *mask)
 static int start_transport(struct devdrv_context *ctx, const struct dd_transport_ops *ops)
 {
 	struct dd_transport_slot *slot = &ctx->transports[ctx->num_transports];
-	int rc = ops->init(ctx, &slot->state);
+	int rc;
+
+	if (ops->transfer_priv_size > DD_TPRIV_MAX)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "transport %s: %zu bytes of transfer state, over %d",
+		                   ops->name, ops->transfer_priv_size, DD_TPRIV_MAX);
+	rc = ops->init(ctx, &slot->state);
 
 	if (rc < 0)
 		return rc;
@@ -116,9 +121,38 @@ static int start_transport(struct devdrv_context *ctx, const struct dd_transport
 	return 0;
 }
 
-int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_context **out)
+/* The options as this library knows them: what the caller's older layout
+ * lacks reads as 0. */
+static int copy_options(const struct devdrv_context_options *in, struct devdrv_context_options *o)
 {
-	static const struct devdrv_context_options defaults;
+	memset(o, 0, sizeof(*o));
+	if (!in)
+		return 0;
+	if (in->size < offsetof(struct devdrv_context_options, filters) || in->size > 4096)
+		return dd_ctx_fail(NULL, DEVDRV_E_INVALID,
+		                   "context options: set .size = sizeof(struct devdrv_context_options) "
+		                   "(got %zu)", in->size);
+	memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
+	return 0;
+}
+
+/* The context's filter list: the option's, then $DEVDRV_FILTER's. */
+static int set_filters(struct devdrv_context *ctx, const char *option)
+{
+	const char *env = getenv("DEVDRV_FILTER");
+	size_t a = option ? strlen(option) : 0, b = env ? strlen(env) : 0;
+
+	if (!a && !b)
+		return 0;
+	if (!(ctx->filters = malloc(a + b + 2)))
+		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "context: out of memory");
+	snprintf(ctx->filters, a + b + 2, "%s%s%s", a ? option : "", a && b ? ";" : "", b ? env : "");
+	return dd_filter_spec_check(ctx, ctx->filters);
+}
+
+int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_context **out)
+{
+	struct devdrv_context_options o, *opts = &o;
 	struct devdrv_context *ctx;
 	unsigned mask;
 	int rc = 0;
@@ -126,11 +160,14 @@ int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_
 	if (!out)
 		return dd_ctx_fail(NULL, DEVDRV_E_INVALID, "devdrv_context_new: out is NULL");
 	*out = NULL;
-	if (!opts)
-		opts = &defaults;
+	if ((rc = copy_options(in, &o)) < 0)
+		return rc;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return dd_ctx_fail(NULL, DEVDRV_E_NOMEM, "context: out of memory");
+	pthread_mutex_init(&ctx->deferred_lock, NULL);
+	pthread_cond_init(&ctx->deferred_cond, NULL);
+	ctx->deferred_tail = &ctx->deferred;
 	ctx->log_fn = opts->log_fn;
 	ctx->log_user = opts->log_user;
 	ctx->log_level = opts->log_level ? opts->log_level : level_from_env();
@@ -142,6 +179,8 @@ int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_
 		rc = dd_ctx_fail(ctx, DEVDRV_E_INVALID, "context: unknown transport bits 0x%x", mask);
 	else if (!mask)
 		rc = transports_from_env(ctx, &mask);
+	if (!rc)
+		rc = set_filters(ctx, opts->filters);
 	if (!rc && (mask & DEVDRV_TRANSPORT_USB))
 		rc = start_transport(ctx, &dd_usb_transport);
 	if (!rc && (mask & DEVDRV_TRANSPORT_VIRTUAL))
@@ -160,6 +199,9 @@ void devdrv_context_free(struct devdrv_context *ctx)
 		return;
 	for (int i = ctx->num_transports - 1; i >= 0; i--)
 		ctx->transports[i].ops->exit(ctx->transports[i].state);
+	pthread_cond_destroy(&ctx->deferred_cond);
+	pthread_mutex_destroy(&ctx->deferred_lock);
+	free(ctx->filters);
 	free(ctx);
 }
 

@@ -326,6 +326,9 @@ static int start_handle(struct devdrv_handle *h)
 	rc = h->dev->ops->open(h);
 	if (rc < 0)
 		return rc;
+	/* before the driver's open: a trace shows what the driver does there */
+	if (h->ctx->filters && (rc = dd_stack_attach_spec(h, h->ctx->filters)) < 0)
+		return rc;
 	rc = drv->open ? drv->open(h) : devdrv_default_open(h);
 	if (rc < 0)
 		dd_dbg(h->ctx, "driver %s refused to open: %s", drv->name, devdrv_errmsg(h));
@@ -337,8 +340,10 @@ static void stop_handle(struct devdrv_handle *h)
 	for (int i = 0; i < DD_MAX_INTERFACES; i++)
 		if (dd_handle_claimed(h, i))
 			devdrv_usb_release_interface(h, i);
+	dd_deferred_dispatch(h->ctx); /* what filters completed reaches its callbacks */
 	if (h->tpriv)
 		h->dev->ops->close(h);
+	dd_stack_detach_all(h); /* every transfer has completed through them */
 	free(h->priv);
 	h->priv = NULL;
 }
@@ -434,23 +439,16 @@ void devdrv_close(struct devdrv_handle *h)
 
 ssize_t devdrv_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
 {
-	const struct devdrv_driver *drv;
-
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "read: NULL buffer");
-	drv = h->bind.driver;
-	return drv->read ? drv->read(h, buf, len, timeout_ms) : devdrv_default_read(h, buf, len, timeout_ms);
+	return dd_stack_read(h, buf, len, timeout_ms);
 }
 
 ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
 {
-	const struct devdrv_driver *drv;
-
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "write: NULL buffer");
-	drv = h->bind.driver;
-	return drv->write ? drv->write(h, buf, len, timeout_ms)
-	                  : devdrv_default_write(h, buf, len, timeout_ms);
+	return dd_stack_write(h, buf, len, timeout_ms);
 }
 
 int devdrv_control(struct devdrv_handle *h, uint8_t request_type, uint8_t request, uint16_t value,
@@ -479,11 +477,16 @@ static int core_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size
 
 int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
 {
+	if (!h)
+		return DEVDRV_E_INVALID;
+	return dd_stack_ioctl(h, request, arg, arg_size);
+}
+
+int dd_driver_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
+{
 	unsigned seq;
 	int rc;
 
-	if (!h)
-		return DEVDRV_E_INVALID;
 	if ((request >> 8) == DEVDRV_IOC_CORE_CLASS || !h->bind.driver->ioctl)
 		return core_ioctl(h, request, arg, arg_size);
 	/* the driver's answer is final; it may leave the reason to us */

@@ -5,8 +5,10 @@
 
 #include <devdrv/devdrv.h>
 #include <devdrv/driver.h>
+#include <devdrv/filter.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 #define DD_ERRMSG_LEN 256
 #define DD_PORT_LEN 40
@@ -42,7 +44,41 @@ struct dd_transport_ops {
 	int (*handle_events)(void *state, unsigned timeout_ms);
 	/* After an I/O error: 1 if the device still answers, 0 if it is gone. */
 	int (*present)(struct devdrv_handle *h);
+	/* Bytes of per-transfer state the transport keeps in dd_transfer.tpriv
+	 * (at most DD_TPRIV_MAX): no allocation of its own per transfer. */
+	size_t transfer_priv_size;
 };
+
+/* ---- transfers: the framework's part ------------------------------------ */
+
+#define DD_TPRIV_MAX 96
+
+/* What the framework keeps with every transfer, after the public part.
+ * devdrv_transfer_alloc() allocates one; the synchronous helpers keep one
+ * on the stack. */
+struct dd_transfer {
+	struct devdrv_transfer pub;
+	/* Set when the transfer is finished for its waiter; the transport's to
+	 * write, except for transfers a filter completes. */
+	int completed;
+	/* The lowest lower filter that passed it down: completion hooks run
+	 * from there upwards. NULL: no filter has (or none are attached). */
+	struct devdrv_filter *passed_by;
+	int by_filter;       /* completed by a filter, not by the transport */
+	int deferred_running; /* its callback runs now (filter completions) */
+	struct dd_transfer *deferred_next;
+	uint64_t submitted_ns;
+	_Alignas(max_align_t) unsigned char tpriv[DD_TPRIV_MAX];
+};
+
+static inline struct dd_transfer *dd_xfer(struct devdrv_transfer *t)
+{
+	return (struct dd_transfer *)t;
+}
+
+/* A transport finished callback transfer @t: run the filters' completion
+ * hooks, then its callback. Called without transport locks held. */
+void dd_transfer_complete(struct devdrv_transfer *t);
 
 extern const struct dd_transport_ops dd_usb_transport;
 extern const struct dd_transport_ops dd_virtual_transport;
@@ -62,6 +98,11 @@ struct devdrv_context {
 	int no_default_virtual_devices;
 	struct dd_transport_slot transports[DD_MAX_TRANSPORTS];
 	int num_transports;
+	char *filters; /* NAME[:ARGS];... attached to every handle, or NULL */
+	/* Transfers completed by filters, waiting for event handling. */
+	pthread_mutex_t deferred_lock;
+	pthread_cond_t deferred_cond;
+	struct dd_transfer *deferred, **deferred_tail;
 };
 
 /* Record a context-level failure for the calling thread; returns @code. */
@@ -177,6 +218,9 @@ struct devdrv_handle {
 	_Atomic int disconnected; /* set on the handle's thread, read by callbacks on others */
 	void *tpriv;
 	void *priv;
+	/* The filters, each list top to bottom: upper ones between the caller
+	 * and the driver, lower ones between the driver and the transport. */
+	struct devdrv_filter *upper, *lower;
 	const void *open_arg; /* class settings to open with (devdrv_serial_open), or NULL */
 	/* The detail of the last failure. A transfer callback may fail on
 	 * another thread (a resubmit after an unplug), so it is written and read
@@ -199,6 +243,42 @@ unsigned dd_handle_errseq(struct devdrv_handle *h);
 
 /* Has @h claimed interface @iface? */
 int dd_handle_claimed(const struct devdrv_handle *h, int iface);
+
+/* ---- the stack (stack.c) ---------------------------------------------------- */
+
+/* Built-in filters register in a linker section, as built-in drivers do. */
+#define DD_FILTER_REGISTER(ops)                                                     \
+	static const struct devdrv_filter_ops *const dd_filter_entry_##ops           \
+	    __attribute__((used, section("dd_section_filters"), aligned(sizeof(void *)))) = &(ops)
+
+struct devdrv_filter {
+	const struct devdrv_filter_ops *ops;
+	void *priv;
+	struct devdrv_handle *handle;
+	char *args;
+	struct devdrv_filter *above, *below; /* neighbours at the same position */
+};
+
+/* Every name in @spec is a known filter (arguments are checked at attach). */
+int dd_filter_spec_check(struct devdrv_context *ctx, const char *spec);
+/* Attach every filter of @spec ("NAME[:ARGS];NAME..."), in order. */
+int dd_stack_attach_spec(struct devdrv_handle *h, const char *spec);
+/* Detach and free every filter of @h, bottom-up. */
+void dd_stack_detach_all(struct devdrv_handle *h);
+/* Send @t into the lower half of the stack, from its top. */
+int dd_stack_submit(struct devdrv_transfer *t);
+/* Run the completion hooks of @t's filters, bottom-up. */
+void dd_stack_complete_hooks(struct devdrv_transfer *t);
+ssize_t dd_stack_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
+ssize_t dd_stack_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
+int dd_stack_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+/* The driver's own ioctl, then the core's: the bottom of the upper half. */
+int dd_driver_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+
+/* Deliver the completions filters made; returns how many. */
+int dd_deferred_dispatch(struct devdrv_context *ctx);
+/* Wait until @x, completed by a filter, is finished for its waiter. */
+void dd_deferred_wait(struct devdrv_context *ctx, struct dd_transfer *x);
 
 /* ---- virtual bus, for tests -------------------------------------------------- */
 

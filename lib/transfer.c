@@ -3,7 +3,9 @@
  * one place per transport. */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *dd_transfer_kind(enum devdrv_transfer_type type)
 {
@@ -39,8 +41,27 @@ static void describe_failure(struct devdrv_transfer *t)
 	}
 }
 
+struct devdrv_transfer *devdrv_transfer_alloc(void)
+{
+	return calloc(1, sizeof(struct dd_transfer));
+}
+
+void devdrv_transfer_free(struct devdrv_transfer *t)
+{
+	free(t);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int devdrv_transfer_submit(struct devdrv_transfer *t)
 {
+	struct dd_transfer *x = dd_xfer(t);
 	struct devdrv_handle *h;
 	unsigned seq;
 	int rc;
@@ -53,14 +74,20 @@ int devdrv_transfer_submit(struct devdrv_transfer *t)
 	if (h->disconnected)
 		return devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "device %s was unplugged",
 		                          h->dev->port_path);
-	t->completed = 0;
+	x->completed = 0;
+	x->by_filter = 0;
+	x->submitted_ns = h->lower ? monotonic_ns() : 0; /* for filters only */
 	t->status = 0;
 	t->actual_length = 0;
 	seq = dd_handle_errseq(h);
-	rc = h->dev->ops->submit(t);
-	if (rc < 0 && dd_handle_errseq(h) == seq) { /* keep a transport's more precise detail */
+	rc = dd_stack_submit(t);
+	if (rc < 0) {
+		/* not in flight: a waiter (of a callback that resubmitted) returns */
+		x->completed = 1;
 		t->status = rc;
-		describe_failure(t);
+		dd_stack_complete_hooks(t); /* the filters that passed it see how it ended */
+		if (dd_handle_errseq(h) == seq) /* keep a lower layer's more precise detail */
+			describe_failure(t);
 	}
 	return rc;
 }
@@ -69,7 +96,45 @@ int devdrv_transfer_cancel(struct devdrv_transfer *t)
 {
 	if (!t || !t->handle)
 		return DEVDRV_E_INVALID;
+	if (dd_xfer(t)->by_filter)
+		return 0; /* already completed, its delivery is queued */
 	return t->handle->dev->ops->cancel(t);
+}
+
+/* A real kernel may fail a transfer with a protocol error while it tears an
+ * unplugged device down; only the device's absence tells the two apart. */
+static void classify_disconnect(struct devdrv_transfer *t)
+{
+	struct devdrv_handle *h = t->handle;
+
+	if (t->status == DEVDRV_E_IO && h->dev->ops->present && !h->dev->ops->present(h))
+		t->status = DEVDRV_E_DISCONNECTED;
+}
+
+/* Wait on whichever layer holds @t: a filter's completion queue or the
+ * transport. A callback may resubmit @t and send it to the other one. */
+static int wait_any_layer(struct devdrv_transfer *t)
+{
+	struct dd_transfer *x = dd_xfer(t);
+	int rc;
+
+	for (;;) {
+		if (x->by_filter) {
+			dd_deferred_wait(t->handle->ctx, x);
+			if (x->by_filter)
+				return 0;
+			continue;
+		}
+		dd_deferred_dispatch(t->handle->ctx);
+		if ((rc = t->handle->dev->ops->wait(t)) < 0)
+			return rc;
+		if (!x->by_filter)
+			break;
+	}
+	classify_disconnect(t);
+	if (!t->callback) /* with a callback, the hooks ran before it */
+		dd_stack_complete_hooks(t);
+	return 0;
 }
 
 int devdrv_transfer_wait(struct devdrv_transfer *t)
@@ -78,17 +143,17 @@ int devdrv_transfer_wait(struct devdrv_transfer *t)
 
 	if (!t || !t->handle)
 		return DEVDRV_E_INVALID;
-	rc = t->handle->dev->ops->wait(t);
-	if (rc < 0)
+	if ((rc = wait_any_layer(t)) < 0)
 		return rc;
-	/* A real kernel may fail a transfer with a protocol error while it tears
-	 * an unplugged device down; only the device's absence tells the two apart. */
-	if (t->status == DEVDRV_E_IO && t->handle->dev->ops->present &&
-	    !t->handle->dev->ops->present(t->handle))
-		t->status = DEVDRV_E_DISCONNECTED;
 	if (t->status == DEVDRV_E_DISCONNECTED)
 		t->handle->disconnected = 1;
 	return t->status;
+}
+
+void dd_transfer_complete(struct devdrv_transfer *t)
+{
+	dd_stack_complete_hooks(t);
+	t->callback(t);
 }
 
 /* Submit, wait, and turn the result into bytes or an error. A timeout after
@@ -113,7 +178,7 @@ int devdrv_usb_control(struct devdrv_handle *h, uint8_t request_type, uint8_t re
                        uint16_t value, uint16_t index, void *data, uint16_t len,
                        unsigned timeout_ms)
 {
-	struct devdrv_transfer t = {
+	struct dd_transfer x = { .pub = {
 		.handle = h,
 		.type = DEVDRV_TRANSFER_CONTROL,
 		.endpoint = request_type & 0x80,
@@ -121,24 +186,24 @@ int devdrv_usb_control(struct devdrv_handle *h, uint8_t request_type, uint8_t re
 		.buffer = data,
 		.length = len,
 		.timeout_ms = timeout_ms,
-	};
+	} };
 
-	return (int)run_sync(&t);
+	return (int)run_sync(&x.pub);
 }
 
 static ssize_t pipe_sync(struct devdrv_handle *h, enum devdrv_transfer_type type, uint8_t ep,
                          void *data, size_t len, unsigned timeout_ms)
 {
-	struct devdrv_transfer t = {
+	struct dd_transfer x = { .pub = {
 		.handle = h,
 		.type = type,
 		.endpoint = ep,
 		.buffer = data,
 		.length = len,
 		.timeout_ms = timeout_ms,
-	};
+	} };
 
-	return run_sync(&t);
+	return run_sync(&x.pub);
 }
 
 ssize_t devdrv_usb_bulk(struct devdrv_handle *h, uint8_t endpoint, void *data, size_t len,
@@ -223,6 +288,8 @@ int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms)
 {
 	if (!ctx)
 		return DEVDRV_E_INVALID;
+	if (dd_deferred_dispatch(ctx) > 0)
+		timeout_ms = 0; /* something completed: do not wait for more */
 	for (int i = 0; i < ctx->num_transports; i++) {
 		const struct dd_transport_ops *ops = ctx->transports[i].ops;
 		int rc = ops->handle_events ? ops->handle_events(ctx->transports[i].state, timeout_ms) : 0;

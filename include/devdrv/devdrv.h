@@ -84,13 +84,23 @@ enum devdrv_transport {
 	DEVDRV_TRANSPORT_VIRTUAL = 1 << 1, /**< in-process device models */
 };
 
+/** Options for devdrv_context_new(). Set size to sizeof the struct (the
+ * layout the program was built with), e.g. with DEVDRV_CONTEXT_OPTIONS_INIT;
+ * members added later sit at the end and read as 0 for older programs. */
 struct devdrv_context_options {
+	size_t size;                /**< sizeof(struct devdrv_context_options) */
 	unsigned transports;        /**< bitmask of enum devdrv_transport */
 	devdrv_log_fn log_fn;       /**< NULL: silent, unless $DEVDRV_DEBUG is set */
 	void *log_user;
 	enum devdrv_log_level log_level; /**< 0: $DEVDRV_DEBUG (0-4), else none */
 	int no_default_virtual_devices; /**< virtual bus starts empty */
+	/** Filters attached to every handle this context opens, top first:
+	 * "NAME[:ARGS];NAME..." (see devdrv/filter.h); those of $DEVDRV_FILTER
+	 * follow. NULL: none. Copied. */
+	const char *filters;
 };
+
+#define DEVDRV_CONTEXT_OPTIONS_INIT { .size = sizeof(struct devdrv_context_options) }
 
 struct devdrv_context;
 
@@ -99,7 +109,8 @@ struct devdrv_context;
  * With the virtual transport the bus starts with a "loopback" device at port
  * 1-1 and a "button" device at port 1-2 (see devdrv/virtual.h).
  * Any thread; the new context is then shared as described above.
- * @return 0, DEVDRV_E_INVALID (bad option or $DEVDRV_TRANSPORT),
+ * @return 0, DEVDRV_E_INVALID (bad option, size not set, or bad
+ *         $DEVDRV_TRANSPORT),
  *         DEVDRV_E_NOMEM, DEVDRV_E_IO (libusb failed to start).
  */
 int devdrv_context_new(const struct devdrv_context_options *opts, struct devdrv_context **out);

@@ -215,11 +215,15 @@ struct devdrv_transfer {
 	/* results, valid once completed */
 	int status;                 /**< 0 or a DEVDRV_E_* code */
 	size_t actual_length;
-
-	/* owned by the framework */
-	int completed; /* set before the callback runs */
-	void *transport_priv;
+	/* The framework keeps its own state after these fields: a transfer
+	 * comes from devdrv_transfer_alloc(), never from the stack or a struct. */
 };
+
+/** A zeroed transfer with the framework's state; NULL when out of memory.
+ * Any thread. Reuse it for as many submissions as you like. */
+struct devdrv_transfer *devdrv_transfer_alloc(void);
+/** Free a transfer that is not in flight. NULL is a no-op. */
+void devdrv_transfer_free(struct devdrv_transfer *t);
 
 /** Submit asynchronously. Submit never completes the transfer itself: the
  * callback runs later, on a thread that handles events (a synchronous call

@@ -46,6 +46,7 @@ struct msc {
 	int write_protected;
 	int dirty;         /* written since the last SYNCHRONIZE CACHE */
 	uint64_t pos;      /* where devdrv_read/devdrv_write continue */
+	struct devdrv_transfer *xfer; /* the bulk transfers, one at a time */
 };
 
 /* ---- wire format (pure) ------------------------------------------------------------ */
@@ -129,21 +130,23 @@ static int describe_pipe_failure(struct devdrv_handle *h, int rc, const char *ph
 static int bot_pipe(struct devdrv_handle *h, const char *phase, uint8_t ep, void *buf, size_t len,
                     unsigned timeout_ms, size_t *moved)
 {
-	struct devdrv_transfer t;
+	struct msc *m = devdrv_handle_priv(h);
+	struct devdrv_transfer *t = m->xfer;
 	int rc;
 
-	memset(&t, 0, sizeof(t));
-	t.handle = h;
-	t.type = DEVDRV_TRANSFER_BULK;
-	t.endpoint = ep;
-	t.buffer = buf;
-	t.length = len;
-	t.timeout_ms = timeout_ms;
 	*moved = 0;
-	if ((rc = devdrv_transfer_submit(&t)) < 0)
+	if (!t && !(t = m->xfer = devdrv_transfer_alloc()))
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "%s: out of memory", phase);
+	t->handle = h;
+	t->type = DEVDRV_TRANSFER_BULK;
+	t->endpoint = ep;
+	t->buffer = buf;
+	t->length = len;
+	t->timeout_ms = timeout_ms;
+	if ((rc = devdrv_transfer_submit(t)) < 0)
 		return rc;
-	rc = devdrv_transfer_wait(&t);
-	*moved = t.actual_length;
+	rc = devdrv_transfer_wait(t);
+	*moved = t->actual_length;
 	return rc < 0 ? describe_pipe_failure(h, rc, phase, ep, timeout_ms, *moved) : 0;
 }
 
@@ -343,11 +346,16 @@ static int msc_open(struct devdrv_handle *h)
 	int rc;
 
 	if ((rc = devdrv_default_open(h)) < 0 || (rc = use_pipes(h)) < 0 || (rc = get_luns(h)) < 0)
-		return rc;
+		goto fail;
 	m->luns = (unsigned)rc;
-	if ((rc = select_lun(h)) < 0 || (rc = dd_scsi_inquiry(&m->lu, &m->inquiry)) < 0)
-		return rc;
-	return check_unit(h);
+	if ((rc = select_lun(h)) < 0 || (rc = dd_scsi_inquiry(&m->lu, &m->inquiry)) < 0 ||
+	    (rc = check_unit(h)) < 0)
+		goto fail;
+	return 0;
+fail: /* close is not called after a failed open */
+	devdrv_transfer_free(m->xfer);
+	m->xfer = NULL;
+	return rc;
 }
 
 /* Data written since the last flush reaches the medium before the handle
@@ -358,6 +366,8 @@ static void msc_close(struct devdrv_handle *h)
 
 	if (m->dirty && m->lu.exec && dd_scsi_sync_cache(&m->lu) < 0)
 		devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_WARN, "close: %s", devdrv_errmsg(h));
+	devdrv_transfer_free(m->xfer);
+	m->xfer = NULL;
 }
 
 static int msc_probe(const struct devdrv_device_info *info, const struct devdrv_match *m, int *iface)

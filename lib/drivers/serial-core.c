@@ -62,16 +62,17 @@ int dd_serial_start_status(struct devdrv_handle *h, const struct devdrv_endpoint
 		len = mps;
 	if (len > sizeof(s->status_buf))
 		len = sizeof(s->status_buf);
-	memset(&s->status, 0, sizeof(s->status));
-	s->status.handle = h;
-	s->status.type = DEVDRV_TRANSFER_INTERRUPT;
-	s->status.endpoint = ep->address;
-	s->status.buffer = s->status_buf;
-	s->status.length = len;
-	s->status.callback = status_done;
-	s->status.user_data = h;
+	if (!s->status && !(s->status = devdrv_transfer_alloc()))
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "status pipe: out of memory");
+	s->status->handle = h;
+	s->status->type = DEVDRV_TRANSFER_INTERRUPT;
+	s->status->endpoint = ep->address;
+	s->status->buffer = s->status_buf;
+	s->status->length = len;
+	s->status->callback = status_done;
+	s->status->user_data = h;
 	s->on_status = on_status;
-	rc = devdrv_transfer_submit(&s->status);
+	rc = devdrv_transfer_submit(s->status);
 	s->status_running = s->status_started = rc == 0;
 	return rc;
 }
@@ -85,11 +86,13 @@ static void stop_status(struct devdrv_handle *h)
 	s->closing = 1;
 	running = s->status_running;
 	if (running) /* under the lock: the callback cannot be between its check and its submit */
-		devdrv_transfer_cancel(&s->status);
+		devdrv_transfer_cancel(s->status);
 	pthread_mutex_unlock(&s->status_lock);
 	if (running)
-		devdrv_transfer_wait(&s->status);
+		devdrv_transfer_wait(s->status);
 	s->status_running = 0;
+	devdrv_transfer_free(s->status);
+	s->status = NULL;
 }
 
 /* Everything short of the device: ranges, then what the chip can do. */

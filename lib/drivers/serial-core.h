@@ -53,7 +53,7 @@ struct dd_serial {
 	uint8_t rx[DD_SERIAL_RX_SIZE];
 	size_t rx_len, rx_pos;
 	/* status pipe (interrupt IN): CDC notifications, PL2303 status */
-	struct devdrv_transfer status;
+	struct devdrv_transfer *status; /* allocated while the pipe runs */
 	uint8_t status_buf[DD_SERIAL_STATUS_SIZE];
 	int status_started;
 	/* closing and the status pipe's resubmission are decided under this

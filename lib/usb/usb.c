@@ -461,6 +461,13 @@ static int usb_reset(struct devdrv_handle *h)
 
 /* ---- transfers ---------------------------------------------------------- */
 
+/* The libusb transfer of a devdrv transfer in flight, kept in its
+ * framework state; NULL when none is. */
+static struct libusb_transfer **urb_of(struct devdrv_transfer *t)
+{
+	return (struct libusb_transfer **)(void *)dd_xfer(t)->tpriv;
+}
+
 static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
 {
 	struct devdrv_transfer *t = x->user_data;
@@ -477,11 +484,11 @@ static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
 		actual = t->length;
 	}
 	t->actual_length = actual;
-	t->transport_priv = NULL;
+	*urb_of(t) = NULL;
 	libusb_free_transfer(x);
-	t->completed = 1;
+	dd_xfer(t)->completed = 1;
 	if (t->callback)
-		t->callback(t);
+		dd_transfer_complete(t);
 }
 
 static int fill_control(struct libusb_transfer *x, libusb_device_handle *uh,
@@ -518,21 +525,21 @@ static int usb_submit(struct devdrv_transfer *t)
 		libusb_fill_interrupt_transfer(x, uh, t->endpoint, t->buffer, (int)t->length,
 		                               usb_transfer_done, t, t->timeout_ms);
 	if (rc == 0) {
-		t->transport_priv = x;
+		*urb_of(t) = x;
 		rc = dd_usb_error(libusb_submit_transfer(x));
 	}
 	if (rc < 0) {
 		if (t->type == DEVDRV_TRANSFER_CONTROL)
 			free(x->buffer);
 		libusb_free_transfer(x);
-		t->transport_priv = NULL;
+		*urb_of(t) = NULL;
 	}
 	return rc;
 }
 
 static int usb_cancel(struct devdrv_transfer *t)
 {
-	struct libusb_transfer *x = t->transport_priv;
+	struct libusb_transfer *x = *urb_of(t);
 	int rc;
 
 	if (!x)
@@ -550,9 +557,9 @@ static int usb_wait(struct devdrv_transfer *t)
 	 * how long one call may block, and cooperates with other event threads.
 	 * On an event error the transfer is cancelled but still waited for: the
 	 * caller's buffer must not be released while libusb may write to it. */
-	while (!t->completed) {
+	while (!dd_xfer(t)->completed && !dd_xfer(t)->by_filter) {
 		struct timeval slice = { 1, 0 };
-		int rc = libusb_handle_events_timeout_completed(st->uctx, &slice, &t->completed);
+		int rc = libusb_handle_events_timeout_completed(st->uctx, &slice, &dd_xfer(t)->completed);
 
 		if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED && !cancelled) {
 			dd_warn(st->ctx, "usb: event handling failed: %s", libusb_error_name(rc));
@@ -592,6 +599,7 @@ static int usb_present(struct devdrv_handle *h)
 
 const struct dd_transport_ops dd_usb_transport = {
 	.name = "usb",
+	.transfer_priv_size = sizeof(struct libusb_transfer *),
 	.id = DEVDRV_TRANSPORT_USB,
 	.init = usb_init,
 	.exit = usb_exit,

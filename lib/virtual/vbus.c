@@ -91,6 +91,12 @@ static size_t model_config_len(const struct dd_vmodel *m)
 	return m->config_size ? m->config_size : (size_t)(m->config_desc[2] | (m->config_desc[3] << 8));
 }
 
+/* A transfer's queue entry lives in its framework state: no allocation. */
+static struct vq_node *node_of(struct devdrv_transfer *t)
+{
+	return (struct vq_node *)(void *)dd_xfer(t)->tpriv;
+}
+
 static void vdev_unref_locked(struct dd_vdev *d)
 {
 	if (--d->refs > 0)
@@ -108,10 +114,8 @@ static void finish_locked(struct vbus *bus, struct vq_node *n, int status)
 	struct devdrv_transfer *t = n->t;
 
 	t->status = status;
-	t->transport_priv = NULL;
 	if (!n->callback) {
-		t->completed = 1; /* from here on t belongs to its waiter */
-		free(n);
+		dd_xfer(t)->completed = 1; /* from here on t (and n in it) belongs to its waiter */
 	} else {
 		n->next = NULL;
 		*bus->done_tail = n;
@@ -143,15 +147,13 @@ static void dispatch_locked(struct vbus *bus)
 	while (batch) {
 		struct vq_node *n = batch;
 		struct devdrv_transfer *t = n->t;
-		devdrv_transfer_cb callback = n->callback;
 		struct running self = { t, bus->running };
 
-		batch = n->next;
-		free(n);
-		t->completed = 1;
+		batch = n->next; /* n lives in t, which its callback may resubmit */
+		dd_xfer(t)->completed = 1;
 		bus->running = &self;
 		pthread_mutex_unlock(&bus->lock);
-		callback(t);
+		dd_transfer_complete(t);
 		pthread_mutex_lock(&bus->lock);
 		for (struct running **r = &bus->running; *r; r = &(*r)->next)
 			if (*r == &self) {
@@ -390,7 +392,7 @@ static int vbus_submit(struct devdrv_transfer *t)
 {
 	struct dd_vdev *d = t->handle->dev->tdev;
 	struct vbus *bus = d->bus;
-	struct vq_node *n = NULL;
+	struct vq_node *n = node_of(t);
 	int rc = 0;
 
 	pthread_mutex_lock(&bus->lock);
@@ -398,16 +400,11 @@ static int vbus_submit(struct devdrv_transfer *t)
 		rc = DEVDRV_E_DISCONNECTED;
 	else if (t->type != DEVDRV_TRANSFER_CONTROL)
 		rc = check_pipe(d, t);
-	if (rc == 0 && !(n = calloc(1, sizeof(*n))))
-		rc = DEVDRV_E_NOMEM;
 	if (rc < 0) {
 		pthread_mutex_unlock(&bus->lock);
 		return rc;
 	}
-	n->t = t;
-	n->callback = t->callback;
-	n->dev = d;
-	t->transport_priv = n;
+	*n = (struct vq_node){ .t = t, .callback = t->callback, .dev = d };
 	set_deadline(n, t->timeout_ms);
 	if (t->type == DEVDRV_TRANSFER_CONTROL) {
 		finish_locked(bus, n, control_locked(d, t)); /* endpoint 0 never waits */
@@ -438,7 +435,7 @@ static int vbus_cancel(struct devdrv_transfer *t)
 	struct vq_node **link;
 
 	pthread_mutex_lock(&bus->lock);
-	if (t->transport_priv && (link = find_link(d, t->transport_priv)))
+	if ((link = find_link(d, node_of(t))))
 		complete_locked(bus, link, DEVDRV_E_CANCELLED);
 	pthread_mutex_unlock(&bus->lock);
 	return 0;
@@ -482,9 +479,11 @@ static int expire_locked(struct vbus *bus, struct timespec *next)
  * when no callback of its runs). */
 static int wait_over_locked(struct vbus *bus, const struct devdrv_transfer *t, int has_callback)
 {
+	const struct dd_transfer *x = (const struct dd_transfer *)t;
+
 	if (has_callback && callback_running_locked(bus, t))
 		return 0;
-	return t->completed;
+	return x->completed || x->by_filter; /* by_filter: resubmitted to a filter that completed it */
 }
 
 static void sleep_locked(struct vbus *bus, int timed, const struct timespec *until)
@@ -975,8 +974,11 @@ static void vbus_exit(void *state)
 	free(bus);
 }
 
+_Static_assert(sizeof(struct vq_node) <= DD_TPRIV_MAX, "a queue entry fits a transfer's framework state");
+
 const struct dd_transport_ops dd_virtual_transport = {
 	.name = "virtual",
+	.transfer_priv_size = sizeof(struct vq_node),
 	.id = DEVDRV_TRANSPORT_VIRTUAL,
 	.init = vbus_init,
 	.exit = vbus_exit,

@@ -71,7 +71,7 @@ struct bed {
 static int setup(void **state)
 {
 	struct bed *b = g_new0(struct bed, 1);
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_USB };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_USB };
 	GError *error = NULL;
 
 	b->bed = umockdev_testbed_new();
@@ -511,7 +511,7 @@ static void add_record(struct hostile_bed *b, const char *record)
 static int setup_hostile(void **state)
 {
 	struct hostile_bed *b = g_new0(struct hostile_bed, 1);
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_USB };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_USB };
 
 	b->only = *state;
 	b->bed = umockdev_testbed_new();
@@ -864,7 +864,7 @@ struct alt_bed {
 static int setup_alt(void **state)
 {
 	struct alt_bed *b = g_new0(struct alt_bed, 1);
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_USB };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_USB };
 	GError *error = NULL;
 
 	b->bed = umockdev_testbed_new();

@@ -42,7 +42,7 @@ static int same_termios(const struct termios *a, const struct termios *b)
 /* A session on a terminal, against a virtual chip the test can unplug. */
 static void start_on_pty(struct session *s, int *master, int *slave, const char *model)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 
 	memset(s, 0, sizeof(*s));
 	assert_int_equal(openpty(master, slave, NULL, NULL, NULL), 0);

@@ -313,7 +313,7 @@ static void test_malformed_descriptors(void **state)
 
 static struct devdrv_context *bus_with(const char *model)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 	struct devdrv_context *ctx;
 
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);

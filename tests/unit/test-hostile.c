@@ -18,7 +18,7 @@
 
 static struct devdrv_context *new_bus(void)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 	struct devdrv_context *ctx = NULL;
 
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
@@ -145,28 +145,29 @@ static void test_async_timeout_without_a_waiter(void **state)
 	struct devdrv_handle *h;
 	uint8_t buf[16];
 	int done = 0;
-	struct devdrv_transfer t;
+	struct devdrv_transfer *t = devdrv_transfer_alloc();
 	double t0;
 
 	(void)state;
 	assert_int_equal(devdrv_virtual_plug(ctx, "hostile-nak", "1-2"), 0);
 	assert_int_equal(devdrv_open(ctx, "1-2", &h), 0);
-	memset(&t, 0, sizeof(t));
-	t.handle = h;
-	t.type = DEVDRV_TRANSFER_BULK;
-	t.endpoint = 0x81;
-	t.buffer = buf;
-	t.length = sizeof(buf);
-	t.timeout_ms = 100;
-	t.user_data = &done;
-	t.callback = on_async_done;
-	assert_int_equal(devdrv_transfer_submit(&t), 0);
+	assert_non_null(t);
+	t->handle = h;
+	t->type = DEVDRV_TRANSFER_BULK;
+	t->endpoint = 0x81;
+	t->buffer = buf;
+	t->length = sizeof(buf);
+	t->timeout_ms = 100;
+	t->user_data = &done;
+	t->callback = on_async_done;
+	assert_int_equal(devdrv_transfer_submit(t), 0);
 	t0 = now_ms();
 	while (!done && now_ms() - t0 < 2000)
 		devdrv_handle_events(ctx, 50);
 	assert_int_equal(done, 1);
-	assert_int_equal(t.status, DEVDRV_E_TIMEOUT);
+	assert_int_equal(t->status, DEVDRV_E_TIMEOUT);
 	assert_true(now_ms() - t0 < 1000);
+	devdrv_transfer_free(t);
 	devdrv_close(h);
 	devdrv_context_free(ctx);
 }

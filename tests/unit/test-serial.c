@@ -26,7 +26,7 @@ struct bed {
 
 static struct bed open_chip(const char *model, const char *selector)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 	struct bed b = { 0 };
 
 	assert_int_equal(devdrv_context_new(&o, &b.ctx), 0);
@@ -366,7 +366,7 @@ static void test_ch34x_requests(void **state)
 
 static void test_pl2303_startup_and_line_coding(void **state)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 	struct bed b = { 0 };
 	struct devdrv_serial_config c, actual;
 	unsigned lines = 0;
@@ -450,7 +450,7 @@ static void test_acm_requests_and_notifications(void **state)
 /* Two ACM functions on one device: each is a port, picked with iface=N. */
 static void test_acm_two_functions_are_two_ports(void **state)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 	struct devdrv_context *ctx;
 	struct devdrv_handle *a, *b;
 	struct devdrv_serial_config c = cfg(57600, "8N1", DEVDRV_FLOW_NONE);
@@ -483,7 +483,7 @@ static void test_acm_two_functions_are_two_ports(void **state)
 
 static void test_class_api_edges(void **state)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_context *ctx;
 	struct devdrv_handle *h;
 	struct devdrv_serial_config c = { 0 };
@@ -532,7 +532,7 @@ static void test_refusals_touch_nothing(void **state)
 		{ "ch340", 9600, "8N1", DEVDRV_FLOW_XONXOFF },      { "pl2303", 7000000, "8N1", DEVDRV_FLOW_NONE },
 		{ "cdc-acm", 9600, "8N1", DEVDRV_FLOW_RTSCTS },
 	};
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -564,7 +564,7 @@ static void test_refusals_touch_nothing(void **state)
  * runs at 9600 8N1 in between. */
 static void test_open_with_settings(void **state)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
 	struct devdrv_serial_config c = cfg(115200, "7E2", DEVDRV_FLOW_NONE), got;
 	struct devdrv_context *ctx;
 	struct devdrv_handle *h;

@@ -21,7 +21,7 @@
 
 static struct devdrv_context *new_bus(void)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_context *ctx = NULL;
 
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
@@ -191,7 +191,7 @@ static void count_completion(struct devdrv_transfer *t)
 }
 
 struct async_wait {
-	struct devdrv_transfer t;
+	struct devdrv_transfer *t;
 	atomic_int submitted;
 	int rc;
 };
@@ -200,10 +200,10 @@ static void *submit_and_wait(void *arg)
 {
 	struct async_wait *a = arg;
 
-	a->rc = devdrv_transfer_submit(&a->t);
+	a->rc = devdrv_transfer_submit(a->t);
 	atomic_store(&a->submitted, 1);
 	if (a->rc == 0)
-		a->rc = devdrv_transfer_wait(&a->t);
+		a->rc = devdrv_transfer_wait(a->t);
 	return NULL;
 }
 
@@ -227,20 +227,22 @@ static void test_cancel_from_another_thread(void **state)
 
 		assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
 		memset(&a, 0, sizeof(a));
-		a.t.handle = h;
-		a.t.type = DEVDRV_TRANSFER_BULK;
-		a.t.endpoint = 0x81;
-		a.t.buffer = buf;
-		a.t.length = sizeof(buf);
-		a.t.callback = count_completion;
-		a.t.user_data = &calls;
+		assert_non_null(a.t = devdrv_transfer_alloc());
+		a.t->handle = h;
+		a.t->type = DEVDRV_TRANSFER_BULK;
+		a.t->endpoint = 0x81;
+		a.t->buffer = buf;
+		a.t->length = sizeof(buf);
+		a.t->callback = count_completion;
+		a.t->user_data = &calls;
 		assert_int_equal(pthread_create(&waiter, NULL, submit_and_wait, &a), 0);
 		while (!atomic_load(&a.submitted))
 			sched_yield();
-		assert_int_equal(devdrv_transfer_cancel(&a.t), 0);
+		assert_int_equal(devdrv_transfer_cancel(a.t), 0);
 		assert_int_equal(pthread_join(waiter, NULL), 0);
 		assert_int_equal(a.rc, DEVDRV_E_CANCELLED);
 		assert_int_equal(atomic_load(&calls), 1);
+		devdrv_transfer_free(a.t);
 		devdrv_close(h);
 	}
 	atomic_store(&e.stop, 1);

@@ -18,7 +18,7 @@
 
 static int setup(void **state)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_context *ctx;
 
 	if (devdrv_context_new(&o, &ctx) < 0)
@@ -250,23 +250,26 @@ static void test_async_and_cancel(void **state)
 	struct devdrv_handle *h = open_ok(*state, "1-1");
 	unsigned char in[16] = { 0 };
 	int calls = 0;
-	struct devdrv_transfer t = {
+	struct devdrv_transfer *t = devdrv_transfer_alloc();
+
+	assert_non_null(t);
+	*t = (struct devdrv_transfer){
 		.handle = h, .type = DEVDRV_TRANSFER_BULK, .endpoint = 0x81, .buffer = in,
 		.length = sizeof(in), .timeout_ms = 0, .callback = count_completion, .user_data = &calls,
 	};
-
-	assert_int_equal(devdrv_transfer_submit(&t), 0);
+	assert_int_equal(devdrv_transfer_submit(t), 0);
 	assert_int_equal(calls, 0); /* nothing to read yet: still pending */
 	assert_int_equal(devdrv_write(h, "abc", 3, 1000), 3);
-	assert_int_equal(devdrv_transfer_wait(&t), 0);
+	assert_int_equal(devdrv_transfer_wait(t), 0);
 	assert_int_equal(calls, 1);
-	assert_int_equal(t.actual_length, 3);
+	assert_int_equal(t->actual_length, 3);
 	assert_memory_equal(in, "abc", 3);
 
-	assert_int_equal(devdrv_transfer_submit(&t), 0);
-	assert_int_equal(devdrv_transfer_cancel(&t), 0);
-	assert_int_equal(devdrv_transfer_wait(&t), DEVDRV_E_CANCELLED);
+	assert_int_equal(devdrv_transfer_submit(t), 0);
+	assert_int_equal(devdrv_transfer_cancel(t), 0);
+	assert_int_equal(devdrv_transfer_wait(t), DEVDRV_E_CANCELLED);
 	assert_int_equal(calls, 2);
+	devdrv_transfer_free(t);
 	devdrv_close(h);
 }
 
@@ -351,7 +354,7 @@ static void test_plug_errors(void **state)
  * are refused. */
 static void test_empty_bus_and_bad_transport(void **state)
 {
-	struct devdrv_context_options o = { .transports = DEVDRV_TRANSPORT_VIRTUAL,
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
 		                            .no_default_virtual_devices = 1 };
 	struct devdrv_context *ctx;
 	const struct devdrv_device_info **list;
