@@ -12,9 +12,21 @@
 extern const struct devdrv_driver *const __start_dd_section_drivers[] __attribute__((weak));
 extern const struct devdrv_driver *const __stop_dd_section_drivers[] __attribute__((weak));
 
-static const struct devdrv_driver **sorted_drivers;
+/* The registry: the built-in drivers and those registered at run time, each
+ * a copy with the defaults filled in once (no NULL checks at every call).
+ * A change publishes a new sorted array; old arrays and the entries of
+ * unregistered drivers are kept until exit, because another thread may be
+ * walking them or a handle may still point at its driver. */
+struct retired {
+	void *p;
+	struct retired *next;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct devdrv_driver **registry; /* sorted by name, NULL-terminated */
 static size_t num_drivers;
-static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
+static int registry_built;
+static struct retired *graveyard;
 
 static int compare_driver_names(const void *a, const void *b)
 {
@@ -24,39 +36,190 @@ static int compare_driver_names(const void *a, const void *b)
 	return strcmp(da->name, db->name);
 }
 
-/* Sorted once so listing and tie-breaking do not depend on link order. */
-static void build_registry(void)
+static void retire_locked(void *p)
 {
-	size_t n = 0;
+	struct retired *r = malloc(sizeof(*r));
 
-	if (__start_dd_section_drivers && __stop_dd_section_drivers)
-		n = (size_t)(__stop_dd_section_drivers - __start_dd_section_drivers);
-	sorted_drivers = calloc(n + 1, sizeof(*sorted_drivers));
-	if (!sorted_drivers)
-		return;
-	for (size_t i = 0; i < n; i++)
-		sorted_drivers[i] = __start_dd_section_drivers[i];
-	if (n)
-		qsort(sorted_drivers, n, sizeof(*sorted_drivers), compare_driver_names);
-	num_drivers = n;
+	if (!r)
+		return; /* leaked rather than freed under a reader */
+	r->p = p;
+	r->next = graveyard;
+	graveyard = r;
 }
 
-/* The registry is process-lifetime; release it at unload so leak checkers
- * see a clean exit. */
+static int default_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
+{
+	(void)h, (void)request, (void)arg, (void)arg_size;
+	return DEVDRV_E_UNSUPPORTED; /* the core's ioctls answer */
+}
+
+static void default_close(struct devdrv_handle *h)
+{
+	(void)h;
+}
+
+/* A registered driver: the copy the core calls, and what it was made from. */
+struct entry {
+	struct devdrv_driver drv; /* first: an entry is its driver */
+	const struct devdrv_driver *origin;
+};
+
+static struct entry *filled_copy(const struct devdrv_driver *drv)
+{
+	struct entry *e = malloc(sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->drv = *drv;
+	e->origin = drv;
+	e->drv.api_version = DEVDRV_DRIVER_API_VERSION;
+	if (!e->drv.open)
+		e->drv.open = devdrv_default_open;
+	if (!e->drv.close)
+		e->drv.close = default_close;
+	if (!e->drv.read)
+		e->drv.read = devdrv_default_read;
+	if (!e->drv.write)
+		e->drv.write = devdrv_default_write;
+	if (!e->drv.ioctl)
+		e->drv.ioctl = default_ioctl;
+	return e;
+}
+
+/* Why @drv cannot be registered, or NULL. Built-in drivers are compiled
+ * with this very header, so their version is not asked for. */
+static const char *driver_problem(const struct devdrv_driver *drv, int builtin)
+{
+	if (!builtin && drv->api_version != DEVDRV_DRIVER_API_VERSION)
+		return "api_version is not DEVDRV_DRIVER_API_VERSION (built against another libdevdrv)";
+	if (!drv->name || !*drv->name || strpbrk(drv->name, ",=:#; "))
+		return "a name without ',', '=', ':', '#', ';' or spaces is required";
+	if (!drv->match && !drv->probe)
+		return "a match table or a probe callback is required";
+	if ((unsigned)drv->cls > DEVDRV_CLASS_BLOCK)
+		return "unknown class";
+	for (const struct devdrv_match *m = drv->match; m && m->flags; m++)
+		if (m->flags & ~0x1ffu)
+			return "a match table entry has unknown flags";
+	return NULL;
+}
+
+static const struct devdrv_driver *find_locked(const char *name)
+{
+	for (size_t i = 0; registry && i < num_drivers; i++)
+		if (!strcmp(registry[i]->name, name))
+			return registry[i];
+	return NULL;
+}
+
+/* Publish a new array: the old one plus @add (if any), minus @drop. */
+static int republish_locked(const struct devdrv_driver *add, const struct devdrv_driver *drop)
+{
+	const struct devdrv_driver **next = calloc(num_drivers + 2, sizeof(*next));
+	size_t n = 0;
+
+	if (!next)
+		return DEVDRV_E_NOMEM;
+	for (size_t i = 0; i < num_drivers; i++)
+		if (registry[i] != drop)
+			next[n++] = registry[i];
+	if (add)
+		next[n++] = add;
+	qsort(next, n, sizeof(*next), compare_driver_names);
+	if (registry)
+		retire_locked((void *)registry);
+	registry = next;
+	num_drivers = n;
+	return 0;
+}
+
+static int register_locked(const struct devdrv_driver *drv, int builtin)
+{
+	const char *problem = driver_problem(drv, builtin);
+	struct entry *e;
+	int rc;
+
+	if (problem)
+		return dd_ctx_fail(NULL, DEVDRV_E_INVALID, "driver %s: %s", drv->name ? drv->name : "(unnamed)",
+		                   problem);
+	if (find_locked(drv->name))
+		return dd_ctx_fail(NULL, DEVDRV_E_INVALID, "driver %s: a driver of that name exists", drv->name);
+	if (!(e = filled_copy(drv)))
+		return dd_ctx_fail(NULL, DEVDRV_E_NOMEM, "driver %s: out of memory", drv->name);
+	if ((rc = republish_locked(&e->drv, NULL)) < 0)
+		free(e);
+	return rc;
+}
+
+static void build_locked(void)
+{
+	if (registry_built)
+		return;
+	registry_built = 1;
+	for (const struct devdrv_driver *const *d = __start_dd_section_drivers;
+	     __start_dd_section_drivers && d < __stop_dd_section_drivers; d++)
+		register_locked(*d, 1);
+}
+
+int devdrv_driver_register(const struct devdrv_driver *drv)
+{
+	int rc;
+
+	if (!drv)
+		return DEVDRV_E_INVALID;
+	pthread_mutex_lock(&registry_lock);
+	build_locked();
+	rc = register_locked(drv, 0);
+	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+int devdrv_driver_unregister(const struct devdrv_driver *drv)
+{
+	int rc = DEVDRV_E_NOT_FOUND;
+
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; drv && i < num_drivers; i++) {
+		const struct entry *e = (const struct entry *)registry[i];
+
+		if (e->origin == drv && (rc = republish_locked(NULL, registry[i])) == 0) {
+			retire_locked((void *)e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+/* Process-lifetime state, released at unload so leak checkers see a clean exit. */
 __attribute__((destructor)) static void free_registry(void)
 {
-	free(sorted_drivers);
-	sorted_drivers = NULL;
+	for (size_t i = 0; i < num_drivers; i++)
+		free((void *)registry[i]);
+	free(registry);
+	while (graveyard) {
+		struct retired *r = graveyard;
+
+		graveyard = r->next;
+		free(r->p);
+		free(r);
+	}
+	registry = NULL;
+	num_drivers = 0;
 }
 
 const struct devdrv_driver *const *devdrv_drivers(size_t *count)
 {
 	static const struct devdrv_driver *const empty[1];
+	const struct devdrv_driver *const *list;
 
-	pthread_once(&registry_once, build_registry);
+	pthread_mutex_lock(&registry_lock);
+	build_locked();
+	list = registry ? registry : empty;
 	if (count)
-		*count = sorted_drivers ? num_drivers : 0;
-	return sorted_drivers ? sorted_drivers : empty;
+		*count = registry ? num_drivers : 0;
+	pthread_mutex_unlock(&registry_lock);
+	return list;
 }
 
 const struct devdrv_driver *dd_driver_by_name(const char *name)

@@ -22,8 +22,22 @@ int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
 	memcpy(h->errmsg, msg, sizeof(msg));
 	h->errseq++;
 	pthread_mutex_unlock(&h->errlock);
-	dd_dbg(h->ctx, "%s: %s", h->dev->port_path, msg);
+	devdrv_dbg(h, "%s", msg);
 	return code;
+}
+
+void devdrv_handle_log(struct devdrv_handle *h, enum devdrv_log_level level, const char *fmt, ...)
+{
+	char msg[DD_ERRMSG_LEN];
+	va_list ap;
+
+	if (!h || level > h->ctx->log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	devdrv_log(h->ctx, level, "%s %s: %s", h->bind.driver ? h->bind.driver->name : "-", h->dev->port_path,
+	           msg);
 }
 
 unsigned dd_handle_errseq(struct devdrv_handle *h)
@@ -54,6 +68,7 @@ void *devdrv_handle_priv(struct devdrv_handle *h) { return h->priv; }
 struct devdrv_context *devdrv_handle_context(struct devdrv_handle *h) { return h->ctx; }
 int devdrv_handle_interface(struct devdrv_handle *h) { return h->bind.iface; }
 const struct devdrv_match *devdrv_handle_match(struct devdrv_handle *h) { return h->bind.match; }
+const void *devdrv_handle_class_ops(struct devdrv_handle *h) { return h->bind.driver->class_ops; }
 const struct devdrv_device_info *devdrv_handle_info(struct devdrv_handle *h) { return &h->dev->info; }
 const char *devdrv_handle_driver(struct devdrv_handle *h) { return h->bind.driver->name; }
 const struct devdrv_pipes *devdrv_handle_pipes(struct devdrv_handle *h) { return &h->pipes; }
@@ -329,7 +344,7 @@ static int start_handle(struct devdrv_handle *h)
 	/* before the driver's open: a trace shows what the driver does there */
 	if (h->ctx->filters && (rc = dd_stack_attach_spec(h, h->ctx->filters)) < 0)
 		return rc;
-	rc = drv->open ? drv->open(h) : devdrv_default_open(h);
+	rc = drv->open(h);
 	if (rc < 0)
 		dd_dbg(h->ctx, "driver %s refused to open: %s", drv->name, devdrv_errmsg(h));
 	return rc;
@@ -428,8 +443,7 @@ void devdrv_close(struct devdrv_handle *h)
 {
 	if (!h)
 		return;
-	if (h->bind.driver->close)
-		h->bind.driver->close(h);
+	h->bind.driver->close(h);
 	stop_handle(h);
 	dd_device_free(h->dev);
 	handle_free(h);
@@ -487,13 +501,13 @@ int dd_driver_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t
 	unsigned seq;
 	int rc;
 
-	if ((request >> 8) == DEVDRV_IOC_CORE_CLASS || !h->bind.driver->ioctl)
+	if ((request >> 8) == DEVDRV_IOC_CORE_CLASS)
 		return core_ioctl(h, request, arg, arg_size);
-	/* the driver's answer is final; it may leave the reason to us */
+	/* a driver that does not know the request defers to the core's, and
+	 * may leave the reason to us */
 	seq = dd_handle_errseq(h);
 	rc = h->bind.driver->ioctl(h, request, arg, arg_size);
 	if (rc == DEVDRV_E_UNSUPPORTED && dd_handle_errseq(h) == seq)
-		devdrv_handle_fail(h, rc, "ioctl 0x%04x is not supported by driver %s", request,
-		                   h->bind.driver->name);
+		return core_ioctl(h, request, arg, arg_size);
 	return rc;
 }

@@ -509,17 +509,6 @@ void dd_deferred_wait(struct devdrv_context *ctx, struct dd_transfer *x)
 
 /* ---- device-level requests through the upper filters ------------------------ */
 
-static ssize_t driver_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
-{
-	return h->bind.driver->read ? h->bind.driver->read(h, buf, len, timeout_ms)
-	                            : devdrv_default_read(h, buf, len, timeout_ms);
-}
-
-static ssize_t driver_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
-{
-	return h->bind.driver->write ? h->bind.driver->write(h, buf, len, timeout_ms)
-	                             : devdrv_default_write(h, buf, len, timeout_ms);
-}
 
 static ssize_t read_at(struct devdrv_handle *h, struct devdrv_filter *f, void *buf, size_t len,
                        unsigned timeout_ms)
@@ -527,7 +516,7 @@ static ssize_t read_at(struct devdrv_handle *h, struct devdrv_filter *f, void *b
 	for (; f; f = f->below)
 		if (f->ops->read)
 			return f->ops->read(f, buf, len, timeout_ms);
-	return driver_read(h, buf, len, timeout_ms);
+	return h->bind.driver->read(h, buf, len, timeout_ms);
 }
 
 static ssize_t write_at(struct devdrv_handle *h, struct devdrv_filter *f, const void *buf, size_t len,
@@ -536,7 +525,7 @@ static ssize_t write_at(struct devdrv_handle *h, struct devdrv_filter *f, const 
 	for (; f; f = f->below)
 		if (f->ops->write)
 			return f->ops->write(f, buf, len, timeout_ms);
-	return driver_write(h, buf, len, timeout_ms);
+	return h->bind.driver->write(h, buf, len, timeout_ms);
 }
 
 static int ioctl_at(struct devdrv_handle *h, struct devdrv_filter *f, unsigned request, void *arg,

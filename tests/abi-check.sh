@@ -8,7 +8,7 @@ stray=$(printf '%s\n' "$exported" | grep -v '^devdrv_' || true)
 if [ -n "$stray" ]; then
 	echo "exported symbols without the devdrv_ prefix:"; echo "$stray"; exit 1
 fi
-declared=$(cat "$@" | grep -oE '\bdevdrv_[a-z0-9_]+\(' | tr -d '(' | sort -u)
+declared=$(cat "$@" | grep -v '^#define' | grep -oE '\bdevdrv_[a-z0-9_]+\(' | tr -d '(' | sort -u)
 missing=$(printf '%s\n' "$declared" | while read -r f; do
 	printf '%s\n' "$exported" | grep -qx "$f" || echo "$f"; done)
 if [ -n "$missing" ]; then

@@ -2,9 +2,12 @@
  * the registration macro, and the USB helpers every driver uses instead of
  * libusb (control / bulk / interrupt, sync and async, descriptors, endpoints).
  *
- * A driver is one const struct devdrv_driver registered with
- * DEVDRV_DRIVER_REGISTER(). Callbacks left NULL fall back to the generic
- * defaults described on each member, so a driver writes only what differs.
+ * A driver is one const struct devdrv_driver, registered at run time with
+ * devdrv_driver_register() or, in a program or plugin, with
+ * DEVDRV_DRIVER_REGISTER() (which registers it when the program or plugin
+ * is loaded and unregisters it when unloaded). Callbacks left NULL get the
+ * generic defaults described on each member at registration, so a driver
+ * writes only what differs.
  *
  * Thread safety: the descriptor helpers (devdrv_find_*, devdrv_desc_next,
  * devdrv_active_config) are pure; devdrv_drivers() and devdrv_log() are safe
@@ -66,8 +69,13 @@ const char *devdrv_class_name(enum devdrv_class cls);
 
 struct devdrv_handle;
 
-/** Driver definition. Only name, cls and one of match/probe are required. */
+/** The driver ABI this header describes; a driver states it in api_version. */
+#define DEVDRV_DRIVER_API_VERSION 1
+
+/** Driver definition. Only api_version, name, cls and one of match/probe
+ * are required. */
 struct devdrv_driver {
+	unsigned api_version;    /**< DEVDRV_DRIVER_API_VERSION */
 	const char *name;        /**< short, for selectors: driver=NAME */
 	const char *description;
 	enum devdrv_class cls;
@@ -89,15 +97,37 @@ struct devdrv_driver {
 	ssize_t (*write)(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
 	/** NULL: only the core's ioctls. Return DEVDRV_E_UNSUPPORTED to defer to them. */
 	int (*ioctl)(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
+	/** The class core's callbacks for this driver (for the serial class, the
+	 * chip operations the serial core calls), or NULL. */
+	const void *class_ops;
 };
 
-/* Registration puts a pointer in the "dd_section_drivers" section: adding a driver
- * touches no central list. */
-#define DEVDRV_DRIVER_REGISTER(drv)                                                 \
-	static const struct devdrv_driver *const devdrv_driver_entry_##drv           \
-	    __attribute__((used, section("dd_section_drivers"), aligned(sizeof(void *)))) = &(drv)
+/** Register @p drv for every context of the process; it must stay valid
+ * until unregistered. Any thread.
+ * @return 0, DEVDRV_E_INVALID (wrong api_version, bad name, no match table
+ *         and no probe, a name already registered: devdrv_context_errmsg(NULL)
+ *         says which), DEVDRV_E_NOMEM. */
+int devdrv_driver_register(const struct devdrv_driver *drv);
+/** Remove a driver registered with devdrv_driver_register(); close its
+ * handles first. @return 0, DEVDRV_E_NOT_FOUND. */
+int devdrv_driver_unregister(const struct devdrv_driver *drv);
 
-/** Every registered driver, NULL-terminated, sorted by name. Any thread. */
+/** Register @p drv when the program or plugin that holds it is loaded, and
+ * unregister it when it is unloaded. A registration that fails is logged
+ * by nobody: call devdrv_driver_register() yourself to see the error. */
+#define DEVDRV_DRIVER_REGISTER(drv)                                                 \
+	__attribute__((constructor)) static void devdrv_register_##drv(void)         \
+	{                                                                            \
+		devdrv_driver_register(&(drv));                                          \
+	}                                                                            \
+	__attribute__((destructor)) static void devdrv_unregister_##drv(void)        \
+	{                                                                            \
+		devdrv_driver_unregister(&(drv));                                        \
+	}
+
+/** Every registered driver, NULL-terminated, sorted by name: the
+ * registered copies, with defaults filled in. Any thread; the array stays
+ * valid until the process exits. */
 const struct devdrv_driver *const *devdrv_drivers(size_t *count);
 
 /* ---- handle accessors for drivers ------------------------------------- */
@@ -109,6 +139,8 @@ void *devdrv_handle_priv(struct devdrv_handle *h);
 struct devdrv_context *devdrv_handle_context(struct devdrv_handle *h);
 /** Interface the handle is bound to (-1: none). */
 int devdrv_handle_interface(struct devdrv_handle *h);
+/** The bound driver's class_ops. */
+const void *devdrv_handle_class_ops(struct devdrv_handle *h);
 /** The match table entry that bound the driver, NULL for probe-only drivers. */
 const struct devdrv_match *devdrv_handle_match(struct devdrv_handle *h);
 /** The alternate setting selected on claimed interface @p iface (0 until
@@ -159,6 +191,15 @@ int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
 /** Log through the context's callback. */
 void devdrv_log(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/** Log about handle @p h, prefixed with its driver and port ("ftdi 1-3: "),
+ * as the kernel's dev_dbg() does. Any thread. */
+void devdrv_handle_log(struct devdrv_handle *h, enum devdrv_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define devdrv_err(h, ...) devdrv_handle_log((h), DEVDRV_LOG_ERROR, __VA_ARGS__)
+#define devdrv_warn(h, ...) devdrv_handle_log((h), DEVDRV_LOG_WARN, __VA_ARGS__)
+#define devdrv_info(h, ...) devdrv_handle_log((h), DEVDRV_LOG_INFO, __VA_ARGS__)
+#define devdrv_dbg(h, ...) devdrv_handle_log((h), DEVDRV_LOG_DEBUG, __VA_ARGS__)
 
 /* ---- descriptors ------------------------------------------------------- */
 

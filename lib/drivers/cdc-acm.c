@@ -3,6 +3,7 @@
  * specification 1.2, sections 6.3 and 6.5. A device with several ACM
  * functions is several ports: select one with iface=N (its communication
  * interface). */
+#include "builtin.h"
 #include "serial-core.h"
 
 #include <string.h>
@@ -155,11 +156,6 @@ static const struct dd_serial_ops acm_ops = {
 	.set_break = acm_set_break,
 };
 
-static int acm_open(struct devdrv_handle *h)
-{
-	return dd_serial_open(h, &acm_ops);
-}
-
 static const struct devdrv_driver acm_driver = {
 	.name = "cdc-acm",
 	.description = "USB CDC ACM serial ports (modems, gadgets, many microcontrollers)",
@@ -167,6 +163,6 @@ static const struct devdrv_driver acm_driver = {
 	.match = acm_match,
 	.priv_size = sizeof(struct acm),
 	.probe = acm_probe,
-	.open = acm_open,
+	.class_ops = &acm_ops,
 };
-DEVDRV_DRIVER_REGISTER(acm_driver);
+DD_DRIVER_REGISTER(acm_driver);

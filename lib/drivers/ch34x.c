@@ -1,6 +1,7 @@
 /* ch34x.c — WCH CH340/CH341 USB UARTs. WCH publishes no protocol document;
  * requests, registers and the baud divisor follow the Linux kernel's
  * drivers/usb/serial/ch341.c, the public reference for these chips. */
+#include "builtin.h"
 #include "serial-core.h"
 
 #define CH_OUT 0x40
@@ -87,7 +88,7 @@ static int ch_init(struct devdrv_handle *h)
 
 	if (rc < 0)
 		return rc;
-	devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_DEBUG, "CH34x version 0x%02x", version[0]);
+	devdrv_dbg(h, "CH34x version 0x%02x", version[0]);
 	return dd_serial_out(h, CH_OUT, CH_SERIAL_INIT, 0, 0, NULL, 0);
 }
 
@@ -180,17 +181,12 @@ static const struct dd_serial_ops ch_ops = {
 	.set_break = ch_set_break,
 };
 
-static int ch_open(struct devdrv_handle *h)
-{
-	return dd_serial_open(h, &ch_ops);
-}
-
 static const struct devdrv_driver ch34x_driver = {
 	.name = "ch34x",
 	.description = "WCH CH340/CH341 USB UARTs",
 	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = ch34x_match,
 	.priv_size = sizeof(struct dd_serial),
-	.open = ch_open,
+	.class_ops = &ch_ops,
 };
-DEVDRV_DRIVER_REGISTER(ch34x_driver);
+DD_DRIVER_REGISTER(ch34x_driver);

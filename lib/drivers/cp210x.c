@@ -2,6 +2,7 @@
  * Requests follow Silicon Labs AN571 "CP210x Virtual COM Port Interface":
  * vendor requests to the interface, wIndex = interface number. The chip
  * rounds the baud rate itself; GET_BAUDRATE reads back what it chose. */
+#include "builtin.h"
 #include "serial-core.h"
 
 #include <string.h>
@@ -144,17 +145,12 @@ static const struct dd_serial_ops cp_ops = {
 	.shutdown = cp_shutdown,
 };
 
-static int cp_open(struct devdrv_handle *h)
-{
-	return dd_serial_open(h, &cp_ops);
-}
-
 static const struct devdrv_driver cp210x_driver = {
 	.name = "cp210x",
 	.description = "Silicon Labs CP210x USB UARTs",
 	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = cp210x_match,
 	.priv_size = sizeof(struct dd_serial),
-	.open = cp_open,
+	.class_ops = &cp_ops,
 };
-DEVDRV_DRIVER_REGISTER(cp210x_driver);
+DD_DRIVER_REGISTER(cp210x_driver);

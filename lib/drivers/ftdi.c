@@ -4,6 +4,7 @@
  * AN232B-05 "Configuring FT232R, FT2232 and FT232B Baud Rates" and the H
  * chips' datasheets (12 MHz clock, selected by divisor bit 17). Every IN
  * packet of up to max-packet bytes starts with two status bytes. */
+#include "builtin.h"
 #include "serial-core.h"
 
 #include <string.h>
@@ -303,11 +304,6 @@ static int ftdi_probe(const struct devdrv_device_info *info, const struct devdrv
 	           : DEVDRV_E_NO_DRIVER;
 }
 
-static int ftdi_open(struct devdrv_handle *h)
-{
-	return dd_serial_open(h, &ftdi_ops);
-}
-
 static const struct devdrv_driver ftdi_driver = {
 	.name = "ftdi",
 	.description = "FTDI USB UARTs (FT232R/BM/H, FT2232C/D/H, FT4232H, FT-X)",
@@ -315,6 +311,6 @@ static const struct devdrv_driver ftdi_driver = {
 	.match = ftdi_match,
 	.priv_size = sizeof(struct ftdi),
 	.probe = ftdi_probe,
-	.open = ftdi_open,
+	.class_ops = &ftdi_ops,
 };
-DEVDRV_DRIVER_REGISTER(ftdi_driver);
+DD_DRIVER_REGISTER(ftdi_driver);

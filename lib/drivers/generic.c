@@ -1,6 +1,7 @@
 /* generic.c — the raw-class fallback driver: binds to the first interface
  * with bulk or interrupt endpoints when no more specific driver matches;
  * read = first IN pipe, write = first OUT pipe (selectors may pick others). */
+#include "builtin.h"
 #include <devdrv/driver.h>
 #include <devdrv/raw.h>
 
@@ -98,4 +99,4 @@ static const struct devdrv_driver generic_driver = {
 	.probe = generic_probe,
 	.ioctl = generic_ioctl,
 };
-DEVDRV_DRIVER_REGISTER(generic_driver);
+DD_DRIVER_REGISTER(generic_driver);

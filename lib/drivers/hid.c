@@ -3,6 +3,7 @@
  * descriptor, reads input reports from the interrupt IN pipe, writes output
  * reports on the interrupt OUT pipe or with SET_REPORT, and answers the
  * class requests through the hid ioctls (devdrv/hid.h). */
+#include "builtin.h"
 #include <devdrv/driver.h>
 #include <devdrv/hid.h>
 #include <stdlib.h>
@@ -270,4 +271,4 @@ static const struct devdrv_driver hid_driver = {
 	.write = hid_write,
 	.ioctl = hid_ioctl,
 };
-DEVDRV_DRIVER_REGISTER(hid_driver);
+DD_DRIVER_REGISTER(hid_driver);

@@ -10,6 +10,7 @@
  * recovery (BOT 5.3.4) and the call fails with DEVDRV_E_PROTOCOL. A STALL
  * in the data stage is the device ending it early (BOT 6.7.2, 6.7.3): the
  * halt is cleared and the CSW says how the command ended. */
+#include "builtin.h"
 #include "scsi.h"
 
 #include <devdrv/block.h>
@@ -286,7 +287,7 @@ static int get_luns(struct devdrv_handle *h)
 	if (rc == DEVDRV_E_DISCONNECTED)
 		return rc;
 	if (rc < 0)
-		devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_DEBUG, "GET MAX LUN: %s: one logical unit",
+		devdrv_dbg(h, "GET MAX LUN: %s: one logical unit",
 		           devdrv_errmsg(h));
 	return (int)dd_bot_luns(&max, rc > 0 ? (size_t)rc : 0);
 }
@@ -365,7 +366,7 @@ static void msc_close(struct devdrv_handle *h)
 	struct msc *m = devdrv_handle_priv(h);
 
 	if (m->dirty && m->lu.exec && dd_scsi_sync_cache(&m->lu) < 0)
-		devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_WARN, "close: %s", devdrv_errmsg(h));
+		devdrv_warn(h, "close: %s", devdrv_errmsg(h));
 	devdrv_transfer_free(m->xfer);
 	m->xfer = NULL;
 }
@@ -585,4 +586,4 @@ static const struct devdrv_driver msc_driver = {
 	.write = msc_write,
 	.ioctl = msc_ioctl,
 };
-DEVDRV_DRIVER_REGISTER(msc_driver);
+DD_DRIVER_REGISTER(msc_driver);

@@ -3,6 +3,7 @@
  * document; requests, the start-up sequence, the baud encodings and the
  * flow-control registers follow the Linux kernel's drivers/usb/serial/
  * pl2303.c. Line coding uses the CDC SET_LINE_CODING layout. */
+#include "builtin.h"
 #include "serial-core.h"
 
 #define PL_CLASS_OUT 0x21
@@ -266,17 +267,12 @@ static const struct dd_serial_ops pl_ops = {
 	.set_break = pl_set_break,
 };
 
-static int pl_open(struct devdrv_handle *h)
-{
-	return dd_serial_open(h, &pl_ops);
-}
-
 static const struct devdrv_driver pl2303_driver = {
 	.name = "pl2303",
 	.description = "Prolific PL2303 USB UARTs (H, HX/TA/TB, HXN G-series)",
 	DD_SERIAL_DRIVER_DEFAULTS,
 	.match = pl2303_match,
 	.priv_size = sizeof(struct pl2303),
-	.open = pl_open,
+	.class_ops = &pl_ops,
 };
-DEVDRV_DRIVER_REGISTER(pl2303_driver);
+DD_DRIVER_REGISTER(pl2303_driver);

@@ -572,7 +572,7 @@ int dd_scsi_write_protected(struct dd_scsi_lu *lu, int *wp)
 	}
 	if ((rc = mode_sense(lu, 1, wp)) == 0 || rc == DEVDRV_E_DISCONNECTED)
 		return rc;
-	devdrv_log(devdrv_handle_context(lu->h), DEVDRV_LOG_DEBUG,
+	devdrv_dbg(lu->h,
 	           "LUN %u: no MODE SENSE answer (%s): taking the medium as writable", lu->lun,
 	           devdrv_errmsg(lu->h));
 	*wp = 0;

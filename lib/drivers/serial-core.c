@@ -35,7 +35,7 @@ static void status_done(struct devdrv_transfer *t)
 	if (t->status == 0 && t->actual_length)
 		s->on_status(h, t->buffer, t->actual_length);
 	else if (t->status < 0)
-		devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_DEBUG, "status pipe 0x%02x: %s", t->endpoint,
+		devdrv_dbg(h, "status pipe 0x%02x: %s", t->endpoint,
 		           devdrv_strerror(t->status));
 	/* keep listening unless closing or the device is gone; a babbling
 	 * report (overflow) loses that report, not the pipe */
@@ -122,8 +122,9 @@ static struct devdrv_serial_config initial_config(struct devdrv_handle *h)
 	return asked ? *asked : tty_default;
 }
 
-int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops)
+int dd_serial_open(struct devdrv_handle *h)
 {
+	const struct dd_serial_ops *ops = devdrv_handle_class_ops(h);
 	struct dd_serial *s = dd_serial_of(h);
 	struct devdrv_serial_config want = initial_config(h), actual;
 	int rc;

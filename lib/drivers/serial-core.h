@@ -69,9 +69,10 @@ static inline struct dd_serial *dd_serial_of(struct devdrv_handle *h)
 	return devdrv_handle_priv(h);
 }
 
-/* The driver callbacks a serial driver points at. open: claim, pick pipes,
- * init, 9600 8N1 without flow control, DTR and RTS up (as a tty open does). */
-int dd_serial_open(struct devdrv_handle *h, const struct dd_serial_ops *ops);
+/* The driver callbacks a serial driver points at; its struct dd_serial_ops
+ * is the driver's class_ops. open: claim, pick pipes, init, 9600 8N1
+ * without flow control, DTR and RTS up (as a tty open does). */
+int dd_serial_open(struct devdrv_handle *h);
 void dd_serial_close(struct devdrv_handle *h);
 ssize_t dd_serial_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size);
@@ -106,8 +107,8 @@ static inline void dd_serial_line_coding(uint8_t coding[7], const struct devdrv_
 
 /* The driver-struct members every serial driver shares. */
 #define DD_SERIAL_DRIVER_DEFAULTS                                                                  \
-	.cls = DEVDRV_CLASS_SERIAL, .close = dd_serial_close, .read = dd_serial_read,                 \
-	.ioctl = dd_serial_ioctl
+	.cls = DEVDRV_CLASS_SERIAL, .open = dd_serial_open, .close = dd_serial_close,                 \
+	.read = dd_serial_read, .ioctl = dd_serial_ioctl
 
 /* Keep an interrupt transfer pending on @ep for reports of @len bytes;
  * @on_status gets what each transfer brings (one or more reports). */

@@ -229,7 +229,7 @@ static int fault_submit(struct devdrv_filter *f, struct devdrv_transfer *t)
 		ff->unplugged = 1;
 	if (ff->unplugged || (r && kind != FAULT_SHORT)) {
 		pthread_mutex_unlock(&ff->lock);
-		devdrv_log(devdrv_handle_context(f->handle), DEVDRV_LOG_DEBUG, "fault: %s on %s 0x%02x",
+		devdrv_dbg(f->handle, "fault: %s on %s 0x%02x",
 		           ff->unplugged ? "disconnect" : kind_names[kind], dd_transfer_kind(t->type), endpoint_of(t));
 		t->actual_length = 0;
 		devdrv_filter_complete(f, t, ff->unplugged ? DEVDRV_E_DISCONNECTED : status_of(kind));

@@ -42,8 +42,7 @@ static int violation(struct devdrv_filter *f, struct devdrv_transfer *t, const c
 	pthread_mutex_lock(&v->lock);
 	v->violations++;
 	pthread_mutex_unlock(&v->lock);
-	devdrv_log(devdrv_handle_context(h), DEVDRV_LOG_ERROR, "verifier: driver %s broke rule '%s': %s",
-	           devdrv_handle_driver(h), rule, what);
+	devdrv_err(h, "verifier: driver %s broke rule '%s': %s", devdrv_handle_driver(h), rule, what);
 	(void)t;
 	return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "verifier: driver %s broke rule '%s': %s",
 	                          devdrv_handle_driver(h), rule, what);

@@ -1,7 +1,7 @@
 /* test-binding.c — match precedence: product beats vendor beats device class
  * beats interface class beats the generic fallback; probe may refuse; a
- * selector may force a driver. The drivers here register through the same
- * linker section as the built-in ones. */
+ * selector may force a driver. The drivers here register as a program's
+ * do, with DEVDRV_DRIVER_REGISTER (a constructor), and at run time. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,12 +22,13 @@ static int refuse_probe(const struct devdrv_device_info *info, const struct devd
 	return DEVDRV_E_NO_DRIVER;
 }
 
-static const struct devdrv_driver t_vendor = { .name = "t_vendor", .match = vendor_table };
-static const struct devdrv_driver t_product = { .name = "t_product", .match = product_table };
-static const struct devdrv_driver t_ifclass = { .name = "t_ifclass", .match = ifclass_table };
-static const struct devdrv_driver t_devclass = { .name = "t_devclass", .match = devclass_table };
+#define V .api_version = DEVDRV_DRIVER_API_VERSION
+static const struct devdrv_driver t_vendor = { V, .name = "t_vendor", .match = vendor_table };
+static const struct devdrv_driver t_product = { V, .name = "t_product", .match = product_table };
+static const struct devdrv_driver t_ifclass = { V, .name = "t_ifclass", .match = ifclass_table };
+static const struct devdrv_driver t_devclass = { V, .name = "t_devclass", .match = devclass_table };
 /* sorts before t_product, so it would win the tie if probe did not refuse */
-static const struct devdrv_driver t_aaa_refuse = { .name = "t_aaa_refuse", .match = refuse_table,
+static const struct devdrv_driver t_aaa_refuse = { V, .name = "t_aaa_refuse", .match = refuse_table,
 	                                           .probe = refuse_probe };
 DEVDRV_DRIVER_REGISTER(t_vendor);
 DEVDRV_DRIVER_REGISTER(t_product);
@@ -205,6 +206,70 @@ static void test_registry_sorted(void **state)
 	assert_null(dd_driver_by_name("t_missing"));
 }
 
+/* ---- run-time registration ------------------------------------------------ */
+
+static const struct devdrv_match loopback_table[] = { { DEVDRV_MATCH_DEVICE(0x1209, 0x0001) }, { 0 } };
+
+static ssize_t runtime_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
+{
+	(void)h, (void)timeout_ms;
+	memcpy(buf, "rt", len < 2 ? len : 2);
+	return len < 2 ? (ssize_t)len : 2;
+}
+
+static const struct devdrv_driver t_runtime = { V, .name = "t_runtime", .match = loopback_table,
+	                                        .read = runtime_read };
+
+static struct devdrv_context *virtual_bus(void)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_context *ctx = NULL;
+
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	return ctx;
+}
+
+static void test_runtime_driver_binds_and_leaves(void **state)
+{
+	struct devdrv_context *ctx = virtual_bus();
+	struct devdrv_handle *h;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(devdrv_driver_register(&t_runtime), 0);
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+	assert_string_equal(devdrv_handle_driver(h), "t_runtime");
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 100), 2);
+	assert_memory_equal(buf, "rt", 2);
+	/* NULL callbacks got the defaults: write goes to the OUT pipe */
+	assert_int_equal(devdrv_write(h, "abc", 3, 100), 3);
+	devdrv_close(h);
+	assert_int_equal(devdrv_driver_unregister(&t_runtime), 0);
+	assert_int_equal(devdrv_driver_unregister(&t_runtime), DEVDRV_E_NOT_FOUND);
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+	assert_string_equal(devdrv_handle_driver(h), "generic");
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+static void test_registration_is_checked(void **state)
+{
+	static const struct devdrv_driver old = { .api_version = 0, .name = "old", .match = loopback_table };
+	static const struct devdrv_driver taken = { V, .name = "ftdi", .match = loopback_table };
+	static const struct devdrv_driver nothing = { V, .name = "nothing" };
+	static const struct devdrv_driver comma = { V, .name = "a,b", .match = loopback_table };
+
+	(void)state;
+	assert_int_equal(devdrv_driver_register(&old), DEVDRV_E_INVALID);
+	assert_string_equal(devdrv_context_errmsg(NULL),
+	                    "driver old: api_version is not DEVDRV_DRIVER_API_VERSION (built against another libdevdrv)");
+	assert_int_equal(devdrv_driver_register(&taken), DEVDRV_E_INVALID);
+	assert_string_equal(devdrv_context_errmsg(NULL), "driver ftdi: a driver of that name exists");
+	assert_int_equal(devdrv_driver_register(&nothing), DEVDRV_E_INVALID);
+	assert_int_equal(devdrv_driver_register(&comma), DEVDRV_E_INVALID);
+	assert_null(dd_driver_by_name("old"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_nothing_binds),
 		cmocka_unit_test(test_scores_are_strictly_ordered),
 		cmocka_unit_test(test_registry_sorted),
+		cmocka_unit_test(test_runtime_driver_binds_and_leaves),
+		cmocka_unit_test(test_registration_is_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
