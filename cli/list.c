@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <devdrv/filter.h>
+#include <devdrv/plugin.h>
 
 #include <devdrv/driver.h>
 #include <getopt.h>
@@ -374,8 +375,13 @@ int cmd_drivers(struct cli *c, int argc, char **argv)
 	if (argc != 1)
 		return cli_usage_error(c, "drivers", "takes no arguments");
 	for (size_t i = 0; i < n; i++) {
+		const char *plugin;
+		int loaded;
+
 		fprintf(c->out, "%-10s %-7s %s\n", d[i]->name, devdrv_class_name(d[i]->cls),
 		        d[i]->description ? d[i]->description : "");
+		if (devdrv_driver_origin(d[i], &plugin, &loaded) == 0 && plugin)
+			fprintf(c->out, "    plugin %s (%s)\n", plugin, loaded ? "loaded" : "not loaded");
 		if (!d[i]->match)
 			fprintf(c->out, "    (no match table: binds when nothing more specific does)\n");
 		for (const struct devdrv_match *m = d[i]->match; m && m->flags; m++)

@@ -2,6 +2,8 @@
  * choice of driver for a device: most specific match table entry wins. */
 #include "internal.h"
 
+#include <devdrv/plugin.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,27 +64,44 @@ static void default_close(struct devdrv_handle *h)
 struct entry {
 	struct devdrv_driver drv; /* first: an entry is its driver */
 	const struct devdrv_driver *origin;
+	struct dd_plugin *plugin; /* a stub for a plugin's driver, or NULL */
 };
+
+static void fill_defaults(struct devdrv_driver *d)
+{
+	d->api_version = DEVDRV_DRIVER_API_VERSION;
+	if (!d->open)
+		d->open = devdrv_default_open;
+	if (!d->close)
+		d->close = default_close;
+	if (!d->read)
+		d->read = devdrv_default_read;
+	if (!d->write)
+		d->write = devdrv_default_write;
+	if (!d->ioctl)
+		d->ioctl = default_ioctl;
+}
+
+struct devdrv_driver *dd_driver_filled_copy(const struct devdrv_driver *drv)
+{
+	struct devdrv_driver *d = malloc(sizeof(*d));
+
+	if (d) {
+		*d = *drv;
+		fill_defaults(d);
+	}
+	return d;
+}
 
 static struct entry *filled_copy(const struct devdrv_driver *drv)
 {
-	struct entry *e = malloc(sizeof(*e));
+	struct entry *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return NULL;
 	e->drv = *drv;
 	e->origin = drv;
-	e->drv.api_version = DEVDRV_DRIVER_API_VERSION;
-	if (!e->drv.open)
-		e->drv.open = devdrv_default_open;
-	if (!e->drv.close)
-		e->drv.close = default_close;
-	if (!e->drv.read)
-		e->drv.read = devdrv_default_read;
-	if (!e->drv.write)
-		e->drv.write = devdrv_default_write;
-	if (!e->drv.ioctl)
-		e->drv.ioctl = default_ioctl;
+	fill_defaults(&e->drv);
 	return e;
 }
 
@@ -133,7 +152,7 @@ static int republish_locked(const struct devdrv_driver *add, const struct devdrv
 	return 0;
 }
 
-static int register_locked(const struct devdrv_driver *drv, int builtin)
+static int register_locked(const struct devdrv_driver *drv, int builtin, struct dd_plugin *plugin)
 {
 	const char *problem = driver_problem(drv, builtin);
 	struct entry *e;
@@ -146,6 +165,7 @@ static int register_locked(const struct devdrv_driver *drv, int builtin)
 		return dd_ctx_fail(NULL, DEVDRV_E_INVALID, "driver %s: a driver of that name exists", drv->name);
 	if (!(e = filled_copy(drv)))
 		return dd_ctx_fail(NULL, DEVDRV_E_NOMEM, "driver %s: out of memory", drv->name);
+	e->plugin = plugin;
 	if ((rc = republish_locked(&e->drv, NULL)) < 0)
 		free(e);
 	return rc;
@@ -158,7 +178,7 @@ static void build_locked(void)
 	registry_built = 1;
 	for (const struct devdrv_driver *const *d = __start_dd_section_drivers;
 	     __start_dd_section_drivers && d < __stop_dd_section_drivers; d++)
-		register_locked(*d, 1);
+		register_locked(*d, 1, NULL);
 }
 
 int devdrv_driver_register(const struct devdrv_driver *drv)
@@ -169,9 +189,47 @@ int devdrv_driver_register(const struct devdrv_driver *drv)
 		return DEVDRV_E_INVALID;
 	pthread_mutex_lock(&registry_lock);
 	build_locked();
-	rc = register_locked(drv, 0);
+	rc = register_locked(drv, 0, NULL);
 	pthread_mutex_unlock(&registry_lock);
 	return rc;
+}
+
+int dd_registry_add_plugin_driver(const struct devdrv_driver *stub, struct dd_plugin *p)
+{
+	int rc;
+
+	pthread_mutex_lock(&registry_lock);
+	build_locked();
+	rc = register_locked(stub, 1, p);
+	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+/* Every driver the core hands out is an entry, except a loaded plugin's
+ * real driver, which is never in the registry. */
+struct dd_plugin *dd_driver_plugin(const struct devdrv_driver *drv)
+{
+	struct dd_plugin *p = NULL;
+
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < num_drivers; i++)
+		if (registry[i] == drv)
+			p = ((const struct entry *)drv)->plugin;
+	pthread_mutex_unlock(&registry_lock);
+	return p;
+}
+
+int devdrv_driver_origin(const struct devdrv_driver *drv, const char **path, int *loaded)
+{
+	struct dd_plugin *p;
+
+	if (!drv || !path || !loaded)
+		return DEVDRV_E_INVALID;
+	*path = NULL;
+	*loaded = 0;
+	if ((p = dd_driver_plugin(drv)))
+		dd_plugin_describe(p, path, loaded);
+	return 0;
 }
 
 int devdrv_driver_unregister(const struct devdrv_driver *drv)
@@ -213,6 +271,7 @@ const struct devdrv_driver *const *devdrv_drivers(size_t *count)
 	static const struct devdrv_driver *const empty[1];
 	const struct devdrv_driver *const *list;
 
+	dd_plugins_scan(NULL); /* once per process; a context does it first, with logging */
 	pthread_mutex_lock(&registry_lock);
 	build_locked();
 	list = registry ? registry : empty;

@@ -179,6 +179,7 @@ int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_co
 		rc = dd_ctx_fail(ctx, DEVDRV_E_INVALID, "context: unknown transport bits 0x%x", mask);
 	else if (!mask)
 		rc = transports_from_env(ctx, &mask);
+	dd_plugins_scan(ctx); /* before the filter names are checked */
 	if (!rc)
 		rc = set_filters(ctx, opts->filters);
 	if (!rc && (mask & DEVDRV_TRANSPORT_USB))

@@ -331,10 +331,39 @@ static int bind_handle(struct devdrv_handle *h)
 	                   only ? only : "");
 }
 
+/* A plugin's driver is a stub in the registry until a device needs it:
+ * load the plugin now and bind its real driver (probe included). */
+static int load_plugin_driver(struct devdrv_handle *h)
+{
+	struct dd_plugin *p = dd_driver_plugin(h->bind.driver);
+	const struct devdrv_driver *real;
+	int iface = h->bind.iface, rc;
+	char err[DD_ERRMSG_LEN];
+
+	if (!p)
+		return 0;
+	if ((rc = dd_plugin_acquire_driver(p, h->bind.driver->name, &real, err, sizeof(err))) < 0)
+		return devdrv_handle_fail(h, rc, "%s", err);
+	h->plugin = p;
+	if (!(h->plugin_driver = dd_driver_filled_copy(real)))
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "open: out of memory");
+	if (real->probe && real->probe(&h->dev->info, h->bind.match, &iface) < 0)
+		return devdrv_handle_fail(h, DEVDRV_E_NO_DRIVER, "driver %s (a plugin) refused %s in its probe",
+		                          real->name, h->dev->port_path);
+	h->bind.driver = h->plugin_driver;
+	h->bind.iface = iface;
+	devdrv_dbg(h, "plugin loaded for it");
+	return 0;
+}
+
 static int start_handle(struct devdrv_handle *h)
 {
-	const struct devdrv_driver *drv = h->bind.driver;
+	const struct devdrv_driver *drv;
 	int rc;
+
+	if ((rc = load_plugin_driver(h)) < 0)
+		return rc;
+	drv = h->bind.driver;
 
 	if (drv->priv_size && !(h->priv = calloc(1, drv->priv_size)))
 		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "open: out of memory");
@@ -361,6 +390,10 @@ static void stop_handle(struct devdrv_handle *h)
 	dd_stack_detach_all(h); /* every transfer has completed through them */
 	free(h->priv);
 	h->priv = NULL;
+	free(h->plugin_driver); /* the last thing of the plugin's the handle used */
+	h->plugin_driver = NULL;
+	dd_plugin_release(h->plugin);
+	h->plugin = NULL;
 }
 
 /* A class API's open names the class it needs: refuse another driver before

@@ -221,6 +221,8 @@ struct devdrv_handle {
 	/* The filters, each list top to bottom: upper ones between the caller
 	 * and the driver, lower ones between the driver and the transport. */
 	struct devdrv_filter *upper, *lower;
+	struct dd_plugin *plugin;         /* the loaded plugin of its driver, or NULL */
+	struct devdrv_driver *plugin_driver; /* the loaded driver, defaults filled */
 	const void *open_arg; /* class settings to open with (devdrv_serial_open), or NULL */
 	/* The detail of the last failure. A transfer callback may fail on
 	 * another thread (a resubmit after an unplug), so it is written and read
@@ -244,6 +246,30 @@ unsigned dd_handle_errseq(struct devdrv_handle *h);
 /* Has @h claimed interface @iface? */
 int dd_handle_claimed(const struct devdrv_handle *h, int iface);
 
+/* ---- plugins (plugins.c) ------------------------------------------------------ */
+
+struct dd_plugin;
+
+/* Find the plugins and register stubs of their drivers, once per process. */
+void dd_plugins_scan(struct devdrv_context *ctx);
+/* Load @p (or take another reference) and find its driver @name. */
+int dd_plugin_acquire_driver(struct dd_plugin *p, const char *name, const struct devdrv_driver **out,
+                             char *err, size_t errlen);
+const struct devdrv_filter_ops *dd_plugin_acquire_filter(const char *name, size_t len, struct dd_plugin **owner);
+const struct devdrv_vmodel *dd_plugin_acquire_model(const char *name, struct dd_plugin **owner);
+/* A plugin filter's name and position from the index, without loading; NULL
+ * if no plugin has it. */
+const char *dd_plugin_filter_info(const char *name, size_t len, enum devdrv_filter_position *pos);
+/* Drop a reference; the last one unloads the plugin. NULL is a no-op. */
+void dd_plugin_release(struct dd_plugin *p);
+int dd_plugin_describe(const struct dd_plugin *p, const char **path, int *loaded);
+/* The registry side (binding.c): a stub for a plugin's driver, and the
+ * plugin behind a registered driver (NULL: built in or the program's). */
+int dd_registry_add_plugin_driver(const struct devdrv_driver *stub, struct dd_plugin *p);
+struct dd_plugin *dd_driver_plugin(const struct devdrv_driver *drv);
+/* A registered copy of @drv with the defaults filled in; free() it. */
+struct devdrv_driver *dd_driver_filled_copy(const struct devdrv_driver *drv);
+
 /* ---- the stack (stack.c) ---------------------------------------------------- */
 
 /* Built-in filters register in a linker section, as built-in drivers do. */
@@ -256,6 +282,7 @@ struct devdrv_filter {
 	void *priv;
 	struct devdrv_handle *handle;
 	char *args;
+	struct dd_plugin *plugin; /* the plugin it came from, held while attached */
 	struct devdrv_filter *above, *below; /* neighbours at the same position */
 };
 

@@ -141,6 +141,7 @@ static void filter_free(struct devdrv_filter *f)
 {
 	free(f->priv);
 	free(f->args);
+	dd_plugin_release(f->plugin);
 	free(f);
 }
 
@@ -188,18 +189,24 @@ static void unlink_filter(struct devdrv_filter **list, struct devdrv_filter *f)
 
 static int attach_one(struct devdrv_handle *h, const char *name, size_t name_len, const char *args)
 {
+	struct dd_plugin *plugin = NULL;
 	const struct devdrv_filter_ops *ops = find_filter(name, name_len);
 	struct devdrv_filter *f;
 	int rc = 0;
 
 	if (!ops)
+		ops = dd_plugin_acquire_filter(name, name_len, &plugin);
+	if (!ops)
 		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "no filter named \"%.*s\" (see 'devdrv filters')",
 		                          (int)name_len, name);
-	if (args && !ops->attach)
-		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "filter %s takes no arguments, got \"%s\"",
-		                          ops->name, args);
-	if (!(f = filter_new(h, ops, args)))
+	if ((args && !ops->attach) || !(f = filter_new(h, ops, args))) {
+		dd_plugin_release(plugin);
+		if (args && !ops->attach)
+			return devdrv_handle_fail(h, DEVDRV_E_INVALID, "filter %s takes no arguments, got \"%s\"",
+			                          ops->name, args);
 		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "filter %s: out of memory", ops->name);
+	}
+	f->plugin = plugin;
 	if (ops->attach && (rc = ops->attach(f, args)) < 0) {
 		filter_free(f);
 		return rc;
@@ -252,7 +259,9 @@ int dd_filter_spec_check(struct devdrv_context *ctx, const char *spec)
 
 		if (len == 0 || name_len == 0)
 			return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "filter list \"%s\": empty item", spec);
-		if (!find_filter(p, name_len))
+		enum devdrv_filter_position pos;
+
+		if (!find_filter(p, name_len) && !dd_plugin_filter_info(p, name_len, &pos))
 			return dd_ctx_fail(ctx, DEVDRV_E_NOT_FOUND, "no filter named \"%.*s\" (see 'devdrv filters')",
 			                   (int)name_len, p);
 		p += len;
@@ -267,12 +276,14 @@ static size_t spec_layers(const char *spec, enum devdrv_filter_position pos, con
                           struct devdrv_layer_info *out, size_t max, size_t n)
 {
 	for (const char *p = spec; p && *p;) {
-		size_t len = strcspn(p, ";");
-		const struct devdrv_filter_ops *ops = find_filter(p, strcspn(p, ":;"));
+		size_t len = strcspn(p, ";"), name_len = strcspn(p, ":;");
+		const struct devdrv_filter_ops *ops = find_filter(p, name_len);
+		enum devdrv_filter_position at = ops ? ops->position : DEVDRV_FILTER_LOWER;
+		const char *name = ops ? ops->name : dd_plugin_filter_info(p, name_len, &at);
 
-		if (ops && ops->position == pos && out && n < max)
-			out[n] = (struct devdrv_layer_info){ kind, ops->name, NULL };
-		n += ops && ops->position == pos;
+		if (name && at == pos && out && n < max)
+			out[n] = (struct devdrv_layer_info){ kind, name, NULL };
+		n += name && at == pos;
 		p += len;
 		if (*p == ';')
 			p++;

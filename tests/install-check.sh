@@ -28,3 +28,27 @@ cc -std=c11 -Wall -Wextra -Werror -pedantic $san_flags $(pkg-config --cflags lib
 [ "$(LD_LIBRARY_PATH="$libdir" DEVDRV_TRANSPORT=virtual "$tmp/readme")" = "read back: ping" ]
 # the installed program must use the installed library, not the build tree's
 LD_LIBRARY_PATH="$libdir" ldd "$tmp/app" | grep -q "$libdir/libdevdrv.so.0"
+
+# The toaster: its plugins built out of tree against the installed library
+# (as a vendor would), beside two broken plugins that must be skipped.
+pcdir=$(dirname "$pc")
+meson setup "$tmp/toaster" "$src/examples/toaster" --prefix "$tmp/toaster-prefix" \
+	-Ddriverdir="$tmp/drivers" -Db_sanitize="$sanitize" >/dev/null
+ninja -C "$tmp/toaster" install >/dev/null
+printf 'int not_a_plugin;\n' >"$tmp/nodecl.c"
+cc -shared -fPIC "$tmp/nodecl.c" -o "$tmp/drivers/bad-nodecl.so"
+printf '#include <devdrv/plugin.h>\nconst struct devdrv_plugin devdrv_plugin = { .api_version = 99, .name = "bad" };\n' >"$tmp/badver.c"
+cc -shared -fPIC $(pkg-config --cflags libdevdrv) "$tmp/badver.c" -o "$tmp/drivers/bad-version.so"
+cc -std=c11 -Wall -Wextra -Werror $san_flags $(pkg-config --cflags libdevdrv) -I"$src/examples/toaster" \
+	"$src/tests/plugin-check.c" -o "$tmp/plugin-check" $(pkg-config --libs libdevdrv)
+export LD_LIBRARY_PATH="$libdir" DEVDRV_DRIVER_PATH="$tmp/drivers" DEVDRV_PLUGIN_INDEX="$tmp/plugin-index"
+"$tmp/plugin-check"
+"$tmp/plugin-check" >/dev/null # again, from the index this time
+grep -q '^model toaster$' "$tmp/plugin-index"
+out=$("$tmp/toaster-prefix/bin/toast" --virtual --darkness 2)
+echo "$out" | tail -n 3
+echo "$out" | grep -q '^done, darkness 2, 170 C' && echo "$out" | grep -q '^done at 170 C$'
+devdrv=$(find "$tmp" -path '*/bin/devdrv' | head -n 1)
+"$devdrv" drivers | grep -A1 '^toaster ' | grep -q 'plugin .*/toaster.so (not loaded)'
+"$devdrv" --virtual --plug toaster@1-3 list | grep -q '^1-3 .*1209:70a5 .*toaster'
+echo "ok: toaster plugin built out of tree, loaded on open, unloaded on close"

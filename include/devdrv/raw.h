@@ -7,6 +7,8 @@
 
 #define DEVDRV_IOC(cls, nr) (((unsigned)(cls) << 8) | (unsigned)(nr))
 #define DEVDRV_IOC_CORE_CLASS 0xff
+/** Class byte for a driver's own ioctls (a vendor driver's, like the toaster's). */
+#define DEVDRV_IOC_PRIVATE_CLASS 0x80
 
 /** Core: reset the device (arg NULL, size 0). */
 #define DEVDRV_IOC_RESET DEVDRV_IOC(DEVDRV_IOC_CORE_CLASS, 1)

@@ -41,6 +41,7 @@
 #define DEVDRV_VIRTUAL_H
 
 #include <devdrv/devdrv.h>
+#include <devdrv/driver.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,6 +62,53 @@ int devdrv_virtual_plug(struct devdrv_context *ctx, const char *model, const cha
  * thread, also while another thread is blocked on one of its handles.
  * @return 0, DEVDRV_E_NOT_FOUND, DEVDRV_E_UNSUPPORTED. */
 int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path);
+
+/* ---- writing a device model ------------------------------------------------ */
+
+/* The bus answers the standard requests (descriptors, strings, addresses,
+ * configurations, alternate settings), checks endpoints and claims, queues
+ * transfers and enforces their timeouts; a model only moves data. */
+
+#define DEVDRV_VMODEL_API_VERSION 1
+
+/** One plugged device of a model. */
+struct devdrv_vdev;
+
+struct devdrv_vmodel {
+	unsigned api_version;        /**< DEVDRV_VMODEL_API_VERSION */
+	const char *name;            /**< for devdrv_virtual_plug() and --plug */
+	const uint8_t *device_desc;  /**< 18 bytes */
+	const uint8_t *config_desc;  /**< one configuration */
+	size_t config_size;          /**< its bytes; 0: its wTotalLength */
+	const char *const *strings;  /**< [i] is string descriptor i; [0] unused */
+	unsigned num_strings;
+	enum devdrv_speed speed;
+	size_t state_size;           /**< per device, zeroed at plug */
+	/** Vendor or class request on endpoint 0, called with the bus locked
+	 * (never call back into the library). Return the data-stage length,
+	 * or DEVDRV_E_PIPE to stall. NULL: every such request stalls. */
+	int (*control)(struct devdrv_vdev *d, struct devdrv_transfer *t);
+	/** Make progress on queued bulk/interrupt transfer @p t (bus locked):
+	 * update t->actual_length and return 1 once it is complete, 0 to keep
+	 * it waiting, or a DEVDRV_E_* code to fail it (DEVDRV_E_OVERFLOW: more
+	 * than t->length). Called when transfers arrive, and when a wake-up
+	 * set with devdrv_vdev_wake_in() is due. */
+	int (*service)(struct devdrv_vdev *d, struct devdrv_transfer *t);
+};
+
+/** The model's per-device state (state_size bytes). */
+void *devdrv_vdev_state(struct devdrv_vdev *d);
+/** Call service() on the device's queued transfers again in @p ms
+ * milliseconds (a model whose data depends on time: a sensor, a heater).
+ * One wake-up per device; a later call replaces it. Bus locked (from
+ * control or service). */
+void devdrv_vdev_wake_in(struct devdrv_vdev *d, unsigned ms);
+
+/** Make a model known to every context of the process. @return 0,
+ * DEVDRV_E_INVALID (wrong api_version, no name or descriptors, a name in
+ * use). */
+int devdrv_virtual_register_model(const struct devdrv_vmodel *m);
+int devdrv_virtual_unregister_model(const struct devdrv_vmodel *m);
 
 #pragma GCC visibility pop
 

@@ -23,9 +23,9 @@ struct button {
 	uint8_t sequence;
 };
 
-static int button_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int button_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct button *b = dd_vdev_state(d);
+	struct button *b = devdrv_vdev_state(d);
 
 	if (t->setup.request_type != 0x40 || t->setup.request != 0x01 || b->count == MAX_PRESSES)
 		return DEVDRV_E_PIPE;
@@ -33,9 +33,9 @@ static int button_control(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 0;
 }
 
-static int button_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int button_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct button *b = dd_vdev_state(d);
+	struct button *b = devdrv_vdev_state(d);
 	uint8_t report[2];
 	size_t n;
 
@@ -53,7 +53,7 @@ static int button_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 1;
 }
 
-static const struct dd_vmodel button_model = {
+static const struct devdrv_vmodel button_model = {
 	.name = "button",
 	.device_desc = button_device_desc,
 	.config_desc = button_config_desc,

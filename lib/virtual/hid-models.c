@@ -50,10 +50,10 @@ static const uint8_t *hid_descriptor(const uint8_t *config, size_t len)
 }
 
 /* Requests every HID model answers the same way; -1 when it is not one. */
-static int common_request(struct dd_vdev *d, struct devdrv_transfer *t, const uint8_t *config,
+static int common_request(struct devdrv_vdev *d, struct devdrv_transfer *t, const uint8_t *config,
                           size_t config_len, const uint8_t *report_desc, size_t report_len)
 {
-	struct hid_model_state *s = dd_vdev_state(d);
+	struct hid_model_state *s = devdrv_vdev_state(d);
 	uint8_t type = t->setup.request_type, req = t->setup.request;
 
 	if (type == 0x81 && req == 0x06 && t->setup.value == HID_DT_REPORT << 8)
@@ -105,9 +105,9 @@ static const char *const keyboard_strings[] = { NULL, "libdevdrv", "Virtual Keyb
 /* "hello world" and Enter as usage IDs, each pressed then released. */
 static const uint8_t typed[] = { 0x0b, 0x08, 0x0f, 0x0f, 0x12, 0x2c, 0x1a, 0x12, 0x15, 0x0f, 0x07, 0x28 };
 
-static int keyboard_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int keyboard_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct hid_model_state *s = dd_vdev_state(d);
+	struct hid_model_state *s = devdrv_vdev_state(d);
 	int rc = common_request(d, t, keyboard_config_desc, sizeof(keyboard_config_desc), keyboard_report_desc,
 	                        sizeof(keyboard_report_desc));
 
@@ -119,9 +119,9 @@ static int keyboard_control(struct dd_vdev *d, struct devdrv_transfer *t)
 	return DEVDRV_E_PIPE;
 }
 
-static int keyboard_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int keyboard_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct hid_model_state *s = dd_vdev_state(d);
+	struct hid_model_state *s = devdrv_vdev_state(d);
 	uint8_t report[8] = { 0 };
 	unsigned key = s->step / 2 % sizeof(typed);
 
@@ -130,7 +130,7 @@ static int keyboard_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return t->actual_length = (size_t)reply(t, report, sizeof(report)), 1;
 }
 
-static const struct dd_vmodel keyboard_model = {
+static const struct devdrv_vmodel keyboard_model = {
 	.name = "keyboard",
 	.device_desc = keyboard_device_desc,
 	.config_desc = keyboard_config_desc,
@@ -173,9 +173,9 @@ static const uint8_t mouse_config_desc[34] = {
 
 static const char *const mouse_strings[] = { NULL, "libdevdrv", "Virtual Mouse" };
 
-static int mouse_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int mouse_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct hid_model_state *s = dd_vdev_state(d);
+	struct hid_model_state *s = devdrv_vdev_state(d);
 	int rc = common_request(d, t, mouse_config_desc, sizeof(mouse_config_desc), mouse_report_desc,
 	                        sizeof(mouse_report_desc));
 	uint8_t feature[2] = { 2, s->multiplier };
@@ -193,10 +193,10 @@ static int mouse_control(struct dd_vdev *d, struct devdrv_transfer *t)
 }
 
 /* Around a square, 5 units a step, button 1 down on every eighth report. */
-static int mouse_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int mouse_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	static const int8_t dx[4] = { 5, 0, -5, 0 }, dy[4] = { 0, 5, 0, -5 };
-	struct hid_model_state *s = dd_vdev_state(d);
+	struct hid_model_state *s = devdrv_vdev_state(d);
 	unsigned side = s->step / 4 % 4;
 	uint8_t report[5] = { 1, s->step % 8 == 7 ? 1 : 0, (uint8_t)dx[side], (uint8_t)dy[side], 0 };
 
@@ -204,7 +204,7 @@ static int mouse_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return t->actual_length = (size_t)reply(t, report, sizeof(report)), 1;
 }
 
-static const struct dd_vmodel mouse_model = {
+static const struct devdrv_vmodel mouse_model = {
 	.name = "mouse",
 	.device_desc = mouse_device_desc,
 	.config_desc = mouse_config_desc,

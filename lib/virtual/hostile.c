@@ -13,7 +13,7 @@
 
 /* Their models differ only in these; none keeps state. */
 #define HOSTILE_MODEL(var, model_name, dev, cfg, cfg_size, str, nstr, spd, ctl, svc)                \
-	static const struct dd_vmodel var = {                                                        \
+	static const struct devdrv_vmodel var = {                                                        \
 		.name = model_name, .device_desc = dev, .config_desc = cfg, .config_size = cfg_size,   \
 		.strings = str, .num_strings = nstr, .speed = spd, .control = ctl, .service = svc,     \
 	};                                                                                           \
@@ -39,7 +39,7 @@ static const char *const escape_strings[] = {
 	"SER\r\nIAL\xc2\x9b" "31m\xff",    /* CR LF, a C1 CSI, a byte that is not UTF-8 */
 };
 
-static int never_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int never_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	(void)d;
 	(void)t;
@@ -67,7 +67,7 @@ static const uint8_t babble_config[25] = {
 	7, 5, 0x81, 0x03, 8, 0, 10, /* declares 8 bytes */
 };
 
-static int babble_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int babble_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	(void)d;
 	if (t->length < BABBLE_REPORT)
@@ -98,7 +98,7 @@ static const uint8_t flood_config[] = {
 	7, 5, 0x82, 0x02, 0x00, 0x02, 0,
 };
 
-static int flood_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int flood_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	(void)d;
 	return (t->setup.request_type & 0x80) ? DEVDRV_E_PIPE : (int)t->length;
@@ -106,7 +106,7 @@ static int flood_control(struct dd_vdev *d, struct devdrv_transfer *t)
 
 /* Every notification transfer completes at once with SERIAL_STATE (DCD, DSR
  * and a framing error); bulk IN has nothing, bulk OUT swallows. */
-static int flood_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int flood_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	static const uint8_t state[10] = { 0xa1, 0x20, 0, 0, 0, 0, 2, 0, 0x13, 0 };
 	size_t n = t->length < sizeof(state) ? t->length : sizeof(state);
@@ -186,7 +186,7 @@ static const uint8_t hostile_hid_config[34] = {
 	7, 5, 0x81, 0x03, 8, 0, 10,
 };
 
-static int hostile_hid_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int hostile_hid_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	size_t n = t->length < sizeof(hostile_hid_report) ? t->length : sizeof(hostile_hid_report);
 

@@ -27,9 +27,9 @@ struct loopback {
 	size_t scratch_len;
 };
 
-static int loopback_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int loopback_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct loopback *lb = dd_vdev_state(d);
+	struct loopback *lb = devdrv_vdev_state(d);
 
 	if (!(t->endpoint & 0x80)) { /* OUT: accept what fits, NAK the rest */
 		t->actual_length += vfifo_put(&lb->fifo, t->buffer + t->actual_length,
@@ -42,9 +42,9 @@ static int loopback_service(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 1;
 }
 
-static int loopback_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int loopback_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
-	struct loopback *lb = dd_vdev_state(d);
+	struct loopback *lb = devdrv_vdev_state(d);
 
 	if (t->setup.request_type == 0x40 && t->setup.request == 0x01) {
 		if (t->length > SCRATCH_SIZE)
@@ -64,7 +64,7 @@ static int loopback_control(struct dd_vdev *d, struct devdrv_transfer *t)
 	return DEVDRV_E_PIPE;
 }
 
-static const struct dd_vmodel loopback_model = {
+static const struct devdrv_vmodel loopback_model = {
 	.name = "loopback",
 	.device_desc = loopback_device_desc,
 	.config_desc = loopback_config_desc,
@@ -94,7 +94,7 @@ static const uint8_t alt_loopback_config_desc[41] = {
 static const char *const alt_loopback_strings[] = { NULL, "libdevdrv", "Virtual Loopback (alt settings)",
 	                                            "LOOP0002", "idle", "loopback" };
 
-static const struct dd_vmodel alt_loopback_model = {
+static const struct devdrv_vmodel alt_loopback_model = {
 	.name = "alt-loopback",
 	.device_desc = alt_loopback_device_desc,
 	.config_desc = alt_loopback_config_desc,

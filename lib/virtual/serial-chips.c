@@ -34,9 +34,9 @@ static unsigned null_modem_inputs(unsigned lines)
 	       ((lines & DEVDRV_SERIAL_RTS) ? DEVDRV_SERIAL_CTS : 0);
 }
 
-static struct chip *chip_of(struct dd_vdev *d, enum chip_kind kind)
+static struct chip *chip_of(struct devdrv_vdev *d, enum chip_kind kind)
 {
-	struct chip *c = dd_vdev_state(d);
+	struct chip *c = devdrv_vdev_state(d);
 
 	c->kind = kind;
 	return c;
@@ -142,7 +142,7 @@ static uint32_t ftdi_decode_baud(uint32_t div, int high_speed)
 	return d8 < 16 ? 0 : (uint32_t)(((uint64_t)clock * 8 + d8 / 2) / d8);
 }
 
-static int ftdi_control(struct dd_vdev *d, struct devdrv_transfer *t, enum chip_kind kind)
+static int ftdi_control(struct devdrv_vdev *d, struct devdrv_transfer *t, enum chip_kind kind)
 {
 	struct chip *c = chip_of(d, kind);
 	uint16_t v = t->setup.value, i = t->setup.index;
@@ -177,17 +177,17 @@ static int ftdi_control(struct dd_vdev *d, struct devdrv_transfer *t, enum chip_
 	}
 }
 
-static int ft232r_control(struct dd_vdev *d, struct devdrv_transfer *t) { return ftdi_control(d, t, FT232R); }
-static int ft2232h_control(struct dd_vdev *d, struct devdrv_transfer *t) { return ftdi_control(d, t, FT2232H); }
+static int ft232r_control(struct devdrv_vdev *d, struct devdrv_transfer *t) { return ftdi_control(d, t, FT232R); }
+static int ft2232h_control(struct devdrv_vdev *d, struct devdrv_transfer *t) { return ftdi_control(d, t, FT2232H); }
 
-static int ft232r_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int ft232r_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, FT232R);
 
 	return (t->endpoint & 0x80) ? ftdi_in(c, &c->port[0], t, 64) : loop_data(&c->port[0], t);
 }
 
-static int ft2232h_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int ft2232h_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, FT2232H);
 	struct chip_port *p = &c->port[(t->endpoint & 0x0f) >= 3 ? 1 : 0]; /* 0x81/0x02: A, 0x83/0x04: B */
@@ -197,7 +197,7 @@ static int ft2232h_service(struct dd_vdev *d, struct devdrv_transfer *t)
 
 /* ---- CP210x (AN571) ---------------------------------------------------------- */
 
-static int cp2102_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int cp2102_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, CP2102);
 	uint16_t v = t->setup.value;
@@ -251,14 +251,14 @@ static int cp2102_control(struct dd_vdev *d, struct devdrv_transfer *t)
 	}
 }
 
-static int cp2102_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int cp2102_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	return loop_data(&chip_of(d, CP2102)->port[0], t);
 }
 
 /* ---- CH340 (per the kernel's ch341.c) ------------------------------------------ */
 
-static int ch340_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int ch340_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, CH340);
 	uint16_t v = t->setup.value, i = t->setup.index;
@@ -292,7 +292,7 @@ static int ch340_control(struct dd_vdev *d, struct devdrv_transfer *t)
 	}
 }
 
-static int ch340_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int ch340_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, CH340);
 
@@ -322,7 +322,7 @@ static int line_requests(struct chip *c, struct devdrv_transfer *t, uint16_t ind
 	}
 }
 
-static int pl2303_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int pl2303_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, PL2303);
 	uint16_t v = t->setup.value;
@@ -358,19 +358,19 @@ static int status_report(struct chip *c, struct devdrv_transfer *t, enum chip_ki
 	return 1;
 }
 
-static int pl2303_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int pl2303_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, PL2303);
 
 	return t->endpoint == 0x81 ? status_report(c, t, PL2303) : loop_data(&c->port[0], t);
 }
 
-static int acm_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int acm_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	return line_requests(chip_of(d, ACM), t, 0);
 }
 
-static int acm_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int acm_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, ACM);
 
@@ -380,14 +380,14 @@ static int acm_service(struct dd_vdev *d, struct devdrv_transfer *t)
 /* Two ACM functions: interfaces 0/1 (notify 0x83, data 0x81/0x02) and 2/3
  * (notify 0x86, data 0x84/0x05); requests go to the communication
  * interface of the function they are for. */
-static int acm2_control(struct dd_vdev *d, struct devdrv_transfer *t)
+static int acm2_control(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, ACM2);
 
 	return t->setup.index == 0 || t->setup.index == 2 ? line_requests(c, t, t->setup.index) : DEVDRV_E_PIPE;
 }
 
-static int acm2_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int acm2_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	struct chip *c = chip_of(d, ACM2);
 	int second = (t->endpoint & 0x0f) >= 4;
@@ -465,7 +465,7 @@ static const uint8_t acm2_cfg[9 + 2 * 66] = {
 static const char *const acm2_str[] = { NULL, "libdevdrv", "Virtual dual CDC-ACM", "ACM0002" };
 
 #define CHIP_MODEL(var, model_name, dev, cfg, str, spd, ctl, svc)                                 \
-	static const struct dd_vmodel var = {                                                        \
+	static const struct devdrv_vmodel var = {                                                        \
 		.name = model_name, .device_desc = dev, .config_desc = cfg, .strings = str,            \
 		.num_strings = sizeof(str) / sizeof(str[0]), .speed = spd,                             \
 		.state_size = sizeof(struct chip), .control = ctl, .service = svc,                      \

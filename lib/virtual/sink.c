@@ -14,14 +14,14 @@ static const uint8_t sink_config_desc[25] = {
 
 static const char *const sink_strings[] = { NULL, "libdevdrv", "Virtual Sink" };
 
-static int sink_service(struct dd_vdev *d, struct devdrv_transfer *t)
+static int sink_service(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	(void)d;
 	t->actual_length = t->length;
 	return 1;
 }
 
-static const struct dd_vmodel sink_model = {
+static const struct devdrv_vmodel sink_model = {
 	.name = "sink",
 	.device_desc = sink_device_desc,
 	.config_desc = sink_config_desc,

@@ -604,9 +604,9 @@ static int stick_control(struct stick *s, struct devdrv_transfer *t)
 	return DEVDRV_E_PIPE;
 }
 
-static struct stick *stick_of(struct dd_vdev *d, enum quirk q)
+static struct stick *stick_of(struct devdrv_vdev *d, enum quirk q)
 {
-	struct stick *s = dd_vdev_state(d);
+	struct stick *s = devdrv_vdev_state(d);
 
 	s->quirk = q;
 	return s;
@@ -614,16 +614,16 @@ static struct stick *stick_of(struct dd_vdev *d, enum quirk q)
 
 /* One model per variant: the same descriptors, its own quirk and name. */
 #define STICK_MODEL(var, model_name, product, q)                                                   \
-	static int var##_service(struct dd_vdev *d, struct devdrv_transfer *t)                       \
+	static int var##_service(struct devdrv_vdev *d, struct devdrv_transfer *t)                       \
 	{                                                                                            \
 		return stick_service(stick_of(d, q), t);                                             \
 	}                                                                                            \
-	static int var##_control(struct dd_vdev *d, struct devdrv_transfer *t)                       \
+	static int var##_control(struct devdrv_vdev *d, struct devdrv_transfer *t)                       \
 	{                                                                                            \
 		return stick_control(stick_of(d, q), t);                                             \
 	}                                                                                            \
 	static const char *const var##_strings[] = { NULL, "libdevdrv", product, "STICK0001" };      \
-	static const struct dd_vmodel var = {                                                        \
+	static const struct devdrv_vmodel var = {                                                        \
 		.name = model_name, .device_desc = stick_device_desc, .config_desc = stick_config_desc, \
 		.strings = var##_strings, .num_strings = 4, .speed = DEVDRV_SPEED_HIGH,                \
 		.state_size = sizeof(struct stick), .control = var##_control, .service = var##_service, \

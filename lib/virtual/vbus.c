@@ -19,8 +19,8 @@
 
 #define VBUS_NUMBER 1
 
-extern const struct dd_vmodel *const __start_dd_section_vmodels[] __attribute__((weak));
-extern const struct dd_vmodel *const __stop_dd_section_vmodels[] __attribute__((weak));
+extern const struct devdrv_vmodel *const __start_dd_section_vmodels[] __attribute__((weak));
+extern const struct devdrv_vmodel *const __stop_dd_section_vmodels[] __attribute__((weak));
 
 #define VBUS_FIRST_ADDRESS 2 /* 1 is the root hub's on a real bus */
 #define VBUS_LAST_ADDRESS 127
@@ -29,7 +29,7 @@ extern const struct dd_vmodel *const __stop_dd_section_vmodels[] __attribute__((
 struct vq_node {
 	struct devdrv_transfer *t;
 	devdrv_transfer_cb callback; /* copied at submit: the bus reads nothing of t after completion */
-	struct dd_vdev *dev;
+	struct devdrv_vdev *dev;
 	struct timespec deadline;
 	int has_deadline;
 	struct vq_node *next;
@@ -39,7 +39,7 @@ struct vbus {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct devdrv_context *ctx;
-	struct dd_vdev *devices;
+	struct devdrv_vdev *devices;
 	struct vq_node *done, **done_tail; /* finished transfers with callbacks, oldest first */
 	struct running *running;            /* transfers whose callback runs now, any thread */
 };
@@ -50,8 +50,8 @@ struct running {
 	struct running *next;
 };
 
-struct dd_vdev {
-	const struct dd_vmodel *model;
+struct devdrv_vdev {
+	const struct devdrv_vmodel *model;
 	struct vbus *bus;
 	char port[DD_PORT_LEN];
 	uint8_t address;
@@ -60,8 +60,11 @@ struct dd_vdev {
 	struct devdrv_handle *owner[VBUS_MAX_INTERFACES]; /* claim per interface */
 	uint8_t alt[VBUS_MAX_INTERFACES];                  /* current alternate setting */
 	struct vq_node *queue;
-	struct dd_vdev *next;
+	struct devdrv_vdev *next;
 	void *state;
+	struct dd_plugin *plugin; /* that brought the model, or NULL */
+	struct timespec wake; /* when the model wants service() again */
+	int has_wake;
 	unsigned long transfers;     /* submitted so far, for fault injection */
 	unsigned long disconnect_at; /* unplug when this transfer arrives; 0: never */
 	struct dd_vcontrol log[DD_VCONTROL_LOG];
@@ -69,24 +72,98 @@ struct dd_vdev {
 };
 
 
-void *dd_vdev_state(struct dd_vdev *d)
+void *devdrv_vdev_state(struct devdrv_vdev *d)
 {
 	return d->state;
 }
 
-static const struct dd_vmodel *find_model(const char *name)
+/* Models registered at run time (programs, plugins), beside the built-in
+ * ones of the linker section. */
+#define VBUS_MAX_MODELS 64
+static pthread_mutex_t models_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct devdrv_vmodel *registered_models[VBUS_MAX_MODELS];
+static size_t num_registered_models;
+
+static const struct devdrv_vmodel *builtin_model(const char *name)
 {
 	if (!__start_dd_section_vmodels)
 		return NULL;
-	for (const struct dd_vmodel *const *m = __start_dd_section_vmodels; m < __stop_dd_section_vmodels; m++)
+	for (const struct devdrv_vmodel *const *m = __start_dd_section_vmodels; m < __stop_dd_section_vmodels; m++)
 		if (!strcmp((*m)->name, name))
 			return *m;
 	return NULL;
 }
 
+static const struct devdrv_vmodel *registered_model_locked(const char *name)
+{
+	for (size_t i = 0; i < num_registered_models; i++)
+		if (!strcmp(registered_models[i]->name, name))
+			return registered_models[i];
+	return NULL;
+}
+
+static const struct devdrv_vmodel *find_model(const char *name)
+{
+	const struct devdrv_vmodel *m = builtin_model(name);
+
+	if (m)
+		return m;
+	pthread_mutex_lock(&models_lock);
+	m = registered_model_locked(name);
+	pthread_mutex_unlock(&models_lock);
+	return m;
+}
+
+static const char *model_problem(const struct devdrv_vmodel *m)
+{
+	if (m->api_version != DEVDRV_VMODEL_API_VERSION)
+		return "api_version is not DEVDRV_VMODEL_API_VERSION";
+	if (!m->name || !*m->name || strchr(m->name, '@'))
+		return "a name without '@' is required";
+	if (!m->device_desc || !m->config_desc)
+		return "device and configuration descriptors are required";
+	if (!m->service)
+		return "a service callback is required";
+	return NULL;
+}
+
+int devdrv_virtual_register_model(const struct devdrv_vmodel *m)
+{
+	const char *problem = m ? model_problem(m) : "NULL model";
+	int rc = 0;
+
+	if (problem)
+		return dd_ctx_fail(NULL, DEVDRV_E_INVALID, "model %s: %s", m && m->name ? m->name : "(unnamed)",
+		                   problem);
+	pthread_mutex_lock(&models_lock);
+	if (builtin_model(m->name) || registered_model_locked(m->name))
+		rc = dd_ctx_fail(NULL, DEVDRV_E_INVALID, "model %s: a model of that name exists", m->name);
+	else if (num_registered_models == VBUS_MAX_MODELS)
+		rc = dd_ctx_fail(NULL, DEVDRV_E_NOMEM, "model %s: too many models", m->name);
+	else
+		registered_models[num_registered_models++] = m;
+	pthread_mutex_unlock(&models_lock);
+	return rc;
+}
+
+int devdrv_virtual_unregister_model(const struct devdrv_vmodel *m)
+{
+	int rc = DEVDRV_E_NOT_FOUND;
+
+	pthread_mutex_lock(&models_lock);
+	for (size_t i = 0; i < num_registered_models; i++)
+		if (registered_models[i] == m) {
+			registered_models[i] = registered_models[--num_registered_models];
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&models_lock);
+	return rc;
+}
+
 /* Bytes of the model's configuration descriptor: a hostile model may claim a
  * wTotalLength other than what it has. */
-static size_t model_config_len(const struct dd_vmodel *m)
+static size_t model_config_len(const struct devdrv_vmodel *m)
 {
 	return m->config_size ? m->config_size : (size_t)(m->config_desc[2] | (m->config_desc[3] << 8));
 }
@@ -97,11 +174,12 @@ static struct vq_node *node_of(struct devdrv_transfer *t)
 	return (struct vq_node *)(void *)dd_xfer(t)->tpriv;
 }
 
-static void vdev_unref_locked(struct dd_vdev *d)
+static void vdev_unref_locked(struct devdrv_vdev *d)
 {
 	if (--d->refs > 0)
 		return;
 	free(d->state);
+	dd_plugin_release(d->plugin); /* the model's code goes last */
 	free(d);
 }
 
@@ -174,7 +252,7 @@ static int callback_running_locked(struct vbus *bus, const struct devdrv_transfe
 
 /* Let the model work through the queue until nothing moves; one transfer's
  * progress (an OUT filling the FIFO) can unblock an earlier one (an IN). */
-static void pump_locked(struct dd_vdev *d)
+static void pump_locked(struct devdrv_vdev *d)
 {
 	int progress = 1;
 
@@ -207,7 +285,7 @@ static int reply(struct devdrv_transfer *t, const void *data, size_t len)
 	return (int)n;
 }
 
-static int string_descriptor(struct dd_vdev *d, struct devdrv_transfer *t, unsigned index)
+static int string_descriptor(struct devdrv_vdev *d, struct devdrv_transfer *t, unsigned index)
 {
 	uint8_t buf[255];
 	const char *s;
@@ -232,7 +310,7 @@ static int string_descriptor(struct dd_vdev *d, struct devdrv_transfer *t, unsig
 }
 
 /* Does the model's configuration have interface @iface with alt setting @alt? */
-static int has_alt_setting(const struct dd_vmodel *m, unsigned iface, unsigned alt)
+static int has_alt_setting(const struct devdrv_vmodel *m, unsigned iface, unsigned alt)
 {
 	size_t off = 0;
 	const uint8_t *desc;
@@ -243,7 +321,7 @@ static int has_alt_setting(const struct dd_vmodel *m, unsigned iface, unsigned a
 	return 0;
 }
 
-static int set_interface(struct dd_vdev *d, struct devdrv_transfer *t)
+static int set_interface(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	unsigned iface = t->setup.index & 0xff, alt = t->setup.value;
 
@@ -253,7 +331,7 @@ static int set_interface(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 0;
 }
 
-static int standard_request(struct dd_vdev *d, struct devdrv_transfer *t)
+static int standard_request(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	const uint8_t *cfg = d->model->config_desc;
 	static const uint8_t zero2[2], one = 1;
@@ -282,7 +360,7 @@ static int standard_request(struct dd_vdev *d, struct devdrv_transfer *t)
 	}
 }
 
-static void log_control(struct dd_vdev *d, const struct devdrv_transfer *t, int rc)
+static void log_control(struct devdrv_vdev *d, const struct devdrv_transfer *t, int rc)
 {
 	struct dd_vcontrol *e = &d->log[d->log_count++ % DD_VCONTROL_LOG];
 	size_t n = rc > 0 ? (size_t)rc : (t->setup.request_type & 0x80) ? 0 : t->length;
@@ -305,7 +383,7 @@ static int is_class_descriptor_request(const struct devdrv_transfer *t)
 	return t->setup.request == 0x06 && (t->setup.request_type & 0x1f) == 0x01 && (t->setup.value >> 8) >= 0x21;
 }
 
-static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
+static int control_locked(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	int is_standard = (t->setup.request_type & 0x60) == 0 && !is_class_descriptor_request(t);
 	int rc = is_standard ? standard_request(d, t)
@@ -322,9 +400,9 @@ static int control_locked(struct dd_vdev *d, struct devdrv_transfer *t)
 }
 
 /* Which interface owns @ep in its current alternate setting, or -1. */
-static int interface_of_endpoint(const struct dd_vdev *d, uint8_t ep, uint8_t *type)
+static int interface_of_endpoint(const struct devdrv_vdev *d, uint8_t ep, uint8_t *type)
 {
-	const struct dd_vmodel *m = d->model;
+	const struct devdrv_vmodel *m = d->model;
 	size_t off = 0;
 	const uint8_t *desc;
 	int iface = -1, current = 0;
@@ -345,7 +423,7 @@ static int interface_of_endpoint(const struct dd_vdev *d, uint8_t ep, uint8_t *t
 
 static struct vbus *bus_of(struct devdrv_transfer *t)
 {
-	return ((struct dd_vdev *)t->handle->dev->tdev)->bus;
+	return ((struct devdrv_vdev *)t->handle->dev->tdev)->bus;
 }
 
 static void add_ms(struct timespec *ts, unsigned ms);
@@ -359,7 +437,7 @@ static void set_deadline(struct vq_node *n, unsigned timeout_ms)
 	add_ms(&n->deadline, timeout_ms);
 }
 
-static int check_pipe(struct dd_vdev *d, struct devdrv_transfer *t)
+static int check_pipe(struct devdrv_vdev *d, struct devdrv_transfer *t)
 {
 	uint8_t type = 0;
 	int iface = interface_of_endpoint(d, t->endpoint, &type);
@@ -377,10 +455,10 @@ static int check_pipe(struct dd_vdev *d, struct devdrv_transfer *t)
 	return 0;
 }
 
-static void unplug_locked(struct vbus *bus, struct dd_vdev *d);
+static void unplug_locked(struct vbus *bus, struct devdrv_vdev *d);
 
 /* Fault injection for tests: is this the transfer the device dies at? */
-static int dies_now_locked(struct dd_vdev *d)
+static int dies_now_locked(struct devdrv_vdev *d)
 {
 	if (++d->transfers != d->disconnect_at)
 		return 0;
@@ -390,7 +468,7 @@ static int dies_now_locked(struct dd_vdev *d)
 
 static int vbus_submit(struct devdrv_transfer *t)
 {
-	struct dd_vdev *d = t->handle->dev->tdev;
+	struct devdrv_vdev *d = t->handle->dev->tdev;
 	struct vbus *bus = d->bus;
 	struct vq_node *n = node_of(t);
 	int rc = 0;
@@ -420,7 +498,7 @@ static int vbus_submit(struct devdrv_transfer *t)
 	return 0;
 }
 
-static struct vq_node **find_link(struct dd_vdev *d, struct vq_node *n)
+static struct vq_node **find_link(struct devdrv_vdev *d, struct vq_node *n)
 {
 	for (struct vq_node **link = &d->queue; *link; link = &(*link)->next)
 		if (*link == n)
@@ -430,7 +508,7 @@ static struct vq_node **find_link(struct dd_vdev *d, struct vq_node *n)
 
 static int vbus_cancel(struct devdrv_transfer *t)
 {
-	struct dd_vdev *d = t->handle->dev->tdev;
+	struct devdrv_vdev *d = t->handle->dev->tdev;
 	struct vbus *bus = d->bus;
 	struct vq_node **link;
 
@@ -446,6 +524,32 @@ static int before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+void devdrv_vdev_wake_in(struct devdrv_vdev *d, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->wake);
+	add_ms(&d->wake, ms);
+	d->has_wake = 1;
+	pthread_cond_broadcast(&d->bus->cond); /* a sleeper recomputes its deadline */
+}
+
+/* Pump the devices whose wake-up is due; fold the others into *next. */
+static int wake_models_locked(struct vbus *bus, const struct timespec *now, struct timespec *next, int pending)
+{
+	for (struct devdrv_vdev *d = bus->devices; d; d = d->next) {
+		if (!d->has_wake || d->unplugged)
+			continue;
+		if (!before(now, &d->wake)) {
+			d->has_wake = 0;
+			pump_locked(d);
+		}
+		if (d->has_wake && (!pending || before(&d->wake, next))) { /* re-armed, or not yet due */
+			*next = d->wake;
+			pending = 1;
+		}
+	}
+	return pending;
+}
+
 /* Time out every queued transfer whose deadline has passed, waited for or
  * not; *next gets the earliest deadline still pending. Returns whether
  * there is one. */
@@ -455,7 +559,7 @@ static int expire_locked(struct vbus *bus, struct timespec *next)
 	int pending = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (struct dd_vdev *d = bus->devices; d; d = d->next) {
+	for (struct devdrv_vdev *d = bus->devices; d; d = d->next) {
 		for (struct vq_node **link = &d->queue; *link;) {
 			struct vq_node *n = *link;
 
@@ -471,7 +575,7 @@ static int expire_locked(struct vbus *bus, struct timespec *next)
 			}
 		}
 	}
-	return pending;
+	return wake_models_locked(bus, &now, next, pending);
 }
 
 /* Is @t finished for its waiter? One with a callback is finished once that
@@ -556,7 +660,7 @@ static int vbus_handle_events(void *state, unsigned timeout_ms)
 
 static int vbus_present(struct devdrv_handle *h)
 {
-	struct dd_vdev *d = h->dev->tdev;
+	struct devdrv_vdev *d = h->dev->tdev;
 	int present;
 
 	pthread_mutex_lock(&d->bus->lock);
@@ -567,7 +671,7 @@ static int vbus_present(struct devdrv_handle *h)
 
 static int vbus_open(struct devdrv_handle *h)
 {
-	struct dd_vdev *d = h->dev->tdev;
+	struct devdrv_vdev *d = h->dev->tdev;
 	int rc = 0;
 
 	pthread_mutex_lock(&d->bus->lock);
@@ -581,7 +685,7 @@ static int vbus_open(struct devdrv_handle *h)
 }
 
 /* Does @h still have a transfer queued, or finished with its callback not run? */
-static int has_transfers_locked(struct vbus *bus, struct dd_vdev *d, struct devdrv_handle *h)
+static int has_transfers_locked(struct vbus *bus, struct devdrv_vdev *d, struct devdrv_handle *h)
 {
 	for (struct vq_node *n = d->queue; n; n = n->next)
 		if (n->t->handle == h)
@@ -599,7 +703,7 @@ static int has_transfers_locked(struct vbus *bus, struct dd_vdev *d, struct devd
  * dropped with a warning. */
 static void vbus_close(struct devdrv_handle *h)
 {
-	struct dd_vdev *d = h->dev->tdev;
+	struct devdrv_vdev *d = h->dev->tdev;
 	struct vbus *bus = d->bus;
 
 	pthread_mutex_lock(&bus->lock);
@@ -620,7 +724,7 @@ static void vbus_close(struct devdrv_handle *h)
 
 static int vbus_claim(struct devdrv_handle *h, int iface)
 {
-	struct dd_vdev *d = h->dev->tdev;
+	struct devdrv_vdev *d = h->dev->tdev;
 	int rc = 0;
 
 	pthread_mutex_lock(&d->bus->lock);
@@ -640,7 +744,7 @@ static int vbus_claim(struct devdrv_handle *h, int iface)
 
 static int vbus_release(struct devdrv_handle *h, int iface)
 {
-	struct dd_vdev *d = h->dev->tdev;
+	struct devdrv_vdev *d = h->dev->tdev;
 
 	pthread_mutex_lock(&d->bus->lock);
 	if (d->owner[iface] == h)
@@ -669,7 +773,7 @@ static int vbus_reset(struct devdrv_handle *h)
 
 /* A model knows every alt setting's iInterface string, not only the
  * current one's as sysfs does. */
-static int set_interface_names(struct dd_device *dev, const struct dd_vmodel *m)
+static int set_interface_names(struct dd_device *dev, const struct devdrv_vmodel *m)
 {
 	size_t off = 0;
 	const uint8_t *desc;
@@ -685,9 +789,9 @@ static int set_interface_names(struct dd_device *dev, const struct dd_vmodel *m)
 	return 0;
 }
 
-static int fill_virtual_record(struct dd_device *dev, struct dd_vdev *d)
+static int fill_virtual_record(struct dd_device *dev, struct devdrv_vdev *d)
 {
-	const struct dd_vmodel *m = d->model;
+	const struct devdrv_vmodel *m = d->model;
 	const uint8_t *dd = m->device_desc;
 	struct devdrv_device_info *info = &dev->info;
 	const uint8_t *cfg = m->config_desc;
@@ -729,7 +833,7 @@ static int vbus_enumerate(struct devdrv_context *ctx, void *state, struct dd_dev
 	int rc = 0;
 
 	pthread_mutex_lock(&bus->lock);
-	for (struct dd_vdev *d = bus->devices; d && rc == 0; d = d->next) {
+	for (struct devdrv_vdev *d = bus->devices; d && rc == 0; d = d->next) {
 		struct dd_device *dev = dd_device_new(&dd_virtual_transport, bus, d);
 
 		if (!dev) {
@@ -752,7 +856,7 @@ static int vbus_enumerate(struct devdrv_context *ctx, void *state, struct dd_dev
 
 static void vbus_device_release(void *tdev)
 {
-	struct dd_vdev *d = tdev;
+	struct devdrv_vdev *d = tdev;
 	struct vbus *bus = d->bus;
 
 	pthread_mutex_lock(&bus->lock);
@@ -770,9 +874,9 @@ static struct vbus *vbus_of_ctx(struct devdrv_context *ctx)
 	return NULL;
 }
 
-static struct dd_vdev *find_port_locked(struct vbus *bus, const char *port)
+static struct devdrv_vdev *find_port_locked(struct vbus *bus, const char *port)
 {
-	for (struct dd_vdev *d = bus->devices; d; d = d->next)
+	for (struct devdrv_vdev *d = bus->devices; d; d = d->next)
 		if (!strcmp(d->port, port))
 			return d;
 	return NULL;
@@ -801,7 +905,7 @@ static int check_port(struct devdrv_context *ctx, struct vbus *bus, const char *
 static uint8_t free_address_locked(struct vbus *bus)
 {
 	for (unsigned a = VBUS_FIRST_ADDRESS; a <= VBUS_LAST_ADDRESS; a++) {
-		struct dd_vdev *d = bus->devices;
+		struct devdrv_vdev *d = bus->devices;
 
 		while (d && d->address != a)
 			d = d->next;
@@ -811,17 +915,13 @@ static uint8_t free_address_locked(struct vbus *bus)
 	return 0;
 }
 
-static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char *model,
-                       const char *port_path)
+static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const struct devdrv_vmodel *m,
+                       struct dd_plugin *plugin, const char *port_path)
 {
-	const struct dd_vmodel *m = model ? find_model(model) : NULL;
-	struct dd_vdev *d;
+	struct devdrv_vdev *d;
 	uint8_t address;
 	int rc;
 
-	if (!m)
-		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: unknown model '%s'",
-		                   model ? model : "(null)");
 	if ((rc = check_port(ctx, bus, port_path)) < 0)
 		return rc;
 	if (!(address = free_address_locked(bus)))
@@ -832,6 +932,7 @@ static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char 
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "virtual plug: out of memory");
 	}
 	d->model = m;
+	d->plugin = plugin;
 	d->bus = bus;
 	d->refs = 1; /* the bus's own reference */
 	d->address = address;
@@ -844,20 +945,30 @@ static int plug_locked(struct devdrv_context *ctx, struct vbus *bus, const char 
 int devdrv_virtual_plug(struct devdrv_context *ctx, const char *model, const char *port_path)
 {
 	struct vbus *bus = vbus_of_ctx(ctx);
+	const struct devdrv_vmodel *m;
+	struct dd_plugin *plugin = NULL;
 	int rc;
 
 	if (!bus)
 		return dd_ctx_fail(ctx, DEVDRV_E_UNSUPPORTED,
 		                   "virtual plug: the context has no virtual transport");
+	/* a plugin's model loads its plugin, outside the bus lock */
+	if (!(m = model ? find_model(model) : NULL) && model)
+		m = dd_plugin_acquire_model(model, &plugin);
+	if (!m)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: unknown model '%s'",
+		                   model ? model : "(null)");
 	pthread_mutex_lock(&bus->lock);
-	rc = plug_locked(ctx, bus, model, port_path);
+	rc = plug_locked(ctx, bus, m, plugin, port_path);
 	pthread_mutex_unlock(&bus->lock);
+	if (rc < 0)
+		dd_plugin_release(plugin);
 	return rc;
 }
 
-static void unplug_locked(struct vbus *bus, struct dd_vdev *d)
+static void unplug_locked(struct vbus *bus, struct devdrv_vdev *d)
 {
-	struct dd_vdev **link = &bus->devices;
+	struct devdrv_vdev **link = &bus->devices;
 
 	while (*link != d)
 		link = &(*link)->next;
@@ -871,7 +982,7 @@ static void unplug_locked(struct vbus *bus, struct dd_vdev *d)
 int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)
 {
 	struct vbus *bus = vbus_of_ctx(ctx);
-	struct dd_vdev *d;
+	struct devdrv_vdev *d;
 
 	if (!bus)
 		return dd_ctx_fail(ctx, DEVDRV_E_UNSUPPORTED, "virtual unplug: the context has no virtual transport");
@@ -890,7 +1001,7 @@ int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)
 int dd_virtual_disconnect_after(struct devdrv_context *ctx, const char *port, unsigned long n)
 {
 	struct vbus *bus = vbus_of_ctx(ctx);
-	struct dd_vdev *d;
+	struct devdrv_vdev *d;
 
 	if (!bus)
 		return DEVDRV_E_UNSUPPORTED;
@@ -907,7 +1018,7 @@ size_t dd_virtual_control_log(struct devdrv_context *ctx, const char *port, stru
                               size_t max)
 {
 	struct vbus *bus = vbus_of_ctx(ctx);
-	struct dd_vdev *d;
+	struct devdrv_vdev *d;
 	size_t n = 0;
 
 	if (!bus)
@@ -926,7 +1037,7 @@ size_t dd_virtual_control_log(struct devdrv_context *ctx, const char *port, stru
 void dd_virtual_control_log_clear(struct devdrv_context *ctx, const char *port)
 {
 	struct vbus *bus = vbus_of_ctx(ctx);
-	struct dd_vdev *d;
+	struct devdrv_vdev *d;
 
 	if (!bus)
 		return;
@@ -952,7 +1063,8 @@ static int vbus_init(struct devdrv_context *ctx, void **state)
 	bus->done_tail = &bus->done;
 	*state = bus;
 	if (!ctx->no_default_virtual_devices &&
-	    (plug_locked(ctx, bus, "loopback", "1-1") < 0 || plug_locked(ctx, bus, "button", "1-2") < 0)) {
+	    (plug_locked(ctx, bus, builtin_model("loopback"), NULL, "1-1") < 0 ||
+	     plug_locked(ctx, bus, builtin_model("button"), NULL, "1-2") < 0)) {
 		vbus_exit(bus);
 		*state = NULL;
 		return DEVDRV_E_NOMEM;

@@ -1,0 +1,91 @@
+/* plugin-check.c — built by install-check.sh against the installed library,
+ * with the toaster plugins (built out of tree) in $DEVDRV_DRIVER_PATH beside
+ * two broken ones. Checks that a plugin is loaded only while a device it
+ * drives is open, that broken plugins are skipped with a reason, and that
+ * the toaster answers through the device-agnostic API. Exit 0 on success. */
+#define _GNU_SOURCE
+#include "toaster.h"
+
+#include <devdrv/devdrv.h>
+#include <devdrv/plugin.h>
+#include <devdrv/virtual.h>
+#include <link.h>
+#include <stdio.h>
+#include <string.h>
+
+static char logged[8192];
+
+static void on_log(enum devdrv_log_level level, const char *msg, void *user)
+{
+	(void)level, (void)user;
+	strncat(logged, msg, sizeof(logged) - strlen(logged) - 2);
+	strcat(logged, "\n");
+}
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *name)
+{
+	const char *slash = strrchr(info->dlpi_name, '/');
+
+	(void)size;
+	return slash && !strcmp(slash + 1, name);
+}
+
+static int mapped(const char *name)
+{
+	return dl_iterate_phdr(find_object, (void *)name);
+}
+
+#define CHECK(cond, what)                                                          \
+	do {                                                                       \
+		if (!(cond)) {                                                     \
+			fprintf(stderr, "plugin-check: FAILED: %s\n", what);       \
+			return 1;                                                  \
+		}                                                                  \
+		printf("ok: %s\n", what);                                         \
+	} while (0)
+
+static const struct devdrv_driver *driver_named(const char *name)
+{
+	for (const struct devdrv_driver *const *d = devdrv_drivers(NULL); *d; d++)
+		if (!strcmp((*d)->name, name))
+			return *d;
+	return NULL;
+}
+
+int main(void)
+{
+	struct devdrv_context_options o = DEVDRV_CONTEXT_OPTIONS_INIT;
+	const struct devdrv_driver *drv;
+	struct devdrv_context *ctx;
+	struct devdrv_handle *h;
+	struct toaster_status s;
+	const char *path;
+	int loaded;
+
+	o.transports = DEVDRV_TRANSPORT_VIRTUAL;
+	o.log_fn = on_log;
+	o.log_level = DEVDRV_LOG_DEBUG;
+	CHECK(devdrv_context_new(&o, &ctx) == 0, "context");
+	CHECK(strstr(logged, "bad-nodecl.so skipped: no DEVDRV_PLUGIN declaration"), "a plugin without a declaration is skipped, with the reason");
+	CHECK(strstr(logged, "bad-version.so skipped: plugin API version differs"), "a plugin of another API version is skipped, with the reason");
+	CHECK((drv = driver_named("toaster")) != NULL, "the toaster driver is listed");
+	CHECK(devdrv_driver_origin(drv, &path, &loaded) == 0 && path && strstr(path, "/toaster.so") && !loaded,
+	      "it comes from toaster.so, not loaded");
+	CHECK(!mapped("toaster.so"), "listing drivers loaded no plugin");
+	CHECK(devdrv_virtual_plug(ctx, "toaster", "1-3") == 0, "plug the virtual toaster (toaster-model.so)");
+	CHECK(mapped("toaster-model.so") && !mapped("toaster.so"), "the model's plugin is loaded, the driver's is not");
+	CHECK(devdrv_open(ctx, "1-3", &h) == 0, "open the toaster");
+	CHECK(!strcmp(devdrv_handle_driver(h), "toaster"), "bound to the plugin's driver");
+	CHECK(mapped("toaster.so"), "the driver's plugin is loaded once a toaster is open");
+	CHECK(devdrv_driver_origin(drv, &path, &loaded) == 0 && loaded, "and says so");
+	CHECK(devdrv_ioctl(h, TOASTER_IOC_GET_STATUS, &s, sizeof(s)) == 0 && s.state == TOASTER_IDLE &&
+	          s.darkness == 5 && s.temperature_c == 20,
+	      "GET_STATUS: idle, darkness 5, 20 C");
+	devdrv_close(h);
+	CHECK(!mapped("toaster.so"), "closing the last toaster unloads the driver's plugin");
+	CHECK(devdrv_driver_origin(drv, &path, &loaded) == 0 && !loaded, "and says so");
+	CHECK(devdrv_virtual_unplug(ctx, "1-3") == 0, "unplug the virtual toaster");
+	devdrv_context_free(ctx);
+	CHECK(!mapped("toaster-model.so"), "the model's plugin is unloaded with its last device");
+	return 0;
+}
