@@ -104,6 +104,26 @@ static int transports_from_env(struct devdrv_context *ctx, unsigned *mask)
 	return 0;
 }
 
+extern const struct dd_transport_ops *const __start_dd_section_transports[] __attribute__((weak));
+extern const struct dd_transport_ops *const __stop_dd_section_transports[] __attribute__((weak));
+
+const struct dd_transport_ops *dd_transport_by_id(unsigned id)
+{
+	for (const struct dd_transport_ops *const *t = __start_dd_section_transports;
+	     __start_dd_section_transports && t < __stop_dd_section_transports; t++)
+		if ((*t)->id == id)
+			return *t;
+	return NULL;
+}
+
+void *dd_ctx_transport_state(struct devdrv_context *ctx, const struct dd_transport_ops *ops)
+{
+	for (int i = 0; ctx && i < ctx->num_transports; i++)
+		if (ctx->transports[i].ops == ops)
+			return ctx->transports[i].state;
+	return NULL;
+}
+
 static int start_transport(struct devdrv_context *ctx, const struct dd_transport_ops *ops)
 {
 	struct dd_transport_slot *slot = &ctx->transports[ctx->num_transports];
@@ -175,17 +195,16 @@ int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_co
 	ctx->no_default_virtual_devices = opts->no_default_virtual_devices;
 
 	mask = opts->transports;
-	if (mask & ~(unsigned)(DEVDRV_TRANSPORT_USB | DEVDRV_TRANSPORT_VIRTUAL))
+	if (mask & ~(unsigned)DEVDRV_TRANSPORT_ALL)
 		rc = dd_ctx_fail(ctx, DEVDRV_E_INVALID, "context: unknown transport bits 0x%x", mask);
 	else if (!mask)
 		rc = transports_from_env(ctx, &mask);
 	dd_plugins_scan(ctx); /* before the filter names are checked */
 	if (!rc)
 		rc = set_filters(ctx, opts->filters);
-	if (!rc && (mask & DEVDRV_TRANSPORT_USB))
-		rc = start_transport(ctx, &dd_usb_transport);
-	if (!rc && (mask & DEVDRV_TRANSPORT_VIRTUAL))
-		rc = start_transport(ctx, &dd_virtual_transport);
+	for (unsigned bit = 1; !rc && bit && bit <= mask; bit <<= 1)
+		if ((mask & bit) && dd_transport_by_id(bit))
+			rc = start_transport(ctx, dd_transport_by_id(bit));
 	if (rc < 0) {
 		devdrv_context_free(ctx);
 		return rc;

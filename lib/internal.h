@@ -12,7 +12,7 @@
 
 #define DD_ERRMSG_LEN 256
 #define DD_PORT_LEN 40
-#define DD_MAX_TRANSPORTS 2
+#define DD_MAX_TRANSPORTS 4
 #define DD_MAX_INTERFACES 256 /* bInterfaceNumber is a byte */
 
 struct dd_device;
@@ -80,8 +80,16 @@ static inline struct dd_transfer *dd_xfer(struct devdrv_transfer *t)
  * hooks, then its callback. Called without transport locks held. */
 void dd_transfer_complete(struct devdrv_transfer *t);
 
-extern const struct dd_transport_ops dd_usb_transport;
-extern const struct dd_transport_ops dd_virtual_transport;
+/* Transports register in a linker section; the context starts those whose
+ * id is in its mask, in id order. */
+#define DD_TRANSPORT_REGISTER(ops)                                                  \
+	static const struct dd_transport_ops *const dd_transport_entry_##ops         \
+	    __attribute__((used, section("dd_section_transports"), aligned(sizeof(void *)))) = &(ops)
+
+/* The transport with @id, or NULL. */
+const struct dd_transport_ops *dd_transport_by_id(unsigned id);
+/* The state of @ctx's transport @ops, or NULL if the context has none. */
+void *dd_ctx_transport_state(struct devdrv_context *ctx, const struct dd_transport_ops *ops);
 
 /* ---- context ------------------------------------------------------------ */
 

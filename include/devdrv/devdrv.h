@@ -79,9 +79,12 @@ typedef void (*devdrv_log_fn)(enum devdrv_log_level level, const char *msg, void
 
 /** Transports a context enumerates. They are never mixed unless asked for. */
 enum devdrv_transport {
-	DEVDRV_TRANSPORT_DEFAULT = 0,    /**< $DEVDRV_TRANSPORT ("usb", "virtual"), else usb */
+	DEVDRV_TRANSPORT_DEFAULT = 0,    /**< $DEVDRV_REPLAY set: replay; else $DEVDRV_TRANSPORT
+	                                      ("usb", "virtual", "replay", "all"), else usb */
 	DEVDRV_TRANSPORT_USB = 1 << 0,   /**< real devices through libusb */
 	DEVDRV_TRANSPORT_VIRTUAL = 1 << 1, /**< in-process device models */
+	DEVDRV_TRANSPORT_REPLAY = 1 << 2, /**< recorded sessions played back (devdrv/replay.h) */
+	DEVDRV_TRANSPORT_ALL = (1 << 3) - 1,
 };
 
 /** Options for devdrv_context_new(). Set size to sizeof the struct (the

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static const struct dd_transport_ops usb_transport;
+
 #define SYSFS_USB "/sys/bus/usb/devices"
 #define CONTROL_SETUP_LEN 8
 
@@ -328,7 +330,7 @@ static int usb_enumerate(struct devdrv_context *ctx, void *state, struct dd_devi
 		return dd_ctx_fail(ctx, dd_usb_error((int)n), "usb: cannot list devices: %s",
 		                   libusb_error_name((int)n));
 	for (ssize_t i = 0; i < n && rc == 0; i++) {
-		struct dd_device *dev = dd_device_new(&dd_usb_transport, st, libusb_ref_device(list[i]));
+		struct dd_device *dev = dd_device_new(&usb_transport, st, libusb_ref_device(list[i]));
 
 		if (!dev) {
 			libusb_unref_device(list[i]);
@@ -597,7 +599,7 @@ static int usb_present(struct devdrv_handle *h)
 	return 1; /* still there as far as we can tell: report the I/O error */
 }
 
-const struct dd_transport_ops dd_usb_transport = {
+static const struct dd_transport_ops usb_transport = {
 	.name = "usb",
 	.transfer_priv_size = sizeof(struct libusb_transfer *),
 	.id = DEVDRV_TRANSPORT_USB,
@@ -618,3 +620,4 @@ const struct dd_transport_ops dd_usb_transport = {
 	.handle_events = usb_handle_events,
 	.present = usb_present,
 };
+DD_TRANSPORT_REGISTER(usb_transport);

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+static const struct dd_transport_ops vbus_transport;
+
 #define VBUS_NUMBER 1
 
 extern const struct devdrv_vmodel *const __start_dd_section_vmodels[] __attribute__((weak));
@@ -834,7 +836,7 @@ static int vbus_enumerate(struct devdrv_context *ctx, void *state, struct dd_dev
 
 	pthread_mutex_lock(&bus->lock);
 	for (struct devdrv_vdev *d = bus->devices; d && rc == 0; d = d->next) {
-		struct dd_device *dev = dd_device_new(&dd_virtual_transport, bus, d);
+		struct dd_device *dev = dd_device_new(&vbus_transport, bus, d);
 
 		if (!dev) {
 			rc = DEVDRV_E_NOMEM;
@@ -869,7 +871,7 @@ static void vbus_device_release(void *tdev)
 static struct vbus *vbus_of_ctx(struct devdrv_context *ctx)
 {
 	for (int i = 0; ctx && i < ctx->num_transports; i++)
-		if (ctx->transports[i].ops == &dd_virtual_transport)
+		if (ctx->transports[i].ops == &vbus_transport)
 			return ctx->transports[i].state;
 	return NULL;
 }
@@ -1088,7 +1090,7 @@ static void vbus_exit(void *state)
 
 _Static_assert(sizeof(struct vq_node) <= DD_TPRIV_MAX, "a queue entry fits a transfer's framework state");
 
-const struct dd_transport_ops dd_virtual_transport = {
+static const struct dd_transport_ops vbus_transport = {
 	.name = "virtual",
 	.transfer_priv_size = sizeof(struct vq_node),
 	.id = DEVDRV_TRANSPORT_VIRTUAL,
@@ -1109,3 +1111,4 @@ const struct dd_transport_ops dd_virtual_transport = {
 	.handle_events = vbus_handle_events,
 	.present = vbus_present,
 };
+DD_TRANSPORT_REGISTER(vbus_transport);
