@@ -1,78 +1,13 @@
-/* context.c — context lifetime, transport selection, logging, error strings. */
+/* context.c — context lifetime, options, and which transports it starts. */
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Context-level details are per thread, so two threads failing on one context
- * never read each other's message. */
-static _Thread_local char tls_errmsg[DD_ERRMSG_LEN];
-
-const char *devdrv_strerror(int code)
-{
-	switch (code) {
-	case DEVDRV_OK: return "success";
-	case DEVDRV_E_INVALID: return "invalid argument";
-	case DEVDRV_E_NOT_FOUND: return "not found";
-	case DEVDRV_E_ACCESS: return "permission denied";
-	case DEVDRV_E_BUSY: return "busy";
-	case DEVDRV_E_NO_DRIVER: return "no driver";
-	case DEVDRV_E_TIMEOUT: return "timeout";
-	case DEVDRV_E_PIPE: return "stall";
-	case DEVDRV_E_OVERFLOW: return "overflow";
-	case DEVDRV_E_DISCONNECTED: return "disconnected";
-	case DEVDRV_E_IO: return "I/O error";
-	case DEVDRV_E_NOMEM: return "out of memory";
-	case DEVDRV_E_UNSUPPORTED: return "not supported";
-	case DEVDRV_E_PROTOCOL: return "protocol error";
-	case DEVDRV_E_CANCELLED: return "cancelled";
-	default: return "unknown error";
-	}
-}
-
 const char *devdrv_version(void)
 {
 	return DEVDRV_VERSION_STRING;
-}
-
-void dd_vlog(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, va_list ap)
-{
-	char msg[512];
-
-	if (!ctx || level > ctx->log_level || level == DEVDRV_LOG_NONE)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (ctx->log_fn)
-		ctx->log_fn(level, msg, ctx->log_user);
-	else if (ctx->log_to_stderr)
-		fprintf(stderr, "devdrv[%d]: %s\n", (int)level, msg);
-}
-
-void devdrv_log(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	dd_vlog(ctx, level, fmt, ap);
-	va_end(ap);
-}
-
-int dd_ctx_fail(struct devdrv_context *ctx, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tls_errmsg, sizeof(tls_errmsg), fmt, ap);
-	va_end(ap);
-	dd_dbg(ctx, "%s", tls_errmsg);
-	return code;
-}
-
-const char *devdrv_context_errmsg(struct devdrv_context *ctx)
-{
-	(void)ctx;
-	return tls_errmsg;
 }
 
 static enum devdrv_log_level level_from_env(void)

@@ -213,6 +213,15 @@ int dd_match_score(const struct devdrv_match *m, const struct devdrv_device_info
 int dd_bind(const struct devdrv_device_info *info, const char *only, int iface, struct dd_binding *out);
 const struct devdrv_driver *dd_driver_by_name(const char *name);
 
+/* ---- selection (select.c) --------------------------------------------------- */
+
+/* The index-th device of @v the selector names, removed from @v (the caller
+ * owns it); NULL with *rc and the context's detail set. */
+struct dd_device *dd_select_device(struct devdrv_context *ctx, const char *text, const struct dd_selector *sel,
+                                   struct dd_device_vec *v, int *rc);
+/* Parse @text, failing the context with the parser's message. */
+int dd_parse_selector(struct devdrv_context *ctx, const char *text, struct dd_selector *sel);
+
 /* ---- handles ------------------------------------------------------------- */
 
 struct devdrv_handle {

@@ -11,6 +11,7 @@
 #include "vmodel.h"
 
 #include <devdrv/virtual.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -755,14 +756,37 @@ static int vbus_release(struct devdrv_handle *h, int iface)
 	return 0;
 }
 
+/* A standard request the core makes through the transport, as usbfs makes
+ * SET_INTERFACE and CLEAR_FEATURE for libusb: answered here, under the lock,
+ * and logged like any control transfer the device received. */
+static int standard_direct(struct devdrv_handle *h, uint8_t type, uint8_t request, uint16_t value,
+                           uint16_t index)
+{
+	struct devdrv_vdev *d = h->dev->tdev;
+	struct devdrv_transfer t = { .handle = h, .setup = { type, request, value, index } };
+	int rc;
+
+	pthread_mutex_lock(&d->bus->lock);
+	rc = d->unplugged ? DEVDRV_E_DISCONNECTED : standard_request(d, &t);
+	if (!d->unplugged)
+		log_control(d, &t, rc);
+	pthread_mutex_unlock(&d->bus->lock);
+	if (rc == DEVDRV_E_DISCONNECTED)
+		return devdrv_handle_fail(h, rc, "device %s was unplugged", h->dev->port_path);
+	if (rc < 0)
+		return devdrv_handle_fail(h, rc, "standard request %02x/%02x value 0x%04x index 0x%04x: refused (STALL)",
+		                          type, request, value, index);
+	return 0;
+}
+
 static int vbus_set_alt(struct devdrv_handle *h, int iface, int alt)
 {
-	return devdrv_usb_control(h, 0x01, 0x0b, (uint16_t)alt, (uint16_t)iface, NULL, 0, 1000);
+	return standard_direct(h, 0x01, 0x0b, (uint16_t)alt, (uint16_t)iface);
 }
 
 static int vbus_clear_halt(struct devdrv_handle *h, uint8_t ep)
 {
-	return devdrv_usb_control(h, 0x02, 0x01, 0, ep, NULL, 0, 1000);
+	return standard_direct(h, 0x02, 0x01, 0, ep);
 }
 
 static int vbus_reset(struct devdrv_handle *h)
@@ -884,14 +908,28 @@ static struct devdrv_vdev *find_port_locked(struct vbus *bus, const char *port)
 	return NULL;
 }
 
+/* "1-3", "1-3.2": a bus number, then port numbers (1-255) joined by '.'. */
+static int valid_port_path(const char *p)
+{
+	char *end;
+	unsigned long n = strtoul(p, &end, 10);
+
+	if (!isdigit((unsigned char)*p) || n == 0 || n > 255 || *end != '-' || strlen(p) >= DD_PORT_LEN)
+		return 0;
+	for (p = end + 1;; p = end + 1) {
+		n = strtoul(p, &end, 10);
+		if (!isdigit((unsigned char)*p) || n == 0 || n > 255)
+			return 0;
+		if (*end == '\0')
+			return 1;
+		if (*end != '.')
+			return 0;
+	}
+}
+
 static int check_port(struct devdrv_context *ctx, struct vbus *bus, const char *port)
 {
-	struct dd_selector sel;
-	char err[DD_ERRMSG_LEN];
-	char text[DD_PORT_LEN + 8];
-
-	snprintf(text, sizeof(text), "port=%s", port ? port : "");
-	if (!port || dd_selector_parse(text, &sel, err, sizeof(err)) < 0)
+	if (!port || !valid_port_path(port))
 		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "virtual plug: bad port path '%s'",
 		                   port ? port : "(null)");
 	if (strtoul(port, NULL, 10) != VBUS_NUMBER)
