@@ -22,6 +22,7 @@ struct cli {
 	int debug;
 	int stats;            /* --stats: print the stats filter's counts at close */
 	char filters[1024];   /* --filter NAME[:ARGS], joined with ';' */
+	const char *replay;   /* --replay FILE */
 	int progress_line; /* a progress line without its newline is on stderr */
 	struct devdrv_context *ctx;
 };

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <devdrv/driver.h>
+#include <devdrv/replay.h>
 #include <devdrv/virtual.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,7 +12,8 @@
 #include <string.h>
 
 static const char main_usage[] =
-    "usage: devdrv [--virtual] [--filter NAME[:ARGS]]... [--stats[=json]] [--debug] COMMAND [ARGS]\n"
+    "usage: devdrv [--virtual | --replay FILE] [--filter NAME[:ARGS]]... [--record FILE] [--stats[=json]]\n"
+    "              [--debug] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
     "  list [SEL] [--json] [-v]   devices, in bus and port order\n"
@@ -37,6 +39,8 @@ static const char main_usage[] =
     "  --filter NAME[:ARGS]  attach a filter to the device (repeatable, first on top):\n"
     "              trace:FILE.pcap (Wireshark), stats, fault:RULES, verifier; see 'devdrv filters'\n"
     "  --stats[=json]  count transfers per endpoint and print the counts on stderr at the end\n"
+    "  --record FILE   record the session (descriptors and transfers) to FILE\n"
+    "  --replay FILE   play a recorded session back instead of using a device\n"
     "  --debug     log library messages to stderr\n"
     "  --version   print the version\n"
     "\n"
@@ -59,6 +63,8 @@ static const char *hint_for(const char *action, int code, const char *detail)
 	/* a report the descriptor does not have, or of the wrong length */
 	if ((code == DEVDRV_E_NOT_FOUND || code == DEVDRV_E_INVALID) && detail && !strncmp(detail, "hid:", 4))
 		return "see the device's reports with 'devdrv hid SEL --descriptor'";
+	if (code == DEVDRV_E_PROTOCOL && detail && !strncmp(detail, "replay:", 7))
+		return "the command differs from the recorded session; record it again with --record";
 	if (code == DEVDRV_E_INVALID && detail && *detail && !strstr(detail, "selector"))
 		return "check the arguments against 'devdrv --help'";
 	switch (code) {
@@ -159,6 +165,17 @@ static int add_filter(struct cli *c, const char *spec)
 	return EXIT_OK;
 }
 
+/* --record FILE: a recorder at the bottom of the filters given so far. */
+static int add_record(struct cli *c, const char *file)
+{
+	char spec[1024];
+
+	if (!*file || strchr(file, ';'))
+		return cli_usage_error(c, NULL, "--record takes a file name without ';', not '%s'", file);
+	snprintf(spec, sizeof(spec), "record:%s", file);
+	return add_filter(c, spec);
+}
+
 static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *user)
 {
 	struct cli *c = user;
@@ -194,6 +211,10 @@ int cli_context(struct cli *c)
 	}
 	if (rc < 0)
 		return cli_fail(c, "start", rc, devdrv_context_errmsg(NULL));
+	if (c->replay && (rc = devdrv_replay_add(c->ctx, c->replay)) < 0) {
+		fprintf(c->err, "devdrv: --replay: %s\n", devdrv_context_errmsg(c->ctx));
+		return EXIT_USAGE;
+	}
 	for (int i = 0; i < c->num_plugs; i++)
 		if ((rc = plug(c, c->plugs[i])) != EXIT_OK)
 			return rc;
@@ -242,6 +263,7 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 		{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
 		{ "plug", required_argument, NULL, 'p' },
 		{ "filter", required_argument, NULL, 'f' }, { "stats", optional_argument, NULL, 's' },
+		{ "record", required_argument, NULL, 'r' }, { "replay", required_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -262,6 +284,14 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 		case 'f':
 			if (add_filter(&c, optarg) != EXIT_OK)
 				return EXIT_USAGE;
+			break;
+		case 'r':
+			if (add_record(&c, optarg) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case 'R':
+			c.replay = optarg;
+			c.transports = DEVDRV_TRANSPORT_REPLAY;
 			break;
 		case 's':
 			if (optarg && strcmp(optarg, "json"))

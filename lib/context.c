@@ -25,17 +25,21 @@ static enum devdrv_log_level level_from_env(void)
 
 static int transports_from_env(struct devdrv_context *ctx, unsigned *mask)
 {
-	const char *env = getenv("DEVDRV_TRANSPORT");
+	const char *env = getenv("DEVDRV_TRANSPORT"), *replay = getenv("DEVDRV_REPLAY");
 
-	if (!env || !*env || !strcmp(env, "usb"))
+	if ((!env || !*env) && replay && *replay) /* a recorded run needs no hardware */
+		*mask = DEVDRV_TRANSPORT_REPLAY;
+	else if (!env || !*env || !strcmp(env, "usb"))
 		*mask = DEVDRV_TRANSPORT_USB;
 	else if (!strcmp(env, "virtual"))
 		*mask = DEVDRV_TRANSPORT_VIRTUAL;
+	else if (!strcmp(env, "replay"))
+		*mask = DEVDRV_TRANSPORT_REPLAY;
 	else if (!strcmp(env, "all"))
-		*mask = DEVDRV_TRANSPORT_USB | DEVDRV_TRANSPORT_VIRTUAL;
+		*mask = DEVDRV_TRANSPORT_ALL;
 	else
 		return dd_ctx_fail(ctx, DEVDRV_E_INVALID,
-		                   "DEVDRV_TRANSPORT='%s' is not one of usb, virtual, all", env);
+		                   "DEVDRV_TRANSPORT='%s' is not one of usb, virtual, replay, all", env);
 	return 0;
 }
 
@@ -91,17 +95,30 @@ static int copy_options(const struct devdrv_context_options *in, struct devdrv_c
 	return 0;
 }
 
-/* The context's filter list: the option's, then $DEVDRV_FILTER's. */
+/* The context's filter list: the option's, then $DEVDRV_FILTER's, then a
+ * recorder for $DEVDRV_RECORD at the bottom (it records what the device saw). */
 static int set_filters(struct devdrv_context *ctx, const char *option)
 {
-	const char *env = getenv("DEVDRV_FILTER");
-	size_t a = option ? strlen(option) : 0, b = env ? strlen(env) : 0;
+	const char *env = getenv("DEVDRV_FILTER"), *record = getenv("DEVDRV_RECORD");
+	size_t len = (option ? strlen(option) : 0) + (env ? strlen(env) : 0) + (record ? strlen(record) : 0) + 16;
+	const char *parts[3] = { option, env, NULL };
+	char recorder[4200];
 
-	if (!a && !b)
-		return 0;
-	if (!(ctx->filters = malloc(a + b + 2)))
+	if (record && *record) {
+		snprintf(recorder, sizeof(recorder), "record:%s", record);
+		parts[2] = recorder;
+	}
+	if (!(ctx->filters = calloc(1, len)))
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "context: out of memory");
-	snprintf(ctx->filters, a + b + 2, "%s%s%s", a ? option : "", a && b ? ";" : "", b ? env : "");
+	for (int i = 0; i < 3; i++)
+		if (parts[i] && *parts[i])
+			snprintf(ctx->filters + strlen(ctx->filters), len - strlen(ctx->filters), "%s%s",
+			         ctx->filters[0] ? ";" : "", parts[i]);
+	if (!ctx->filters[0]) {
+		free(ctx->filters);
+		ctx->filters = NULL;
+		return 0;
+	}
 	return dd_filter_spec_check(ctx, ctx->filters);
 }
 

@@ -13,7 +13,7 @@ seconds=${1:-600}
 shift || true
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
 work=$build/fuzz-work
-names=(config selector serial-format serial-status hex hid-report scsi)
+names=(config selector serial-format serial-status hex hid-report scsi replay-format)
 if [ $# -gt 0 ]; then names=("$@"); fi
 jobs_max=2 # the machine has two cores; libFuzzer uses one each
 
@@ -21,6 +21,8 @@ if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$src" -Dfuzzing=true -Dsystem_tests=disabled \
 		-Dumockdev_tests=disabled -Dbuildtype=debugoptimized >/dev/null
 fi
+# regenerate first: a harness added since the last run is not a target yet
+ninja -C "$build" build.ninja >/dev/null
 # only the fuzzers: the rest of the tree may be mid-edit
 meson compile -C "$build" "${names[@]/#/fuzz-}" >/dev/null
 
