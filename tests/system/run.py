@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,19 @@ def bench_storage_args(workdir):
             "-device", "usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-BENCH"]
 
 
+# QEMU's own capture of the trace scenario's stick: {"path", "data"}.
+QEMU_PCAP = {}
+
+
+def trace_args(workdir):
+    """usb-storage (serial DEVDRV-TRACE) with a patterned image, captured by
+    QEMU itself (pcap=), to compare with devdrv's trace of the same session."""
+    stick = Image(workdir, "trace", 4 << 20)
+    QEMU_PCAP["path"] = os.path.join(workdir, "qemu.pcap")
+    return ["-drive", f"if=none,id=stick,format=raw,file={stick.path}",
+            "-device", f"usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-TRACE,pcap={QEMU_PCAP['path']}"]
+
+
 # QEMU devices per scenario; gadgets are made inside the guest on dummy_hcd.
 def devices(scenario, workdir):
     if scenario == "enumeration":
@@ -153,6 +167,8 @@ def devices(scenario, workdir):
         return storage_scenario_args(workdir)
     if scenario == "bench-storage":
         return bench_storage_args(workdir)
+    if scenario == "trace":
+        return trace_args(workdir)
     if scenario == "hid":
         return ["-device", "usb-kbd,bus=xhci.0,port=1", "-device", "usb-tablet,bus=xhci.0,port=2",
                 "-device", "usb-mouse,bus=xhci.0,port=3", "-device", "usb-wacom-tablet,bus=xhci.0,port=4"]
@@ -267,6 +283,9 @@ def boot(args):
         for image in IMAGES.values():  # the guest is off: what it left in its images
             with open(image.path, "rb") as f:
                 image.after = f.read()
+        if QEMU_PCAP.get("path") and os.path.exists(QEMU_PCAP["path"]):
+            with open(QEMU_PCAP["path"], "rb") as f:
+                QEMU_PCAP["data"] = f.read()
     text = b"".join(chunks).decode("utf-8", "replace").replace("\r", "")
     os.makedirs(args.logdir, exist_ok=True)
     with open(os.path.join(args.logdir, args.scenario + ".log"), "w") as f:
@@ -784,6 +803,147 @@ def check_hid_decode(lines, tap, array_usages):
             tap.result(not wrong and not extra, f"{name} ({len(dvalues)} values)", why)
 
 
+def guest_files(lines):
+    """{name: bytes} from the guest's "DEVDRV-FILE NAME HEX" lines (emit_file),
+    each checked against the size its end line states."""
+    parts, sizes = {}, {}
+    for line in lines:
+        if line.startswith("DEVDRV-FILE "):
+            _, name, *hexpart = line.split(" ")
+            parts.setdefault(name, []).append(hexpart[0] if hexpart else "")
+        elif line.startswith("DEVDRV-FILE-END "):
+            _, name, size = line.split(" ")
+            sizes[name] = int(size)
+    files = {}
+    for name, chunks in parts.items():
+        data = bytes.fromhex("".join(chunks))
+        if sizes.get(name) == len(data):
+            files[name] = data
+    return files
+
+
+def usbmon_events(pcap):
+    """[(type, xfer_type, endpoint, bus, devnum, urb_length, data)] of a pcap
+    in LINKTYPE_USB_LINUX_MMAPPED (220) or LINKTYPE_USB_LINUX (189)."""
+    magic, = struct.unpack_from("<I", pcap, 0)
+    order = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    linktype, = struct.unpack_from(order + "I", pcap, 20)
+    header = 64 if linktype == 220 else 48
+    events, pos = [], 24
+    while pos + 16 <= len(pcap):
+        _, _, incl, _ = struct.unpack_from(order + "IIII", pcap, pos)
+        rec = pcap[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        if len(rec) < header:
+            break
+        typ, xfer, ep, dev, bus = chr(rec[8]), rec[9], rec[10], rec[11], struct.unpack_from(order + "H", rec, 12)[0]
+        length, = struct.unpack_from(order + "I", rec, 32)
+        events.append((typ, xfer, ep, bus, dev, length, rec[header:]))
+    return events
+
+
+def bulk_data(events):
+    """The bulk transfers that moved data, in order: (endpoint, length, data)
+    of OUT submissions and IN completions. The data may be cut short (QEMU
+    keeps the first 256 bytes of each packet); the length is the transfer's."""
+    out = []
+    for typ, xfer, ep, _, _, length, data in events:
+        if xfer == 3 and data and ((typ == "S" and not ep & 0x80) or (typ == "C" and ep & 0x80)):
+            out.append((ep, length, data))
+    return out
+
+
+def same_transfer(ours, theirs):
+    """Same endpoint and length, and the bytes the capture kept are ours."""
+    return ours[0] == theirs[0] and ours[1] == theirs[1] and ours[2][:len(theirs[2])] == theirs[2]
+
+
+def tshark_fields(path, display_filter, fields):
+    cmd = ["tshark", "-r", path, "-Y", display_filter, "-T", "fields"]
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    return [line.split("\t") for line in r.stdout.splitlines()] if r.returncode == 0 else None
+
+
+def check_trace(args, lines, tap):
+    files = guest_files(lines)
+    os.makedirs(args.logdir, exist_ok=True)
+    for name, data in list(files.items()) + [("qemu.pcap", QEMU_PCAP.get("data") or b"")]:
+        with open(os.path.join(args.logdir, "trace-" + name), "wb") as f:  # for a look with Wireshark
+            f.write(data)
+    device = next((l.split(" ")[1:] for l in lines if l.startswith("DEVDRV-TRACE-DEVICE ")), [])
+    facts = dict(kv.split("=", 1) for kv in device)
+    tap.result(set(files) == {"trace.pcap", "session.rec", "out.bin"}, "the guest's trace, recording and output arrived whole",
+               f"got {sorted(files)}")
+    if set(files) != {"trace.pcap", "session.rec", "out.bin"}:
+        return
+    image = IMAGES["trace"].before
+    tap.result(files["out.bin"] == image[16 * 512:24 * 512], "devdrv read blocks 16-23 of the image")
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace.pcap")
+        with open(trace, "wb") as f:
+            f.write(files["trace.pcap"])
+        check_tshark(tap, trace, facts)
+        check_against_qemu(tap, files["trace.pcap"])
+        check_replay(args, tap, tmp, files)
+
+
+def check_tshark(tap, trace, facts):
+    if not shutil.which("tshark"):
+        tap.result(False, "tshark decodes the trace", "tshark is not installed (scripts/setup.sh)")
+        return
+    ops = tshark_fields(trace, "usbms.dCBWSignature", ["scsi_sbc.opcode"])
+    seen = {row[0] for row in ops or []}
+    tap.result(ops is not None and {"0x12", "0x25", "0x28"} <= seen,
+               "tshark decodes our trace: INQUIRY, READ CAPACITY(10), READ(10)", f"opcodes {sorted(seen)}")
+    rw = tshark_fields(trace, "scsi_sbc.opcode == 0x28 && usbms.dCBWSignature",
+                       ["scsi_sbc.rdwr10.lba", "scsi_sbc.rdwr10.xferlen", "usb.bus_id", "usb.device_address"])
+    want = ["16", "8", facts.get("bus", "?"), facts.get("address", "?")]
+    tap.result(rw == [want], "tshark: READ(10) of 8 blocks at LBA 16 on the stick's bus and address",
+               f"got {rw}, want [{want}]")
+
+
+def check_against_qemu(tap, ours_pcap):
+    theirs = QEMU_PCAP.get("data")
+    if not theirs:
+        tap.result(False, "QEMU's capture of the stick exists", "no pcap from QEMU")
+        return
+    ours, qemu = bulk_data(usbmon_events(ours_pcap)), bulk_data(usbmon_events(theirs))
+    # QEMU's capture also has the kernel's traffic before and after ours:
+    # find our first command (a 31-byte CBW with devdrv's tag) in it
+    start = next((i for i, ev in enumerate(qemu) if ours and ev == ours[0]), None)
+    tap.result(start is not None, "our first Bulk-Only command is in QEMU's capture",
+               f"{len(qemu)} QEMU bulk transfers, ours start {ours[0][2][:16].hex() if ours else '-'}")
+    if start is None:
+        return
+    theirs_part = qemu[start:start + len(ours)]
+    diff = next((i for i, (a, b) in enumerate(zip(ours, theirs_part)) if not same_transfer(a, b)), None)
+    tap.result(len(ours) > 10 and len(theirs_part) == len(ours) and diff is None,
+               f"our trace's {len(ours)} bulk transfers match QEMU's capture in order, endpoint, length and data",
+               f"first difference at {diff}: ours {ours[diff][0]:#x} {ours[diff][1]} bytes, "
+               f"QEMU {theirs_part[diff][0]:#x} {theirs_part[diff][1]} bytes" if diff is not None
+               else f"{len(theirs_part)} of QEMU's vs {len(ours)} of ours")
+
+
+def check_replay(args, tap, tmp, files):
+    rec = os.path.join(tmp, "session.rec")
+    with open(rec, "wb") as f:
+        f.write(files["session.rec"])
+    env = dict(os.environ, DEVDRV_TRANSPORT="")
+    same = subprocess.run([args.devdrv, "--replay", rec, "storage", "serial=DEVDRV-TRACE", "read", "16", "8"],
+                          capture_output=True, env=env)
+    tap.result(same.returncode == 0 and same.stdout == files["out.bin"],
+               "the recording replayed on the host, without the device, gives the same 8 blocks",
+               f"exit {same.returncode}: {same.stderr.decode(errors='replace').strip()[:200]}")
+    other = subprocess.run([args.devdrv, "--replay", rec, "storage", "serial=DEVDRV-TRACE", "read", "16", "9"],
+                           capture_output=True, env=env)
+    err = other.stderr.decode(errors="replace")
+    tap.result(other.returncode == 1 and "replay: " in err and "session.rec:" in err,
+               "a changed command (9 blocks) gets the divergence error naming the recording's line",
+               f"exit {other.returncode}: {err.strip()[:200]}")
+
+
 def report(args, lines, timed_out):
     tap = Tap()
     for line in lines:
@@ -796,6 +956,8 @@ def report(args, lines, timed_out):
         check_descriptors(lines, tap)
     if args.scenario == "storage":
         check_storage(lines, tap)
+    if args.scenario == "trace":
+        check_trace(args, lines, tap)
     if args.scenario == "hid":
         check_hid(lines, tap)
         failed = [(cmd, reply) for cmd, reply in args.qmp.results if "return" not in reply]
@@ -823,6 +985,7 @@ def main():
     p.add_argument("--logdir", required=True)
     p.add_argument("--timeout", type=int, default=120)
     p.add_argument("--bench", action="store_true")
+    p.add_argument("--devdrv", help="the host's devdrv, for checks that replay what the guest recorded")
     p.add_argument("scenario")
     args = p.parse_args()
     if not shutil.which("qemu-system-x86_64"):

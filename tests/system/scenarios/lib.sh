@@ -82,3 +82,10 @@ hex_to_file() { # HEX FILE — binary from hex, with busybox printf; FILE is
 	done
 	cat /tmp/hex.bin >"$2"
 }
+
+emit_file() { # NAME FILE — FILE's bytes on the console, for the runner to
+	# check on the host: "DEVDRV-FILE NAME HEX" lines of 1 KiB, then an end
+	# line with the size
+	hexdump -v -e '512/1 "%02x" "\n"' "$2" | sed 's/ *$//' | sed "s/^/DEVDRV-FILE $1 /"
+	echo "DEVDRV-FILE-END $1 $(wc -c <"$2")"
+}
