@@ -144,7 +144,6 @@ int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_co
 	ctx->log_user = opts->log_user;
 	ctx->log_level = opts->log_level ? opts->log_level : level_from_env();
 	ctx->log_to_stderr = !opts->log_fn && level_from_env() != DEVDRV_LOG_NONE;
-	ctx->no_default_virtual_devices = opts->no_default_virtual_devices;
 
 	mask = opts->transports;
 	if (mask & ~(unsigned)DEVDRV_TRANSPORT_ALL)

@@ -103,7 +103,6 @@ struct devdrv_context {
 	void *log_user;
 	enum devdrv_log_level log_level;
 	int log_to_stderr; /* only when the user asked with $DEVDRV_DEBUG */
-	int no_default_virtual_devices;
 	struct dd_transport_slot transports[DD_MAX_TRANSPORTS];
 	int num_transports;
 	char *filters; /* NAME[:ARGS];... attached to every handle, or NULL */

@@ -96,7 +96,6 @@ struct devdrv_context_options {
 	devdrv_log_fn log_fn;       /**< NULL: silent, unless $DEVDRV_DEBUG is set */
 	void *log_user;
 	enum devdrv_log_level log_level; /**< 0: $DEVDRV_DEBUG (0-4), else none */
-	int no_default_virtual_devices; /**< virtual bus starts empty */
 	/** Filters attached to every handle this context opens, top first:
 	 * "NAME[:ARGS];NAME..." (see devdrv/filter.h); those of $DEVDRV_FILTER
 	 * follow. NULL: none. Copied. */

@@ -63,6 +63,11 @@ int devdrv_virtual_plug(struct devdrv_context *ctx, const char *model, const cha
  * @return 0, DEVDRV_E_NOT_FOUND, DEVDRV_E_UNSUPPORTED. */
 int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path);
 
+/** Unplug every device of the virtual bus, as devdrv_virtual_unplug() does
+ * one: a test that wants an empty bus starts with this.
+ * @return how many were unplugged, or DEVDRV_E_UNSUPPORTED. */
+int devdrv_virtual_unplug_all(struct devdrv_context *ctx);
+
 /* ---- writing a device model ------------------------------------------------ */
 
 /* The bus answers the standard requests (descriptors, strings, addresses,

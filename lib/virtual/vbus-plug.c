@@ -250,6 +250,20 @@ int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)
 	return 0;
 }
 
+int devdrv_virtual_unplug_all(struct devdrv_context *ctx)
+{
+	struct vbus *bus = vbus_of_ctx(ctx);
+	int n = 0;
+
+	if (!bus)
+		return dd_ctx_fail(ctx, DEVDRV_E_UNSUPPORTED, "virtual unplug: the context has no virtual transport");
+	pthread_mutex_lock(&bus->lock);
+	for (; bus->devices; n++)
+		vbus_unplug_locked(bus, bus->devices);
+	pthread_mutex_unlock(&bus->lock);
+	return n;
+}
+
 int dd_virtual_disconnect_after(struct devdrv_context *ctx, const char *port, unsigned long n)
 {
 	struct vbus *bus = vbus_of_ctx(ctx);

@@ -506,9 +506,8 @@ static int vbus_init(struct devdrv_context *ctx, void **state)
 	bus->ctx = ctx;
 	bus->done_tail = &bus->done;
 	*state = bus;
-	if (!ctx->no_default_virtual_devices &&
-	    (vbus_plug_locked(ctx, bus, vbus_builtin_model("loopback"), NULL, "1-1") < 0 ||
-	     vbus_plug_locked(ctx, bus, vbus_builtin_model("button"), NULL, "1-2") < 0)) {
+	if (vbus_plug_locked(ctx, bus, vbus_builtin_model("loopback"), NULL, "1-1") < 0 ||
+	    vbus_plug_locked(ctx, bus, vbus_builtin_model("button"), NULL, "1-2") < 0) {
 		vbus_exit(bus);
 		*state = NULL;
 		return DEVDRV_E_NOMEM;

@@ -313,10 +313,11 @@ static void test_malformed_descriptors(void **state)
 
 static struct devdrv_context *bus_with(const char *model)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_context *ctx;
 
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_unplug_all(ctx), 2); /* the loopback and the button: start empty */
 	assert_int_equal(devdrv_virtual_plug(ctx, model, "1-1"), 0);
 	return ctx;
 }

@@ -26,10 +26,11 @@ struct bed {
 
 static struct bed open_chip(const char *model, const char *selector)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct bed b = { 0 };
 
 	assert_int_equal(devdrv_context_new(&o, &b.ctx), 0);
+	assert_int_equal(devdrv_virtual_unplug_all(b.ctx), 2); /* the loopback and the button: start empty */
 	assert_int_equal(devdrv_virtual_plug(b.ctx, model, "1-1"), 0);
 	if (devdrv_open(b.ctx, selector, &b.h) < 0)
 		fail_msg("open %s: %s", model, devdrv_context_errmsg(b.ctx));
@@ -366,13 +367,14 @@ static void test_ch34x_requests(void **state)
 
 static void test_pl2303_startup_and_line_coding(void **state)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct bed b = { 0 };
 	struct devdrv_serial_config c, actual;
 	unsigned lines = 0;
 
 	(void)state;
 	assert_int_equal(devdrv_context_new(&o, &b.ctx), 0);
+	assert_int_equal(devdrv_virtual_unplug_all(b.ctx), 2); /* the loopback and the button: start empty */
 	assert_int_equal(devdrv_virtual_plug(b.ctx, "pl2303", "1-1"), 0);
 	assert_int_equal(devdrv_open(b.ctx, "067b:2303", &b.h), 0);
 	{
@@ -450,7 +452,7 @@ static void test_acm_requests_and_notifications(void **state)
 /* Two ACM functions on one device: each is a port, picked with iface=N. */
 static void test_acm_two_functions_are_two_ports(void **state)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_context *ctx;
 	struct devdrv_handle *a, *b;
 	struct devdrv_serial_config c = cfg(57600, "8N1", DEVDRV_FLOW_NONE);
@@ -460,6 +462,7 @@ static void test_acm_two_functions_are_two_ports(void **state)
 
 	(void)state;
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_unplug_all(ctx), 2); /* the loopback and the button: start empty */
 	assert_int_equal(devdrv_virtual_plug(ctx, "cdc-acm-dual", "1-1"), 0);
 	assert_int_equal(devdrv_open(ctx, "1209:0005", &a), 0); /* the first function by default */
 	assert_int_equal(devdrv_open(ctx, "1209:0005,iface=2", &b), 0);
@@ -532,7 +535,7 @@ static void test_refusals_touch_nothing(void **state)
 		{ "ch340", 9600, "8N1", DEVDRV_FLOW_XONXOFF },      { "pl2303", 7000000, "8N1", DEVDRV_FLOW_NONE },
 		{ "cdc-acm", 9600, "8N1", DEVDRV_FLOW_RTSCTS },
 	};
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -542,6 +545,7 @@ static void test_refusals_touch_nothing(void **state)
 		struct devdrv_handle *h = NULL;
 
 		assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+		assert_int_equal(devdrv_virtual_unplug_all(ctx), 2); /* the loopback and the button: start empty */
 		assert_int_equal(devdrv_virtual_plug(ctx, refused[i].model, "1-1"), 0);
 		/* with the open: nothing at all reaches the chip */
 		if (devdrv_serial_open(ctx, "1-1", &c, &h) != DEVDRV_E_UNSUPPORTED)
@@ -564,7 +568,7 @@ static void test_refusals_touch_nothing(void **state)
  * runs at 9600 8N1 in between. */
 static void test_open_with_settings(void **state)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_serial_config c = cfg(115200, "7E2", DEVDRV_FLOW_NONE), got;
 	struct devdrv_context *ctx;
 	struct devdrv_handle *h;
@@ -573,6 +577,7 @@ static void test_open_with_settings(void **state)
 
 	(void)state;
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_unplug_all(ctx), 2); /* the loopback and the button: start empty */
 	assert_int_equal(devdrv_virtual_plug(ctx, "ft232r", "1-1"), 0);
 	assert_int_equal(devdrv_serial_open(ctx, "1-1", &c, &h), 0);
 	assert_int_equal(devdrv_serial_get_config(h, &got), 0);

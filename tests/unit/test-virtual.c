@@ -350,17 +350,16 @@ static void test_plug_errors(void **state)
 	assert_int_equal(devdrv_virtual_unplug(*state, "1-9"), DEVDRV_E_NOT_FOUND);
 }
 
-/* A virtual bus asked to start empty lists nothing; unknown transport bits
- * are refused. */
+/* A virtual bus emptied lists nothing; unknown transport bits are refused. */
 static void test_empty_bus_and_bad_transport(void **state)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
-		                            .no_default_virtual_devices = 1 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
 	struct devdrv_context *ctx;
 	const struct devdrv_device_info **list;
 
 	(void)state;
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_unplug_all(ctx), 2); /* the loopback and the button: start empty */
 	assert_int_equal(devdrv_get_device_list(ctx, &list), 0);
 	devdrv_free_device_list(list);
 	devdrv_context_free(ctx);
