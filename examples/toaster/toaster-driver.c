@@ -1,7 +1,9 @@
 /* toaster-driver.c — the toaster's libdevdrv driver, as a vendor writes an
  * out-of-tree driver: public headers only, a match table, a few ioctls.
- * The generic defaults do the rest: open claims interface 0 and picks its
- * bulk IN pipe (the log), so devdrv_read() returns log text. */
+ * The generic defaults do most: open claims interface 0 and picks its bulk
+ * IN pipe (the log), so devdrv_read() returns log text. Endpoint addresses
+ * come from the descriptors, not from constants: a gadget controller may
+ * give the status endpoint another number than the virtual toaster's. */
 #include "toaster.h"
 
 #include <devdrv/driver.h>
@@ -9,6 +11,26 @@
 #include <stdint.h>
 
 #define TOASTER_TIMEOUT_MS 1000
+
+struct toaster {
+	uint8_t status_ep; /* the interrupt IN endpoint */
+};
+
+static int toaster_open(struct devdrv_handle *h)
+{
+	struct toaster *t = devdrv_handle_priv(h);
+	const struct devdrv_interface_info *intf;
+	const struct devdrv_endpoint_info *ep;
+	int rc = devdrv_default_open(h);
+
+	if (rc < 0)
+		return rc;
+	intf = devdrv_find_interface(devdrv_active_config(devdrv_handle_info(h)), devdrv_handle_interface(h));
+	if (!(ep = devdrv_find_endpoint(intf, 1, 1u << 3)) || !devdrv_handle_pipes(h)->in)
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "toaster: no status or log endpoint");
+	t->status_ep = ep->address;
+	return 0;
+}
 
 static int vendor_out(struct devdrv_handle *h, uint8_t request, uint16_t value)
 {
@@ -32,7 +54,8 @@ static int get_status(struct devdrv_handle *h, struct toaster_status *s)
 static int wait_status(struct devdrv_handle *h, struct toaster_wait *w)
 {
 	uint8_t b[TOASTER_STATUS_LEN];
-	ssize_t n = devdrv_usb_interrupt(h, TOASTER_EP_STATUS, b, sizeof(b), w->timeout_ms);
+	struct toaster *t = devdrv_handle_priv(h);
+	ssize_t n = devdrv_usb_interrupt(h, t->status_ep, b, sizeof(b), w->timeout_ms);
 
 	if (n < 0)
 		return (int)n;
@@ -95,5 +118,7 @@ const struct devdrv_driver toaster_driver = {
 	.description = "the USB toaster (example plugin)",
 	.cls = DEVDRV_CLASS_RAW,
 	.match = toaster_match,
+	.priv_size = sizeof(struct toaster),
+	.open = toaster_open,
 	.ioctl = toaster_ioctl,
 };

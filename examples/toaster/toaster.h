@@ -2,10 +2,12 @@
  * driver, shared by the plugin (driver and virtual model) and by programs
  * that use it (toast). The device side on a real bus is gadget/toaster-ffs.c.
  *
- * Device 1209:70a5, one vendor-class interface 0:
- *   interrupt IN 0x81  8-byte status: on every state change, every 100 ms
+ * Device 1209:70a5, one vendor-class interface 0 with two endpoints (0x81
+ * and 0x82 on the virtual toaster; a gadget's controller may number them
+ * otherwise, so the driver takes them from the descriptors):
+ *   interrupt IN       8-byte status: on every state change, every 100 ms
  *                      while heating
- *   bulk IN 0x82       a text log, one line per event
+ *   bulk IN            a text log, one line per event
  *   vendor requests to the interface (bmRequestType 0x41 OUT / 0xc1 IN):
  *     0x01 SET_DARKNESS  wValue 1..10 (STALL out of range or while heating)
  *     0x02 START         (STALL while heating)
@@ -23,7 +25,7 @@
 
 #define TOASTER_VID 0x1209
 #define TOASTER_PID 0x70a5
-#define TOASTER_EP_STATUS 0x81
+#define TOASTER_EP_STATUS 0x81 /* the virtual toaster's */
 #define TOASTER_EP_LOG 0x82
 #define TOASTER_REQ_SET_DARKNESS 0x01
 #define TOASTER_REQ_START 0x02

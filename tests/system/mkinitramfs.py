@@ -86,8 +86,9 @@ def build(args):
                 dst = os.path.join(tree, "lib/modules", rel)
                 copy(os.path.join(root, "lib/modules", version, rel), dst)
                 f.write(f"{rel} {margs}\n")
-        for prog in args.programs:
-            copy(prog, os.path.join(tree, "usr/bin", os.path.basename(prog)))
+        for prog in args.programs:  # plugins go where the scenarios point DEVDRV_DRIVER_PATH
+            where = "usr/lib/devdrv/drivers" if prog.endswith(".so") else "usr/bin"
+            copy(prog, os.path.join(tree, where, os.path.basename(prog)))
         for lib in shared_libraries(args.programs):
             name = os.path.basename(lib)
             where = "lib64" if name.startswith("ld-linux") else "lib/x86_64-linux-gnu"
