@@ -19,6 +19,7 @@
 #include <devdrv/devdrv.h>
 #include <devdrv/driver.h>
 #include "cli.h"
+#include "transport-cases.h"
 #include "usbfs-emu.h"
 
 #define PCI "P: /devices/pci0000:00/0000:00:14.0"
@@ -99,6 +100,34 @@ static int teardown(void **state)
 	g_object_unref(b->bed);
 	g_free(b);
 	return 0;
+}
+
+static void unplug_emulated_loopback(struct transport_bed *tb)
+{
+	emu_device_unplug(((struct bed *)tb->priv)->devs[2], -ENODEV);
+}
+
+static struct transport_bed *make_emulated_bed(void)
+{
+	static struct transport_bed tb;
+	struct bed *b;
+
+	assert_int_equal(setup((void **)&b), 0);
+	tb = (struct transport_bed){ b->ctx, "1-1.2", unplug_emulated_loopback, b };
+	return &tb;
+}
+
+static void drop_emulated_bed(struct transport_bed *tb)
+{
+	teardown(&tb->priv);
+}
+
+/* The cases every transport passes the same way (tests/common/), here
+ * through real libusb on emulated usbfs. */
+static void test_transport_cases(void **state)
+{
+	(void)state;
+	run_transport_cases(make_emulated_bed, drop_emulated_bed);
 }
 
 static const char *const expected_ports[] = { "1", "1-1", "1-1.2", "1-1.4", "1-2", "2" };
@@ -239,131 +268,31 @@ static void test_open_refusals(void **state)
 	assert_null(h);
 }
 
-static void test_loopback_round_trip(void **state)
-{
-	struct bed *b = *state;
-	struct devdrv_handle *h = NULL;
-	unsigned char out[4096], in[4096];
-	unsigned before;
-	size_t got = 0;
-
-	for (size_t i = 0; i < sizeof(out); i++)
-		out[i] = (unsigned char)(i * 13 + 1);
-	assert_int_equal(devdrv_open(b->ctx, "1209:0001", &h), 0);
-	before = emu_device_ioctl_count(b->devs[2]);
-	assert_int_equal(devdrv_write(h, out, sizeof(out), 1000), sizeof(out));
-	while (got < sizeof(in)) {
-		ssize_t n = devdrv_read(h, in + got, sizeof(in) - got, 1000);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
-	assert_memory_equal(in, out, sizeof(out));
-	/* one submit and one successful reap per transfer, plus polling reaps */
-	assert_true(emu_device_ioctl_count(b->devs[2]) - before >= 4);
-	devdrv_close(h);
-}
-
-static void test_control_and_stall(void **state)
-{
-	struct bed *b = *state;
-	struct devdrv_handle *h = NULL;
-	unsigned char data[8] = { 9, 8, 7 }, back[8] = { 0 };
-
-	assert_int_equal(devdrv_open(b->ctx, "1-1.2", &h), 0);
-	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0, 0, data, 3, 1000), 3);
-	assert_int_equal(devdrv_control(h, 0xc0, 0x02, 0, 0, back, sizeof(back), 1000), 3);
-	assert_memory_equal(back, data, 3);
-	assert_int_equal(devdrv_control(h, 0xc0, 0x7f, 0, 0, back, sizeof(back), 1000), DEVDRV_E_PIPE);
-	assert_non_null(strstr(devdrv_errmsg(h), "STALL"));
-	devdrv_close(h);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void test_timeout(void **state)
-{
-	struct bed *b = *state;
-	struct devdrv_handle *h = NULL;
-	unsigned char buf[64];
-	double t0, took;
-
-	assert_int_equal(devdrv_open(b->ctx, "1-1.2", &h), 0);
-	t0 = now_s();
-	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 100), DEVDRV_E_TIMEOUT);
-	took = now_s() - t0;
-	assert_true(took >= 0.09 && took < 1.0);
-	assert_non_null(strstr(devdrv_errmsg(h), "within 100 ms"));
-	/* the pipe still works after a timed-out (discarded) URB */
-	assert_int_equal(devdrv_write(h, "x", 1, 1000), 1);
-	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 1000), 1);
-	devdrv_close(h);
-}
-
-struct blocked_read {
-	struct devdrv_handle *h;
-	ssize_t result;
-	double returned_at;
-};
-
-static void *blocked_read(void *arg)
-{
-	struct blocked_read *r = arg;
-	unsigned char buf[64];
-
-	r->result = devdrv_read(r->h, buf, sizeof(buf), 10000);
-	r->returned_at = now_s();
-	return NULL;
-}
-
-static void unplug_during_blocked_read(struct bed *b, int urb_status)
-{
-	struct blocked_read r = { 0 };
-	pthread_t t;
-	double unplugged_at;
-
-	assert_int_equal(devdrv_open(b->ctx, "1-1.2", &r.h), 0);
-	pthread_create(&t, NULL, blocked_read, &r);
-	usleep(200 * 1000);
-	unplugged_at = now_s();
-	emu_device_unplug(b->devs[2], urb_status);
-	pthread_join(t, NULL);
-	assert_int_equal(r.result, DEVDRV_E_DISCONNECTED);
-	assert_true(r.returned_at - unplugged_at < 1.0);
-	assert_non_null(strstr(devdrv_errmsg(r.h), "unplugged"));
-	assert_int_equal(devdrv_write(r.h, "x", 1, 100), DEVDRV_E_DISCONNECTED);
-	devdrv_close(r.h);
-}
-
-static void test_unplug_during_blocked_read(void **state)
-{
-	unplug_during_blocked_read(*state, -ENODEV);
-}
-
 /* Host controllers may fail the pending URB with a protocol error while the
  * kernel tears the device down (dummy_hcd does): still DISCONNECTED. */
+static void unplug_with_protocol_error(struct transport_bed *tb)
+{
+	emu_device_unplug(((struct bed *)tb->priv)->devs[2], -EPROTO);
+}
+
 static void test_unplug_seen_as_protocol_error(void **state)
 {
-	unplug_during_blocked_read(*state, -EPROTO);
+	struct bed *b = *state;
+	struct transport_bed tb = { b->ctx, "1-1.2", unplug_with_protocol_error, b };
+
+	transport_case_unplug_during_blocked_read(&tb);
 }
 
 /* The same protocol error on a device that is still there is an I/O error. */
 static void test_protocol_error_on_present_device(void **state)
 {
 	struct bed *b = *state;
-	struct blocked_read r = { 0 };
-	pthread_t t;
+	struct transport_bed tb = { b->ctx, "1-1.2", NULL, b };
+	struct transport_blocked_read r;
 
-	assert_int_equal(devdrv_open(b->ctx, "1-1.2", &r.h), 0);
-	pthread_create(&t, NULL, blocked_read, &r);
-	usleep(200 * 1000);
+	transport_start_blocked_read(&tb, &r);
 	emu_device_fail_pending(b->devs[2], -EPROTO);
-	pthread_join(t, NULL);
+	transport_join_blocked_read(&r);
 	assert_int_equal(r.result, DEVDRV_E_IO);
 	assert_int_equal(devdrv_write(r.h, "x", 1, 1000), 1); /* and the handle still works */
 	devdrv_close(r.h);
@@ -922,14 +851,11 @@ static void test_alt_setting_names_and_io(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transport_cases),
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_list_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_selector_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loopback_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_control_and_stall, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unplug_during_blocked_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_seen_as_protocol_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_error_on_present_device, setup, teardown),
 	};

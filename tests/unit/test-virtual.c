@@ -16,6 +16,36 @@
 #include <devdrv/raw.h>
 #include <devdrv/virtual.h>
 
+#include "transport-cases.h"
+
+static int setup(void **state);
+
+static void unplug_virtual_loopback(struct transport_bed *b)
+{
+	assert_int_equal(devdrv_virtual_unplug(b->ctx, "1-1"), 0);
+}
+
+static struct transport_bed *make_virtual_bed(void)
+{
+	static struct transport_bed b;
+
+	b = (struct transport_bed){ .loopback = "1-1", .unplug_loopback = unplug_virtual_loopback };
+	assert_int_equal(setup((void **)&b.ctx), 0);
+	return &b;
+}
+
+static void drop_virtual_bed(struct transport_bed *b)
+{
+	devdrv_context_free(b->ctx);
+}
+
+/* The cases every transport passes the same way (tests/common/). */
+static void test_transport_cases(void **state)
+{
+	(void)state;
+	run_transport_cases(make_virtual_bed, drop_virtual_bed);
+}
+
 static int setup(void **state)
 {
 	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
@@ -72,25 +102,6 @@ static void test_list(void **state)
 	devdrv_free_device_list(list);
 }
 
-static void test_round_trip(void **state)
-{
-	struct devdrv_handle *h = open_ok(*state, "1-1");
-	unsigned char out[1000], in[1000];
-	size_t got = 0;
-
-	for (size_t i = 0; i < sizeof(out); i++)
-		out[i] = (unsigned char)(i * 7);
-	assert_int_equal(devdrv_write(h, out, sizeof(out), 1000), sizeof(out));
-	while (got < sizeof(in)) {
-		ssize_t n = devdrv_read(h, in + got, sizeof(in) - got, 1000);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
-	assert_memory_equal(in, out, sizeof(out));
-	assert_string_equal(devdrv_handle_driver(h), "generic");
-	devdrv_close(h);
-}
-
 struct reader {
 	struct devdrv_handle *h;
 	unsigned char *buf;
@@ -135,18 +146,6 @@ static void test_back_pressure(void **state)
 	pthread_join(t, NULL);
 	assert_int_equal(r.result, sizeof(in));
 	assert_memory_equal(in, out, sizeof(out));
-	devdrv_close(h);
-}
-
-static void test_timeout(void **state)
-{
-	struct devdrv_handle *h = open_ok(*state, "1-1");
-	unsigned char buf[64];
-	double t0 = now_s();
-
-	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 50), DEVDRV_E_TIMEOUT);
-	assert_true(now_s() - t0 >= 0.045);
-	assert_non_null(strstr(devdrv_errmsg(h), "nothing moved within 50 ms"));
 	devdrv_close(h);
 }
 
@@ -215,62 +214,6 @@ static void test_busy(void **state)
 	devdrv_close(a);
 	b = open_ok(*state, "1-1"); /* released on close */
 	devdrv_close(b);
-}
-
-/* A read blocked with a long timeout returns DISCONNECTED soon after the
- * unplug; later calls fail the same way; the handle still closes. */
-static void test_unplug_during_blocked_read(void **state)
-{
-	struct devdrv_handle *h = open_ok(*state, "1-1");
-	unsigned char buf[64];
-	struct reader r = { h, buf, sizeof(buf), 0, 0, 10000 };
-	pthread_t t;
-	double unplugged_at;
-
-	pthread_create(&t, NULL, read_all, &r);
-	usleep(100 * 1000);
-	unplugged_at = now_s();
-	assert_int_equal(devdrv_virtual_unplug(*state, "1-1"), 0);
-	pthread_join(t, NULL);
-	assert_int_equal(r.result, DEVDRV_E_DISCONNECTED);
-	assert_true(r.returned_at - unplugged_at < 1.0);
-	assert_int_equal(devdrv_write(h, buf, 4, 100), DEVDRV_E_DISCONNECTED);
-	assert_non_null(strstr(devdrv_errmsg(h), "unplugged"));
-	devdrv_close(h);
-	assert_int_equal(devdrv_open(*state, "1-1", &h), DEVDRV_E_NOT_FOUND);
-}
-
-static void count_completion(struct devdrv_transfer *t)
-{
-	++*(int *)t->user_data;
-}
-
-static void test_async_and_cancel(void **state)
-{
-	struct devdrv_handle *h = open_ok(*state, "1-1");
-	unsigned char in[16] = { 0 };
-	int calls = 0;
-	struct devdrv_transfer *t = devdrv_transfer_alloc();
-
-	assert_non_null(t);
-	*t = (struct devdrv_transfer){
-		.handle = h, .type = DEVDRV_TRANSFER_BULK, .endpoint = 0x81, .buffer = in,
-		.length = sizeof(in), .timeout_ms = 0, .callback = count_completion, .user_data = &calls,
-	};
-	assert_int_equal(devdrv_transfer_submit(t), 0);
-	assert_int_equal(calls, 0); /* nothing to read yet: still pending */
-	assert_int_equal(devdrv_write(h, "abc", 3, 1000), 3);
-	assert_int_equal(devdrv_transfer_wait(t), 0);
-	assert_int_equal(calls, 1);
-	assert_int_equal(t->actual_length, 3);
-	assert_memory_equal(in, "abc", 3);
-
-	assert_int_equal(devdrv_transfer_submit(t), 0);
-	assert_int_equal(devdrv_transfer_cancel(t), 0);
-	assert_int_equal(devdrv_transfer_wait(t), DEVDRV_E_CANCELLED);
-	assert_int_equal(calls, 2);
-	devdrv_transfer_free(t);
-	devdrv_close(h);
 }
 
 static void test_wrong_pipe_is_refused(void **state)
@@ -370,16 +313,13 @@ static void test_empty_bus_and_bad_transport(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transport_cases),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_button, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_without_in_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unplug_during_blocked_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_async_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_pipe_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_selector_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_selector_picks, setup, teardown),
