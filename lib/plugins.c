@@ -475,8 +475,10 @@ void dd_plugins_scan(struct devdrv_context *ctx)
 		known = p->next;
 		plugin_free(p);
 	}
-	pthread_mutex_unlock(&plugins_lock);
+	/* under the lock: another thread's scan returns only once the stubs
+	 * are in the registry (the registry's lock is always taken second) */
 	register_stubs(ctx);
+	pthread_mutex_unlock(&plugins_lock);
 }
 
 /* ---- loading and unloading -------------------------------------------------------- */
