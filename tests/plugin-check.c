@@ -52,6 +52,32 @@ static const struct devdrv_driver *driver_named(const char *name)
 	return NULL;
 }
 
+/* A filter from a plugin: attached by name, it loads its plugin, sees the
+ * program's ioctls go by and answers its own. */
+static int check_plugin_filter(void)
+{
+	struct devdrv_context_options o = DEVDRV_CONTEXT_OPTIONS_INIT;
+	struct devdrv_context *ctx;
+	struct devdrv_handle *h;
+	struct toaster_status s;
+	unsigned seen = 0;
+
+	o.transports = DEVDRV_TRANSPORT_VIRTUAL;
+	o.filters = "toaster-count";
+	CHECK(devdrv_context_new(&o, &ctx) == 0, "a context with the plugin's filter toaster-count");
+	CHECK(devdrv_virtual_plug(ctx, "toaster", "1-3") == 0 && devdrv_open(ctx, "1-3", &h) == 0,
+	      "open a toaster through it");
+	CHECK(devdrv_ioctl(h, TOASTER_IOC_GET_STATUS, &s, sizeof(s)) == 0 &&
+	          devdrv_ioctl(h, TOASTER_IOC_GET_STATUS, &s, sizeof(s)) == 0,
+	      "two ioctls pass the filter to the driver");
+	CHECK(devdrv_ioctl(h, TOASTER_IOC_COUNT, &seen, sizeof(seen)) == 0 && seen == 2,
+	      "the filter counted them and answered its own ioctl");
+	devdrv_close(h);
+	CHECK(!mapped("toaster.so"), "the filter's plugin is unloaded once the handle closed");
+	devdrv_context_free(ctx);
+	return 0;
+}
+
 int main(void)
 {
 	struct devdrv_context_options o = DEVDRV_CONTEXT_OPTIONS_INIT;
@@ -87,5 +113,5 @@ int main(void)
 	CHECK(devdrv_virtual_unplug(ctx, "1-3") == 0, "unplug the virtual toaster");
 	devdrv_context_free(ctx);
 	CHECK(!mapped("toaster-model.so"), "the model's plugin is unloaded with its last device");
-	return 0;
+	return check_plugin_filter();
 }

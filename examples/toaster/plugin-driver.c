@@ -1,10 +1,13 @@
-/* plugin-driver.c — the toaster's driver plugin (toaster.so): what it brings
- * is declared here and nowhere else. The loader indexes it once and loads it
+/* plugin-driver.c — the toaster's driver plugin (toaster.so): a driver and a
+ * filter, declared here and nowhere else. The loader indexes it once and loads it
  * only when a toaster is opened. */
 #include <devdrv/plugin.h>
 
 extern const struct devdrv_driver toaster_driver;
+extern const struct devdrv_filter_ops toaster_count_filter;
 
 static const struct devdrv_driver *const drivers[] = { &toaster_driver, NULL };
+static const struct devdrv_filter_ops *const filters[] = { &toaster_count_filter, NULL };
 
-DEVDRV_PLUGIN(.name = "toaster", .description = "the USB toaster's driver", .drivers = drivers);
+DEVDRV_PLUGIN(.name = "toaster", .description = "the USB toaster's driver and a filter for it",
+              .drivers = drivers, .filters = filters);

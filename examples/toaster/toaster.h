@@ -56,6 +56,9 @@ struct toaster_wait {
 #define TOASTER_IOC_STOP DEVDRV_IOC(DEVDRV_IOC_PRIVATE_CLASS, 3)         /* no argument */
 #define TOASTER_IOC_GET_STATUS DEVDRV_IOC(DEVDRV_IOC_PRIVATE_CLASS, 4)   /* struct toaster_status */
 #define TOASTER_IOC_WAIT_STATUS DEVDRV_IOC(DEVDRV_IOC_PRIVATE_CLASS, 5)  /* struct toaster_wait */
+/* Answered by the toaster-count filter, not the driver: the toaster ioctls
+ * that passed it. */
+#define TOASTER_IOC_COUNT DEVDRV_IOC(DEVDRV_IOC_PRIVATE_CLASS, 6)        /* unsigned */
 
 /* Decode a status report; 0, or -1 if it is not one (the device is
  * untrusted: every field is checked). */
