@@ -5,9 +5,16 @@
  *
  * usage: toaster-ffs MOUNTPOINT   (a mounted functionfs holding ep0)
  *
- * It writes the descriptors and strings to ep0, which makes ep1 (interrupt IN
- * 0x81, status reports) and ep2 (bulk IN 0x82, the log) appear; then the
- * gadget may be bound. It runs until killed and logs to stderr.
+ * It writes the descriptors and strings to ep0, which makes ep1 (interrupt IN,
+ * status reports) and ep2 (bulk IN, the log) appear; then the gadget may be
+ * bound. It runs until killed and logs to stderr.
+ *
+ * The descriptors ask for 0x81 and 0x82, but the UDC numbers the endpoints
+ * (usb_ep_autoconfig): on dummy_hcd the log endpoint becomes 0x86. A host
+ * takes the addresses from the interface descriptor, by type and direction.
+ * FUNCTIONFS_VIRTUAL_ADDR would keep 0x82 in the descriptors, but 6.1 then
+ * fails SET_CONFIGURATION (config_ep_by_speed finds no descriptor for the
+ * physical address, -EIO), so it is not used.
  *
  * Threads, because every endpoint file blocks: a write to ep1 or ep2 lasts
  * until the host reads, and ep0 must answer control requests meanwhile.
@@ -40,7 +47,7 @@
 #define REQ_STOP 0x03
 #define REQ_GET_STATUS 0x04
 
-#define EP_STATUS 0x81
+#define EP_STATUS 0x81 /* what we ask for; the UDC may number them otherwise */
 #define EP_LOG 0x82
 #define STATUS_LEN 8
 #define DARKNESS_MIN 1
@@ -67,7 +74,10 @@ struct toaster {
 
 	/* ep1: one report slot, newest wins. A report waiting in a write the
 	 * host has not read is replaced (the write is interrupted) when a newer
-	 * one is made, so whoever reads the endpoint gets news, not history. */
+	 * one is made, so whoever reads the endpoint gets news, not history.
+	 * Except a report the UDC took into its FIFO: that write has completed
+	 * and cannot be taken back, so a reader may get it before the newest
+	 * (dummy_hcd does this to one IN write of up to 64 bytes at a time). */
 	uint8_t report[STATUS_LEN];
 	unsigned report_gen;   /* bumped by every report made */
 	unsigned sent_gen;     /* the newest report the host took */
@@ -245,6 +255,7 @@ static int stop(struct toaster *t)
 {
 	if (t->state != HEATING)
 		return 0;
+	note("stopped after %lld ms", (long long)(now_ms() - t->started_ms));
 	t->state = IDLE;
 	log_line(t, "stopped\n");
 	make_report(t);
@@ -267,7 +278,7 @@ static int vendor_out(struct toaster *t, unsigned request, unsigned value)
 
 static const char *request_name(unsigned request)
 {
-	static const char *const names[] = { "request 0", "SET_DARKNESS", "START", "STOP", "GET_STATUS" };
+	static const char *const names[] = { "unknown request", "SET_DARKNESS", "START", "STOP", "GET_STATUS" };
 
 	return request < sizeof(names) / sizeof(names[0]) ? names[request] : "unknown request";
 }
@@ -309,7 +320,7 @@ static void stall(struct toaster *t, const struct usb_ctrlrequest *setup)
 	ep0_io(t, !(setup->bRequestType & USB_DIR_IN), NULL, 0, 1);
 }
 
-static void get_status(struct toaster *t, const struct usb_ctrlrequest *setup)
+static void get_status(struct toaster *t)
 {
 	uint8_t b[STATUS_LEN];
 
@@ -318,7 +329,6 @@ static void get_status(struct toaster *t, const struct usb_ctrlrequest *setup)
 	build_status(t, b);
 	pthread_mutex_unlock(&t->lock);
 	note("GET_STATUS: state %u, darkness %u, %d C", b[0], b[1], (int16_t)(b[2] | b[3] << 8));
-	(void)setup;
 	reply(t, b, sizeof(b));
 }
 
@@ -331,7 +341,7 @@ static void handle_setup(struct toaster *t, const struct usb_ctrlrequest *setup)
 	int rc;
 
 	if (type == VENDOR_IN && request == REQ_GET_STATUS && index == 0 && length >= STATUS_LEN) {
-		get_status(t, setup);
+		get_status(t);
 		return;
 	}
 	if (type != VENDOR_OUT || index != 0 || length != 0) {
@@ -343,7 +353,7 @@ static void handle_setup(struct toaster *t, const struct usb_ctrlrequest *setup)
 	pthread_mutex_lock(&t->lock);
 	rc = vendor_out(t, request, value);
 	pthread_mutex_unlock(&t->lock);
-	note("%s %u: %s", request_name(request), value, rc < 0 ? "stall" : "ok");
+	note("%s (0x%02x) wValue %u: %s", request_name(request), request, value, rc < 0 ? "stall" : "ok");
 	if (rc < 0)
 		stall(t, setup);
 	else
@@ -575,8 +585,8 @@ static void put_endpoint(struct blob *b, unsigned address, unsigned attributes, 
 
 /* Interface 0 and its two endpoints at one speed. The interrupt endpoint
  * polls every 4 ms at both: bInterval counts frames at full speed and is
- * an exponent of microframes at high speed (2^(6-1) * 125 us). Endpoint
- * files are numbered in this order: ep1 status, ep2 log. */
+ * an exponent of microframes at high speed (2^(6-1) * 125 us). FunctionFS
+ * names the endpoint files in this order: ep1 status, ep2 log. */
 static void put_function(struct blob *b, int high_speed)
 {
 	put8(b, USB_DT_INTERFACE_SIZE);
@@ -592,15 +602,11 @@ static void put_function(struct blob *b, int high_speed)
 	put_endpoint(b, EP_LOG, USB_ENDPOINT_XFER_BULK, high_speed ? 512 : 64, 0);
 }
 
-/* FUNCTIONFS_VIRTUAL_ADDR: the protocol fixes the endpoint addresses, and
- * without it the host sees the numbers the UDC's autoconfig hands out
- * (dummy_hcd gives the bulk endpoint 0x86). With it the descriptors keep
- * 0x81 and 0x82. */
 static void build_descriptors(struct blob *b)
 {
 	put32(b, FUNCTIONFS_DESCRIPTORS_MAGIC_V2);
 	put32(b, 0); /* length, set below */
-	put32(b, FUNCTIONFS_HAS_FS_DESC | FUNCTIONFS_HAS_HS_DESC | FUNCTIONFS_VIRTUAL_ADDR);
+	put32(b, FUNCTIONFS_HAS_FS_DESC | FUNCTIONFS_HAS_HS_DESC);
 	put32(b, 3); /* fs_count */
 	put32(b, 3); /* hs_count */
 	put_function(b, 0);
@@ -720,6 +726,6 @@ int main(int argc, char **argv)
 		note("cannot start threads");
 		return 1;
 	}
-	note("descriptors written: ep1 status (0x%02x), ep2 log (0x%02x); bind the gadget now", EP_STATUS, EP_LOG);
+	note("descriptors written: ep1 status, ep2 log; bind the gadget now");
 	return ep0_loop(&t) < 0;
 }
