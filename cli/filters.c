@@ -55,9 +55,12 @@ int cmd_filters(struct cli *c, int argc, char **argv)
 		filters_json(c, f, n);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < n; i++)
-		fprintf(c->out, "%-10s %-6s %-28s %s\n", f[i]->name, position_name(f[i]->position),
-		        f[i]->usage ? f[i]->usage : "", f[i]->description ? f[i]->description : "");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(c->out, "%-10s %-6s %s\n", f[i]->name, position_name(f[i]->position),
+		        f[i]->description ? f[i]->description : "");
+		if (f[i]->usage)
+			fprintf(c->out, "    --filter %s:%s\n", f[i]->name, f[i]->usage);
+	}
 	return EXIT_OK;
 }
 

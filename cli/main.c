@@ -202,7 +202,8 @@ int cli_context(struct cli *c)
 	rc = devdrv_context_new(&opts, &c->ctx);
 	if (rc == DEVDRV_E_NOT_FOUND || (rc == DEVDRV_E_INVALID && c->filters[0] &&
 	                                 strstr(devdrv_context_errmsg(NULL), "filter"))) {
-		fprintf(c->err, "devdrv: --filter: %s\n", devdrv_context_errmsg(NULL));
+		fprintf(c->err, "devdrv: --filter: %s; 'devdrv filters' lists the filters\n",
+		        devdrv_context_errmsg(NULL));
 		return EXIT_USAGE;
 	}
 	if (rc == DEVDRV_E_INVALID) {
@@ -212,7 +213,7 @@ int cli_context(struct cli *c)
 	if (rc < 0)
 		return cli_fail(c, "start", rc, devdrv_context_errmsg(NULL));
 	if (c->replay && (rc = devdrv_replay_add(c->ctx, c->replay)) < 0) {
-		fprintf(c->err, "devdrv: --replay: %s\n", devdrv_context_errmsg(c->ctx));
+		fprintf(c->err, "devdrv: --replay: %s; give a file written by --record\n", devdrv_context_errmsg(c->ctx));
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < c->num_plugs; i++)

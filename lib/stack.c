@@ -197,7 +197,7 @@ static int attach_one(struct devdrv_handle *h, const char *name, size_t name_len
 	if (!ops)
 		ops = dd_plugin_acquire_filter(name, name_len, &plugin);
 	if (!ops)
-		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "no filter named \"%.*s\" (see 'devdrv filters')",
+		return devdrv_handle_fail(h, DEVDRV_E_NOT_FOUND, "no filter named \"%.*s\"",
 		                          (int)name_len, name);
 	if ((args && !ops->attach) || !(f = filter_new(h, ops, args))) {
 		dd_plugin_release(plugin);
@@ -262,7 +262,7 @@ int dd_filter_spec_check(struct devdrv_context *ctx, const char *spec)
 		enum devdrv_filter_position pos;
 
 		if (!find_filter(p, name_len) && !dd_plugin_filter_info(p, name_len, &pos))
-			return dd_ctx_fail(ctx, DEVDRV_E_NOT_FOUND, "no filter named \"%.*s\" (see 'devdrv filters')",
+			return dd_ctx_fail(ctx, DEVDRV_E_NOT_FOUND, "no filter named \"%.*s\"",
 			                   (int)name_len, p);
 		p += len;
 		if (*p == ';')

@@ -26,10 +26,11 @@ struct verifier {
 	unsigned long violations;
 };
 
-static int violation(struct devdrv_filter *f, struct devdrv_transfer *t, const char *rule, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
+static int violation(struct devdrv_filter *f, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int violation(struct devdrv_filter *f, struct devdrv_transfer *t, const char *rule, const char *fmt, ...)
+/* Log the broken rule and fail with it: the message names driver and rule. */
+static int violation(struct devdrv_filter *f, const char *rule, const char *fmt, ...)
 {
 	struct verifier *v = devdrv_filter_priv(f);
 	struct devdrv_handle *h = devdrv_filter_handle(f);
@@ -43,7 +44,6 @@ static int violation(struct devdrv_filter *f, struct devdrv_transfer *t, const c
 	v->violations++;
 	pthread_mutex_unlock(&v->lock);
 	devdrv_err(h, "verifier: driver %s broke rule '%s': %s", devdrv_handle_driver(h), rule, what);
-	(void)t;
 	return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "verifier: driver %s broke rule '%s': %s",
 	                          devdrv_handle_driver(h), rule, what);
 }
@@ -71,13 +71,13 @@ static int check_claimed(struct devdrv_filter *f, struct devdrv_transfer *t)
 
 	if (t->type != DEVDRV_TRANSFER_CONTROL) {
 		if (owning_interface(h, t->endpoint) < 0)
-			return violation(f, t, "claimed",
+			return violation(f, "claimed",
 			                 "%s 0x%02x is on no interface the handle claimed (in its current setting)",
 			                 dd_transfer_kind(t->type), t->endpoint);
 		return 0;
 	}
 	if ((t->setup.request_type & 0x1f) == 1 && devdrv_handle_alt_setting(h, t->setup.index & 0xff) < 0)
-		return violation(f, t, "claimed", "control request %02x/%02x to interface %u, which it did not claim",
+		return violation(f, "claimed", "control request %02x/%02x to interface %u, which it did not claim",
 		                 t->setup.request_type, t->setup.request, t->setup.index & 0xff);
 	return 0;
 }
@@ -85,9 +85,9 @@ static int check_claimed(struct devdrv_filter *f, struct devdrv_transfer *t)
 static int check_buffer(struct devdrv_filter *f, struct devdrv_transfer *t)
 {
 	if (t->length && !t->buffer)
-		return violation(f, t, "buffer", "%zu bytes asked with no buffer", t->length);
+		return violation(f, "buffer", "%zu bytes asked with no buffer", t->length);
 	if (t->type == DEVDRV_TRANSFER_CONTROL && (t->endpoint & 0x80) != (t->setup.request_type & 0x80))
-		return violation(f, t, "buffer", "control transfer on endpoint 0x%02x with bmRequestType 0x%02x",
+		return violation(f, "buffer", "control transfer on endpoint 0x%02x with bmRequestType 0x%02x",
 		                 t->endpoint, t->setup.request_type);
 	return 0;
 }
@@ -110,10 +110,10 @@ static int enter_in_flight(struct devdrv_filter *f, struct devdrv_transfer *t)
 		v->in_flight[slot] = t;
 	pthread_mutex_unlock(&v->lock);
 	if (gone)
-		return violation(f, t, "after unplug", "%s 0x%02x submitted after the device was reported gone",
+		return violation(f, "after unplug", "%s 0x%02x submitted after the device was reported gone",
 		                 dd_transfer_kind(t->type), t->endpoint);
 	if (dup)
-		return violation(f, t, "in flight", "%s 0x%02x submitted again before it completed",
+		return violation(f, "in flight", "%s 0x%02x submitted again before it completed",
 		                 dd_transfer_kind(t->type), t->endpoint);
 	return 0;
 }
@@ -143,7 +143,7 @@ static void verifier_complete(struct devdrv_filter *f, struct devdrv_transfer *t
 		v->gone = 1;
 	pthread_mutex_unlock(&v->lock);
 	if (!found && t->status == 0) /* a failed submit of ours never entered */
-		violation(f, t, "once", "%s 0x%02x completed but was not in flight", dd_transfer_kind(t->type),
+		violation(f, "once", "%s 0x%02x completed but was not in flight", dd_transfer_kind(t->type),
 		          t->endpoint);
 }
 

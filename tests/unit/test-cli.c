@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -439,6 +440,55 @@ static void test_hid_command(void **state)
 }
 
 /* Dump offsets continue across reads: the second chunk starts at its base. */
+/* The driver stack from the command line: filters by name, the stack in
+ * info, stats at the end, faults, a recording played back. */
+static void test_filters_from_the_command_line(void **state)
+{
+	char dir[] = "/tmp/devdrv-cli-XXXXXX", rec[64], pcap[64];
+	struct run r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(rec, sizeof(rec), "%s/s.rec", dir);
+	snprintf(pcap, sizeof(pcap), "trace:%s/t.pcap", dir);
+	r = RUN("devdrv", "--virtual", "--filter", "nosuch", "list");
+	expect_failure(&r, 2, "no filter named \"nosuch\"");
+	r = RUN("devdrv", "--virtual", "--filter", "fault:melt", "read", "1-1");
+	expect_failure(&r, 2, "\"melt\" is not a fault");
+	r = RUN("devdrv", "--virtual", "--filter", "fault:stall,ep=0x81", "read", "1-1");
+	expect_failure(&r, 1, "stall");
+	r = RUN("devdrv", "--virtual", "--filter", "stats", "--filter", pcap, "info", "1-1");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "stack (top to bottom):\n    driver        generic\n    lower filter  stats\n"
+	                              "    lower filter  trace\n    transport     virtual\n"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--stats", "write", "1-1", "hello");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.err, "stats: 0x01 bulk              1            5      0"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--stats=json", "write", "1-1", "hello");
+	assert_non_null(strstr(r.err, "\"endpoint\":1,\"type\":\"bulk\",\"transfers\":1,\"bytes\":5"));
+	done(&r);
+	r = RUN("devdrv", "filters", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "{\"name\":\"trace\",\"position\":\"lower\",\"args\":\"FILE.pcap\""));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--record", rec, "write", "1-1", "hello");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "--replay", rec, "write", "1-1", "hello");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "--replay", rec, "write", "1-1", "hellO");
+	expect_failure(&r, 1, "other OUT data");
+	r = RUN("devdrv", "--replay", "/nonexistent.rec", "list");
+	expect_failure(&r, 2, "No such file");
+	unlink(rec);
+	snprintf(rec, sizeof(rec), "%s/t.pcap", dir);
+	unlink(rec);
+	rmdir(dir);
+}
+
 static void test_hexdump_offsets(void **state)
 {
 	unsigned char bytes[20];
@@ -466,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
+		cmocka_unit_test(test_filters_from_the_command_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
