@@ -42,6 +42,10 @@ int cmd_hid(struct cli *c, int argc, char **argv);
 int cmd_storage(struct cli *c, int argc, char **argv);
 int cmd_filters(struct cli *c, int argc, char **argv);
 
+/* devdrv read --stream (cli/stream.c); returns an exit code. */
+int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,
+                    const char *output, int stats);
+
 /* Close @h, printing the stats filter's counts first when --stats asked. */
 void cli_close(struct cli *c, struct devdrv_handle *h);
 

@@ -11,10 +11,15 @@
 
 static const char read_usage[] =
     "usage: devdrv read SEL [-n BYTES] [--timeout MS] [--hex]\n"
+    "       devdrv read SEL --stream [-o FILE] [-n BYTES] [--stats] [--timeout MS]\n"
     "  Reads the device's natural stream (raw class: first IN pipe) to stdout.\n"
     "  Without -n: one transfer of up to 64 KiB. With -n: until BYTES arrived.\n"
-    "  --timeout MS   per transfer, default 1000, 0 waits forever\n"
-    "  --hex          hex dump instead of raw bytes\n";
+    "  --timeout MS   per transfer, default 1000 (with --stream: none), 0 waits forever\n"
+    "  --hex          hex dump instead of raw bytes\n"
+    "  --stream       keep 8 transfers of 64 KiB in flight on the IN pipe, as raw bytes,\n"
+    "                 until BYTES arrived or Ctrl-C; a progress line on a terminal\n"
+    "  -o FILE        write to FILE instead of stdout\n"
+    "  --stats        print the bytes, time and rate at the end, on stderr\n";
 static const char write_usage[] =
     "usage: devdrv write SEL [DATA|-] [--hex] [--timeout MS]\n"
     "  Writes DATA (or stdin with '-', until end of file) to the device's\n"
@@ -30,7 +35,9 @@ struct io_opts {
 	unsigned long bytes;
 	unsigned long timeout;
 	int hex;
-	int have_bytes;
+	int have_bytes, have_timeout;
+	int stream, stats;
+	const char *output;
 };
 
 /* Common options of read/write; returns -1 when it printed help, else an exit code. */
@@ -40,6 +47,8 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 	static const struct option opts[] = {
 		{ "bytes", required_argument, NULL, 'n' }, { "timeout", required_argument, NULL, 't' },
 		{ "hex", no_argument, NULL, 'x' },         { "help", no_argument, NULL, 'h' },
+		{ "stream", no_argument, NULL, 'S' },      { "stats", no_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -47,7 +56,7 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 	memset(o, 0, sizeof(*o));
 	o->timeout = DEFAULT_TIMEOUT_MS;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "n:t:xh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:t:xho:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (cli_parse_uint(optarg, 1ul << 40, &o->bytes) < 0 || !o->bytes)
@@ -57,8 +66,12 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 		case 't':
 			if (cli_parse_uint(optarg, 86400000ul, &o->timeout) < 0)
 				return cli_usage_error(c, cmd, "--timeout needs milliseconds, not '%s'", optarg);
+			o->have_timeout = 1;
 			break;
 		case 'x': o->hex = 1; break;
+		case 'S': o->stream = 1; break;
+		case 's': o->stats = 1; break;
+		case 'o': o->output = optarg; break;
 		case 'h': fputs(usage, c->out); return -1;
 		default: return cli_bad_option(c, cmd, argv);
 		}
@@ -113,6 +126,13 @@ int cmd_read(struct cli *c, int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (argc - optind != 1)
 		return cli_usage_error(c, "read", "needs exactly one selector");
+	if ((o.output || o.stats) && !o.stream)
+		return cli_usage_error(c, "read", "-o and --stats go with --stream");
+	if (o.stream && o.hex)
+		return cli_usage_error(c, "read", "--stream writes raw bytes; pipe them to a hex dumper");
+	if (o.stream)
+		return cli_read_stream(c, argv[optind], o.have_bytes ? o.bytes : 0, o.have_timeout ? o.timeout : 0,
+		                       o.output, o.stats);
 	if (!(buf = malloc(CHUNK)))
 		return cli_fail(c, "read", DEVDRV_E_NOMEM, NULL);
 	if ((rc = cli_open(c, "read", argv[optind], &h)) != EXIT_OK) {

@@ -138,7 +138,10 @@ const char *devdrv_filter_name(struct devdrv_filter *f);
 int devdrv_filter_pass(struct devdrv_filter *f, struct devdrv_transfer *t);
 /** Complete @p t at @p f with @p status and the actual_length already set in
  * @p t. The completion is delivered later, by event handling (submit never
- * completes inline): the filters above see it, then the submitter. */
+ * completes inline): the filters above see it, then the submitter. It may
+ * overtake transfers submitted earlier on the same endpoint that are still
+ * below: a filter that must keep an endpoint's order passes the transfer
+ * down and changes its result in complete() instead. */
 void devdrv_filter_complete(struct devdrv_filter *f, struct devdrv_transfer *t, int status);
 
 ssize_t devdrv_filter_read_next(struct devdrv_filter *f, void *buf, size_t len, unsigned timeout_ms);

@@ -481,6 +481,16 @@ static void test_filters_from_the_command_line(void **state)
 	done(&r);
 	r = RUN("devdrv", "--replay", rec, "write", "1-1", "hellO");
 	expect_failure(&r, 1, "other OUT data");
+	r = RUN("devdrv", "--virtual", "--plug", "source@1-3", "read", "1-3", "--stream", "-n", "8", "--stats");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.out_len, 8);
+	assert_memory_equal(r.out, "\0\0\0\0\1\0\0\0", 8); /* the source's counter, 0 then 1 */
+	assert_non_null(strstr(r.err, "devdrv: read 8 bytes in "));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "read", "1-1", "--stream", "--timeout", "50", "-n", "4");
+	expect_failure(&r, 1, "ended: timeout");
+	r = RUN("devdrv", "--virtual", "read", "1-1", "--stats");
+	expect_failure(&r, 2, "go with --stream");
 	r = RUN("devdrv", "--replay", "/nonexistent.rec", "list");
 	expect_failure(&r, 2, "No such file");
 	unlink(rec);

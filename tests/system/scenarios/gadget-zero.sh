@@ -30,6 +30,8 @@ check "devdrv write moves $MIB MiB of zeros into the checking sink" \
 check "devdrv read moves $MIB MiB out of the source" \
 	sh -c "devdrv read 0525:a4a0 -n $BYTES >/tmp/src && [ \$(wc -c </tmp/src) -eq $BYTES ]"
 check "the source sends pattern 0 (zeros)" sh -c "head -c $BYTES /dev/zero | cmp - /tmp/src"
+check "devdrv read --stream moves $MIB MiB of zeros out of the source (8 x 64 KiB in flight)" \
+	sh -c "devdrv read 0525:a4a0 --stream -n $BYTES -o /tmp/stream && head -c $BYTES /dev/zero | cmp - /tmp/stream"
 check "the loopback returns what was written (1 MiB)" loopback_chunks
 check "examples/loopback round trip on the gadget" \
 	sh -c 'loopback 0525:a4a1 | grep -q "read back 14: hello, devdrv!"'

@@ -1,0 +1,128 @@
+/* stream.c — devdrv read --stream: the continuous reader to a file or
+ * stdout, with a progress line on a terminal and the rate at the end. */
+#include "cli.h"
+
+#include <devdrv/stream.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sink {
+	struct cli *c;
+	FILE *out;
+	unsigned long limit; /* 0: none */
+	unsigned long written;
+	int write_failed;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int to_sink(struct devdrv_stream *s, const uint8_t *data, size_t len, void *user)
+{
+	struct sink *k = user;
+
+	(void)s;
+	if (k->limit && len > k->limit - k->written)
+		len = k->limit - k->written; /* the transfer brought more than was asked for */
+	if (len && fwrite(data, 1, len, k->out) != len) {
+		k->write_failed = errno ? errno : EIO;
+		return 1;
+	}
+	k->written += len;
+	return k->limit && k->written >= k->limit;
+}
+
+static void progress(struct cli *c, unsigned long bytes, double secs)
+{
+	fprintf(c->err, "\r%lu bytes, %.1f MB/s   ", bytes, secs > 0 ? bytes / secs / 1e6 : 0.0);
+	fflush(c->err);
+	c->progress_line = 1;
+}
+
+/* Wait in slices: a progress line on a terminal, Ctrl-C stops cleanly. */
+static int follow(struct cli *c, struct devdrv_stream *s, struct sink *k, double t0)
+{
+	int tty = isatty(fileno(c->err)) && c->err == stderr;
+
+	for (;;) {
+		int rc = devdrv_stream_wait(s, 500);
+
+		if (rc != 1) /* 1: the slice passed, the stream goes on */
+			return rc;
+		if (interrupted)
+			devdrv_stream_stop(s);
+		if (tty)
+			progress(c, k->written, now_s() - t0);
+	}
+}
+
+static FILE *open_output(struct cli *c, const char *path)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return c->out;
+	if (!(f = fopen(path, "wb")))
+		cli_fail(c, path, DEVDRV_E_IO, strerror(errno));
+	return f;
+}
+
+int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,
+                    const char *output, int stats)
+{
+	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = (unsigned)timeout_ms };
+	struct sink k = { c, NULL, bytes, 0, 0 };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+	void (*old)(int);
+	double t0, secs;
+	int rc;
+
+	if ((rc = cli_open(c, "read", sel, &h)) != EXIT_OK)
+		return rc;
+	if (!(k.out = open_output(c, output))) {
+		cli_close(c, h);
+		return EXIT_DEVICE;
+	}
+	interrupted = 0;
+	old = signal(SIGINT, on_interrupt);
+	t0 = now_s();
+	if ((rc = devdrv_stream_start(h, &o, to_sink, &k, &s)) == 0)
+		rc = follow(c, s, &k, t0);
+	secs = now_s() - t0;
+	signal(SIGINT, old);
+	if (c->progress_line) {
+		fputc('\n', c->err);
+		c->progress_line = 0;
+	}
+	if (k.write_failed)
+		rc = cli_fail(c, output ? output : "stdout", DEVDRV_E_IO, strerror(k.write_failed));
+	else if (rc < 0)
+		rc = cli_fail(c, "read --stream", rc, devdrv_errmsg(h));
+	devdrv_stream_free(s);
+	if (stats)
+		fprintf(c->err, "devdrv: read %lu bytes in %.3f s: %.1f MB/s\n", k.written, secs,
+		        secs > 0 ? k.written / secs / 1e6 : 0.0);
+	if (k.out != c->out && fclose(k.out) != 0 && rc == 0)
+		rc = cli_fail(c, output, DEVDRV_E_IO, strerror(errno));
+	else if (k.out == c->out)
+		fflush(c->out);
+	cli_close(c, h);
+	return rc < 0 ? EXIT_DEVICE : rc;
+}

@@ -1,0 +1,251 @@
+/* stream.c — the continuous reader (devdrv/stream.h). N transfers stay in
+ * flight on the pipe; N + 1 buffers make it possible to resubmit a finished
+ * transfer with a spare buffer before its data goes to the callback. */
+#include "internal.h"
+
+#include <devdrv/stream.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STREAM_DEFAULT_TRANSFERS 8
+#define STREAM_MAX_TRANSFERS 64
+#define STREAM_DEFAULT_SIZE (64 * 1024)
+#define STREAM_MAX_SIZE (16 * 1024 * 1024)
+
+struct devdrv_stream {
+	struct devdrv_handle *h;
+	devdrv_stream_cb cb;
+	void *user;
+	unsigned n;
+	size_t size;
+	struct devdrv_transfer *t[STREAM_MAX_TRANSFERS];
+	uint8_t *memory;              /* n + 1 buffers */
+	uint8_t *spares[STREAM_MAX_TRANSFERS + 1];
+	unsigned num_spares;
+	pthread_mutex_t lock;         /* spares, error, the callback: one at a time, in order */
+	int stopping;
+	int error;
+	unsigned in_flight;
+	_Atomic uint64_t bytes;
+};
+
+static uint8_t *take_spare_locked(struct devdrv_stream *s)
+{
+	return s->num_spares ? s->spares[--s->num_spares] : NULL;
+}
+
+static void fail_locked(struct devdrv_stream *s, int code)
+{
+	if (!s->error)
+		s->error = code; /* the first error is the one reported */
+	s->stopping = 1;
+}
+
+static void cancel_all(struct devdrv_stream *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		devdrv_transfer_cancel(s->t[i]);
+}
+
+/* Deliver @len bytes unless the stream is ending; the callback may end it. */
+static void deliver_locked(struct devdrv_stream *s, const uint8_t *data, size_t len)
+{
+	if (s->stopping)
+		return;
+	atomic_fetch_add(&s->bytes, len);
+	if (s->cb(s, data, len, s->user) != 0)
+		s->stopping = 1;
+}
+
+/* A transfer finished: put it back in flight with a spare buffer first,
+ * then hand its data over; its old buffer becomes the next spare. */
+static void on_complete(struct devdrv_transfer *t)
+{
+	struct devdrv_stream *s = t->user_data;
+	uint8_t *data = t->buffer, *spare;
+	size_t len = t->actual_length;
+	int status = t->status, resubmitted = 0, end;
+
+	pthread_mutex_lock(&s->lock);
+	if (status == 0 && !s->stopping && (spare = take_spare_locked(s))) {
+		t->buffer = spare;
+		if (devdrv_transfer_submit(t) == 0) {
+			resubmitted = 1;
+		} else {
+			t->buffer = data;
+			s->spares[s->num_spares++] = spare;
+			fail_locked(s, t->status < 0 ? t->status : DEVDRV_E_IO);
+		}
+	}
+	if (status == 0 || (len && status != DEVDRV_E_CANCELLED))
+		deliver_locked(s, data, len); /* a failed transfer's partial data too */
+	if (status < 0 && !(status == DEVDRV_E_CANCELLED && s->stopping))
+		fail_locked(s, status);
+	if (resubmitted)
+		s->spares[s->num_spares++] = data;
+	else
+		s->in_flight--;
+	end = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	if (end)
+		cancel_all(s);
+}
+
+static int check_options(struct devdrv_handle *h, const struct devdrv_stream_options *o, unsigned *n, size_t *size,
+                         uint8_t *ep)
+{
+	*n = o && o->transfers ? o->transfers : STREAM_DEFAULT_TRANSFERS;
+	*size = o && o->transfer_size ? o->transfer_size : STREAM_DEFAULT_SIZE;
+	*ep = o && o->endpoint ? o->endpoint : devdrv_handle_pipes(h)->in;
+	if (o && o->size < sizeof(*o))
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: set options.size to sizeof the struct");
+	if (*n > STREAM_MAX_TRANSFERS || *size > STREAM_MAX_SIZE)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: at most %d transfers of %d bytes",
+		                          STREAM_MAX_TRANSFERS, STREAM_MAX_SIZE);
+	if (!(*ep & 0x80))
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: endpoint 0x%02x is not an IN endpoint", *ep);
+	return 0;
+}
+
+/* The pipe's type, from the handle's pipes or the descriptors. */
+static enum devdrv_transfer_type pipe_type(struct devdrv_handle *h, uint8_t ep)
+{
+	const struct devdrv_pipes *p = devdrv_handle_pipes(h);
+
+	if (p->in == ep)
+		return p->in_type == 3 ? DEVDRV_TRANSFER_INTERRUPT : DEVDRV_TRANSFER_BULK;
+	for (unsigned i = 0; i < devdrv_active_config(&h->dev->info)->num_interfaces; i++) {
+		const struct devdrv_interface_info *in = &devdrv_active_config(&h->dev->info)->interfaces[i];
+
+		for (unsigned e = 0; e < in->num_endpoints; e++)
+			if (in->endpoints[e].address == ep)
+				return (in->endpoints[e].attributes & 3) == 3 ? DEVDRV_TRANSFER_INTERRUPT : DEVDRV_TRANSFER_BULK;
+	}
+	return DEVDRV_TRANSFER_BULK;
+}
+
+static struct devdrv_stream *stream_new(struct devdrv_handle *h, unsigned n, size_t size)
+{
+	struct devdrv_stream *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->memory = malloc((n + 1) * size))) {
+		free(s);
+		return NULL;
+	}
+	s->h = h;
+	s->n = n;
+	s->size = size;
+	pthread_mutex_init(&s->lock, NULL);
+	for (unsigned i = 0; i < n; i++)
+		if (!(s->t[i] = devdrv_transfer_alloc())) {
+			devdrv_stream_free(s);
+			return NULL;
+		}
+	s->spares[s->num_spares++] = s->memory + n * size; /* the extra buffer */
+	return s;
+}
+
+int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_options *opts, devdrv_stream_cb cb,
+                        void *user, struct devdrv_stream **out)
+{
+	struct devdrv_stream *s;
+	unsigned n, timeout = opts ? opts->timeout_ms : 0;
+	size_t size;
+	uint8_t ep;
+	int rc;
+
+	if (!h || !cb || !out)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: NULL argument");
+	*out = NULL;
+	if ((rc = check_options(h, opts, &n, &size, &ep)) < 0)
+		return rc;
+	if (!(s = stream_new(h, n, size)))
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "stream: out of memory for %u x %zu bytes", n, size);
+	s->cb = cb;
+	s->user = user;
+	for (unsigned i = 0; i < n; i++) {
+		*s->t[i] = (struct devdrv_transfer){ .handle = h, .type = pipe_type(h, ep), .endpoint = ep,
+			                             .buffer = s->memory + i * size, .length = size, .timeout_ms = timeout,
+			                             .callback = on_complete, .user_data = s };
+		pthread_mutex_lock(&s->lock);
+		rc = devdrv_transfer_submit(s->t[i]);
+		s->in_flight += rc == 0;
+		pthread_mutex_unlock(&s->lock);
+		if (rc < 0) {
+			devdrv_stream_free(s);
+			return rc;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static unsigned in_flight(struct devdrv_stream *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->in_flight;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+int devdrv_stream_wait(struct devdrv_stream *s, unsigned timeout_ms)
+{
+	double until = now_ms() + timeout_ms;
+	int rc;
+
+	if (!s)
+		return DEVDRV_E_INVALID;
+	while (in_flight(s)) {
+		if (timeout_ms && now_ms() >= until)
+			return 1; /* not an error: still running */
+		if ((rc = devdrv_handle_events(s->h->ctx, 100)) < 0)
+			return rc;
+	}
+	pthread_mutex_lock(&s->lock);
+	rc = s->error;
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0)
+		devdrv_handle_fail(s->h, rc, "stream on endpoint 0x%02x ended: %s", s->t[0]->endpoint, devdrv_strerror(rc));
+	return rc;
+}
+
+void devdrv_stream_stop(struct devdrv_stream *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_mutex_unlock(&s->lock);
+	cancel_all(s);
+}
+
+uint64_t devdrv_stream_bytes(const struct devdrv_stream *s)
+{
+	return s ? atomic_load(&((struct devdrv_stream *)s)->bytes) : 0;
+}
+
+void devdrv_stream_free(struct devdrv_stream *s)
+{
+	if (!s)
+		return;
+	devdrv_stream_stop(s);
+	while (in_flight(s))
+		devdrv_handle_events(s->h->ctx, 100);
+	for (unsigned i = 0; i < s->n; i++)
+		devdrv_transfer_free(s->t[i]);
+	pthread_mutex_destroy(&s->lock);
+	free(s->memory);
+	free(s);
+}

@@ -1,0 +1,173 @@
+/* test-stream.c — the continuous reader on the virtual bus: megabytes from a
+ * source that never pauses arrive whole and in order; the callback stops it;
+ * an unplug, a stall or a timeout ends it with that error, reported once;
+ * a silent device is no error; bad options are refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <devdrv/devdrv.h>
+#include <devdrv/driver.h>
+#include <devdrv/stream.h>
+#include <devdrv/virtual.h>
+
+struct check {
+	uint32_t next;      /* the counter value expected next */
+	unsigned offset;    /* bytes of it seen */
+	uint64_t bytes, stop_at;
+	unsigned calls, unplug_at;
+	int broken;         /* a byte was not the one expected */
+	struct devdrv_context *ctx;
+};
+
+static int on_data(struct devdrv_stream *s, const uint8_t *data, size_t len, void *user)
+{
+	struct check *c = user;
+
+	(void)s;
+	for (size_t i = 0; i < len && !c->broken; i++) {
+		if (data[i] != (uint8_t)(c->next >> (8 * c->offset)))
+			c->broken = 1;
+		if (++c->offset == 4)
+			c->offset = 0, c->next++;
+	}
+	c->bytes += len;
+	if (++c->calls == c->unplug_at)
+		devdrv_virtual_unplug(c->ctx, "1-3");
+	return c->stop_at && c->bytes >= c->stop_at;
+}
+
+static struct devdrv_context *bus(const char *filters, const char *model)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
+		                            .filters = filters };
+	struct devdrv_context *ctx = NULL;
+
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	if (model)
+		assert_int_equal(devdrv_virtual_plug(ctx, model, "1-3"), 0);
+	return ctx;
+}
+
+static void test_megabytes_arrive_whole_and_in_order(void **state)
+{
+	struct devdrv_context *ctx = bus("stats", "source");
+	struct devdrv_stream_options o = { .size = sizeof(o), .transfers = 4, .transfer_size = 65536 };
+	struct check c = { .stop_at = 8u << 20, .ctx = ctx };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 10000), 0);
+	assert_false(c.broken);
+	assert_true(c.bytes >= (8u << 20));
+	assert_int_equal(devdrv_stream_bytes(s), c.bytes);
+	assert_int_equal(c.calls, c.bytes / 65536);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+static void test_unplug_ends_it_once(void **state)
+{
+	struct devdrv_context *ctx = bus(NULL, "source");
+	struct check c = { .unplug_at = 10, .ctx = ctx };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(devdrv_stream_start(h, NULL, on_data, &c, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 5000), DEVDRV_E_DISCONNECTED);
+	assert_non_null(strstr(devdrv_errmsg(h), "stream on endpoint 0x81 ended"));
+	assert_int_equal(c.calls, 10); /* nothing after the unplug */
+	assert_false(c.broken);
+	assert_int_equal(devdrv_stream_wait(s, 100), DEVDRV_E_DISCONNECTED); /* the same error */
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+/* One transfer in flight: the fault filter completes the stalled one
+ * itself, and its completion would otherwise overtake those before it. */
+static void test_stall_ends_it(void **state)
+{
+	struct devdrv_context *ctx = bus("fault:stall,ep=0x81,nth=7", "source");
+	struct devdrv_stream_options o = { .size = sizeof(o), .transfers = 1 };
+	struct check c = { .ctx = ctx };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 5000), DEVDRV_E_PIPE);
+	assert_int_equal(c.calls, 6); /* the six before it, whole and in order */
+	assert_false(c.broken);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+/* The loopback has nothing to say: without a timeout that is no error, the
+ * wait just runs out; with one, the stream ends with it. */
+static void test_silence(void **state)
+{
+	struct devdrv_context *ctx = bus(NULL, NULL);
+	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = 50 };
+	struct check c = { .ctx = ctx };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+	assert_int_equal(devdrv_stream_start(h, NULL, on_data, &c, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 150), 1); /* still running */
+	devdrv_stream_stop(s);
+	assert_int_equal(devdrv_stream_wait(s, 1000), 0); /* stopped by us: no error */
+	devdrv_stream_free(s);
+	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 5000), DEVDRV_E_TIMEOUT);
+	assert_int_equal(c.calls, 0);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+static void test_bad_options(void **state)
+{
+	struct devdrv_context *ctx = bus(NULL, NULL);
+	struct devdrv_stream_options o = { .size = sizeof(o), .endpoint = 0x01 };
+	struct check c = { .ctx = ctx };
+	struct devdrv_stream *s = NULL;
+	struct devdrv_handle *h;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), DEVDRV_E_INVALID);
+	assert_string_equal(devdrv_errmsg(h), "stream: endpoint 0x01 is not an IN endpoint");
+	o = (struct devdrv_stream_options){ .size = sizeof(o), .transfers = 65 };
+	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), DEVDRV_E_INVALID);
+	o.size = 4;
+	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), DEVDRV_E_INVALID);
+	assert_null(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_megabytes_arrive_whole_and_in_order),
+		cmocka_unit_test(test_unplug_ends_it_once),
+		cmocka_unit_test(test_stall_ends_it),
+		cmocka_unit_test(test_silence),
+		cmocka_unit_test(test_bad_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
