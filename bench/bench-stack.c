@@ -7,6 +7,8 @@
  *             nothing (the cost of the mechanism itself)
  *   stats     through the built-in stats filter
  *   trace     through the built-in trace filter, writing a pcap to /tmp
+ *   stream    the continuous reader (devdrv/stream.h), same depth and size
+ *   raw-sync  libusb_bulk_transfer in a loop (one transfer at a time)
  *
  * Each round runs every variant once, the order rotated by one between
  * rounds; each prints MB/s and its ratio to raw in the same round, then
@@ -15,6 +17,7 @@
 #include <devdrv/devdrv.h>
 #include <devdrv/driver.h>
 #include <devdrv/filter.h>
+#include <devdrv/stream.h>
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +27,11 @@
 
 #define XFER 65536
 #define QUEUE 4
-#define VARIANTS 5
+#define VARIANTS 7
 #define MAX_ROUNDS 32
 #define TRACE_FILE "/tmp/bench-stack.pcap"
 
-static const char *const names[VARIANTS] = { "raw", "devdrv", "empty", "stats", "trace" };
+static const char *const names[VARIANTS] = { "raw", "devdrv", "empty", "stats", "trace", "stream", "raw-sync" };
 static uint16_t vid, pid;
 static uint64_t bytes_per_run;
 
@@ -189,6 +192,66 @@ static double devdrv(const char *filters)
 	return secs;
 }
 
+static int count_bytes(struct devdrv_stream *s, const uint8_t *data, size_t len, void *user)
+{
+	(void)s, (void)data, (void)len, (void)user;
+	return devdrv_stream_bytes(s) >= bytes_per_run;
+}
+
+static double stream(void)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_USB };
+	struct devdrv_stream_options so = { .size = sizeof(so), .transfers = QUEUE, .transfer_size = XFER };
+	struct devdrv_context *ctx;
+	struct devdrv_handle *h;
+	struct devdrv_stream *s;
+	char sel[16];
+	double t0, secs = -1;
+
+	snprintf(sel, sizeof(sel), "%04x:%04x", vid, pid);
+	if (devdrv_context_new(&o, &ctx) < 0)
+		return -1;
+	if (devdrv_open(ctx, sel, &h) < 0) {
+		devdrv_context_free(ctx);
+		return -1;
+	}
+	t0 = now_s();
+	if (devdrv_stream_start(h, &so, count_bytes, NULL, &s) == 0 && devdrv_stream_wait(s, 0) == 0)
+		secs = now_s() - t0;
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+	return secs;
+}
+
+static double raw_sync(void)
+{
+	static unsigned char buf[XFER];
+	libusb_context *ctx;
+	libusb_device_handle *h;
+	double t0, secs = -1;
+	uint64_t done = 0;
+	uint8_t ep;
+
+	if (libusb_init(&ctx) < 0)
+		return -1;
+	if ((h = libusb_open_device_with_vid_pid(ctx, vid, pid)) && libusb_claim_interface(h, 0) == 0 &&
+	    (ep = first_bulk_in(h))) {
+		int n, rc = 0;
+
+		t0 = now_s();
+		while (done < bytes_per_run && (rc = libusb_bulk_transfer(h, ep, buf, XFER, &n, 5000)) == 0)
+			done += (uint64_t)n;
+		if (rc == 0)
+			secs = now_s() - t0;
+		libusb_release_interface(h, 0);
+	}
+	if (h)
+		libusb_close(h);
+	libusb_exit(ctx);
+	return secs;
+}
+
 static double run(int variant)
 {
 	switch (variant) {
@@ -196,7 +259,9 @@ static double run(int variant)
 	case 1: return devdrv(NULL);
 	case 2: return devdrv("bench-empty");
 	case 3: return devdrv("stats");
-	default: return devdrv("trace:" TRACE_FILE);
+	case 4: return devdrv("trace:" TRACE_FILE);
+	case 5: return stream();
+	default: return raw_sync();
 	}
 }
 
