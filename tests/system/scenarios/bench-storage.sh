@@ -4,13 +4,6 @@
 # boot; BENCH lines become the runner's table.
 . /scenarios/lib.sh
 
-usb_by_serial() { # SERIAL — sysfs name of the device with that serial number
-	for d in /sys/bus/usb/devices/*; do
-		[ -f "$d/serial" ] && [ "$(cat "$d/serial")" = "$1" ] && basename "$d" && return 0
-	done
-	return 1
-}
-
 check "usb-storage (DEVDRV-BENCH) enumerated" wait_for 30 usb_by_serial DEVDRV-BENCH
 stick=$(usb_by_serial DEVDRV-BENCH)
 bench-storage "$stick" 8 2>&1 | sed 's/^/BENCH /'

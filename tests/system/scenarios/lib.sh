@@ -35,6 +35,13 @@ usb_device() { # VID PID — sysfs name of the first such device
 	return 1
 }
 
+usb_by_serial() { # SERIAL — sysfs name of the device with that serial number
+	for d in /sys/bus/usb/devices/*; do
+		[ -f "$d/serial" ] && [ "$(cat "$d/serial")" = "$1" ] && basename "$d" && return 0
+	done
+	return 1
+}
+
 interface_driver() { # SYSFS-INTERFACE — kernel driver bound, or nothing
 	[ -e "/sys/bus/usb/devices/$1/driver" ] && basename "$(readlink "/sys/bus/usb/devices/$1/driver")"
 }

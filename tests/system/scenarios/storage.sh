@@ -20,13 +20,6 @@
 
 BS=512
 
-usb_by_serial() { # SERIAL — sysfs name of the device with that serial number
-	for d in /sys/bus/usb/devices/*; do
-		[ -f "$d/serial" ] && [ "$(cat "$d/serial")" = "$1" ] && basename "$d" && return 0
-	done
-	return 1
-}
-
 driver_is() { [ "$(interface_driver "$1")" = "$2" ]; }
 
 disks_of() { # INTERFACE — the kernel's block devices of a USB interface

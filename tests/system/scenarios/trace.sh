@@ -11,13 +11,6 @@
 #   command: the same output; and with another command: the divergence error.
 . /scenarios/lib.sh
 
-usb_by_serial() { # SERIAL — sysfs name of the device with that serial number
-	for d in /sys/bus/usb/devices/*; do
-		[ -f "$d/serial" ] && [ "$(cat "$d/serial")" = "$1" ] && basename "$d" && return 0
-	done
-	return 1
-}
-
 check "QEMU's usb-storage enumerated" wait_for 30 usb_by_serial DEVDRV-TRACE
 dev=$(usb_by_serial DEVDRV-TRACE)
 sel="serial=DEVDRV-TRACE"
