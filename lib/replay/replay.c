@@ -15,6 +15,7 @@
  * never completes inline; callbacks run from event handling. */
 #include "../internal.h"
 #include "format.h"
+#include "../deadline.h"
 
 #include <devdrv/replay.h>
 #include <stdio.h>
@@ -122,21 +123,6 @@ static void dispatch_locked(struct replay *rp)
 	}
 }
 
-static void add_ms(struct timespec *ts, unsigned ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static int before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 /* Time out held transfers that are due; *next gets the earliest other. */
 static int expire_locked(struct replay *rp, struct timespec *next)
 {
@@ -147,12 +133,12 @@ static int expire_locked(struct replay *rp, struct timespec *next)
 	for (struct rnode **link = &rp->held; *link;) {
 		struct rnode *n = *link;
 
-		if (n->has_deadline && !before(&now, &n->deadline)) {
+		if (n->has_deadline && !dd_ts_before(&now, &n->deadline)) {
 			*link = n->next;
 			finish_locked(rp, n, DEVDRV_E_TIMEOUT);
 			continue;
 		}
-		if (n->has_deadline && (!pending || before(&n->deadline, next))) {
+		if (n->has_deadline && (!pending || dd_ts_before(&n->deadline, next))) {
 			*next = n->deadline;
 			pending = 1;
 		}
@@ -261,10 +247,8 @@ static void answer(struct devdrv_transfer *t, const struct dd_rf_transfer *rec)
 static void hold_locked(struct replay *rp, struct rnode *n, unsigned timeout_ms)
 {
 	n->has_deadline = timeout_ms != 0;
-	if (n->has_deadline) {
-		clock_gettime(CLOCK_MONOTONIC, &n->deadline);
-		add_ms(&n->deadline, timeout_ms);
-	}
+	if (n->has_deadline)
+		n->deadline = dd_deadline_in(timeout_ms);
 	n->next = rp->held;
 	rp->held = n;
 	pthread_cond_broadcast(&rp->cond);
@@ -361,8 +345,7 @@ static int replay_handle_events(void *state, unsigned timeout_ms)
 	struct replay *rp = state;
 	struct timespec until, next, now;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	add_ms(&until, timeout_ms);
+	until = dd_deadline_in(timeout_ms);
 	pthread_mutex_lock(&rp->lock);
 	for (;;) {
 		int timed = expire_locked(rp, &next);
@@ -372,9 +355,9 @@ static int replay_handle_events(void *state, unsigned timeout_ms)
 			break;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!before(&now, &until))
+		if (!dd_ts_before(&now, &until))
 			break;
-		sleep_locked(rp, 1, timed && before(&next, &until) ? &next : &until);
+		sleep_locked(rp, 1, timed && dd_ts_before(&next, &until) ? &next : &until);
 	}
 	pthread_mutex_unlock(&rp->lock);
 	return 0;

@@ -9,6 +9,7 @@
  * work that event handling (devdrv_handle_events, or any synchronous wait)
  * dispatches, without the lock, so a callback may submit again. */
 #include "vbus.h"
+#include "../deadline.h"
 
 #include <stdlib.h>
 
@@ -131,8 +132,7 @@ static void set_deadline(struct vq_node *n, unsigned timeout_ms)
 	n->has_deadline = timeout_ms != 0;
 	if (!timeout_ms)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &n->deadline);
-	vbus_add_ms(&n->deadline, timeout_ms);
+	n->deadline = dd_deadline_in(timeout_ms);
 }
 
 static int check_pipe(struct devdrv_vdev *d, struct devdrv_transfer *t)
@@ -216,15 +216,9 @@ static int vbus_cancel(struct devdrv_transfer *t)
 	return 0;
 }
 
-static int before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 void devdrv_vdev_wake_in(struct devdrv_vdev *d, unsigned ms)
 {
-	clock_gettime(CLOCK_MONOTONIC, &d->wake);
-	vbus_add_ms(&d->wake, ms);
+	d->wake = dd_deadline_in(ms);
 	d->has_wake = 1;
 	pthread_cond_broadcast(&d->bus->cond); /* a sleeper recomputes its deadline */
 }
@@ -235,11 +229,11 @@ static int wake_models_locked(struct vbus *bus, const struct timespec *now, stru
 	for (struct devdrv_vdev *d = bus->devices; d; d = d->next) {
 		if (!d->has_wake || d->unplugged)
 			continue;
-		if (!before(now, &d->wake)) {
+		if (!dd_ts_before(now, &d->wake)) {
 			d->has_wake = 0;
 			vbus_pump_locked(d);
 		}
-		if (d->has_wake && (!pending || before(&d->wake, next))) { /* re-armed, or not yet due */
+		if (d->has_wake && (!pending || dd_ts_before(&d->wake, next))) { /* re-armed, or not yet due */
 			*next = d->wake;
 			pending = 1;
 		}
@@ -262,10 +256,10 @@ static int expire_locked(struct vbus *bus, struct timespec *next)
 
 			if (!n->has_deadline) {
 				link = &n->next;
-			} else if (!before(&now, &n->deadline)) {
+			} else if (!dd_ts_before(&now, &n->deadline)) {
 				vbus_complete_locked(bus, link, DEVDRV_E_TIMEOUT);
 			} else {
-				if (!pending || before(&n->deadline, next))
+				if (!pending || dd_ts_before(&n->deadline, next))
 					*next = n->deadline;
 				pending = 1;
 				link = &n->next;
@@ -318,16 +312,6 @@ static int vbus_wait(struct devdrv_transfer *t)
 	return 0;
 }
 
-void vbus_add_ms(struct timespec *ts, unsigned ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* One round of event handling: expire timeouts, then run the callbacks that
  * are due, waiting up to @timeout_ms for some to be. */
 static int vbus_handle_events(void *state, unsigned timeout_ms)
@@ -335,8 +319,7 @@ static int vbus_handle_events(void *state, unsigned timeout_ms)
 	struct vbus *bus = state;
 	struct timespec until, next;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	vbus_add_ms(&until, timeout_ms);
+	until = dd_deadline_in(timeout_ms);
 	pthread_mutex_lock(&bus->lock);
 	for (;;) {
 		struct timespec now;
@@ -347,9 +330,9 @@ static int vbus_handle_events(void *state, unsigned timeout_ms)
 			break;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!before(&now, &until))
+		if (!dd_ts_before(&now, &until))
 			break;
-		sleep_locked(bus, 1, timed && before(&next, &until) ? &next : &until);
+		sleep_locked(bus, 1, timed && dd_ts_before(&next, &until) ? &next : &until);
 	}
 	pthread_mutex_unlock(&bus->lock);
 	return 0;

@@ -83,7 +83,6 @@ int vbus_interface_of_endpoint(const struct devdrv_vdev *d, uint8_t ep, uint8_t 
 void vbus_vdev_unref_locked(struct devdrv_vdev *d);
 void vbus_complete_locked(struct vbus *bus, struct vq_node **link, int status);
 void vbus_pump_locked(struct devdrv_vdev *d);
-void vbus_add_ms(struct timespec *ts, unsigned ms);
 
 /* vbus-plug.c */
 struct vbus *vbus_of_ctx(struct devdrv_context *ctx);

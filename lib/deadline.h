@@ -1,0 +1,33 @@
+/* deadline.h — CLOCK_MONOTONIC deadlines, as the transports that keep their
+ * own queues (the virtual bus, replay) time out transfers and wake-ups. */
+#ifndef DEVDRV_DEADLINE_H
+#define DEVDRV_DEADLINE_H
+
+#include <time.h>
+
+static inline void dd_ts_add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Now plus @ms. */
+static inline struct timespec dd_deadline_in(unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dd_ts_add_ms(&ts, ms);
+	return ts;
+}
+
+static inline int dd_ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+#endif
