@@ -110,6 +110,7 @@ struct devdrv_context {
 	pthread_mutex_t deferred_lock;
 	pthread_cond_t deferred_cond;
 	struct dd_transfer *deferred, **deferred_tail;
+	_Atomic int deferred_pending; /* the queue is not empty: read without the lock */
 };
 
 /* Record a context-level failure for the calling thread; returns @code. */

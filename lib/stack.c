@@ -457,6 +457,7 @@ void devdrv_filter_complete(struct devdrv_filter *f, struct devdrv_transfer *t, 
 	pthread_mutex_lock(&ctx->deferred_lock);
 	*ctx->deferred_tail = x;
 	ctx->deferred_tail = &x->deferred_next;
+	ctx->deferred_pending = 1;
 	pthread_cond_broadcast(&ctx->deferred_cond);
 	pthread_mutex_unlock(&ctx->deferred_lock);
 }
@@ -486,10 +487,15 @@ int dd_deferred_dispatch(struct devdrv_context *ctx)
 	struct dd_transfer *batch;
 	int n = 0;
 
+	/* every synchronous wait passes here: without filter completions
+	 * queued, it costs one atomic load and no lock */
+	if (!ctx->deferred_pending)
+		return 0;
 	pthread_mutex_lock(&ctx->deferred_lock);
 	batch = ctx->deferred;
 	ctx->deferred = NULL;
 	ctx->deferred_tail = &ctx->deferred;
+	ctx->deferred_pending = 0;
 	while (batch) {
 		struct dd_transfer *x = batch;
 
