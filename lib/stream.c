@@ -109,21 +109,20 @@ static int check_options(struct devdrv_handle *h, const struct devdrv_stream_opt
 	return 0;
 }
 
-/* The pipe's type, from the handle's pipes or the descriptors. */
+/* The pipe's type: the handle's IN pipe knows it, another endpoint is
+ * looked up in the active configuration. */
 static enum devdrv_transfer_type pipe_type(struct devdrv_handle *h, uint8_t ep)
 {
-	const struct devdrv_pipes *p = devdrv_handle_pipes(h);
+	const struct devdrv_config_info *cfg = devdrv_active_config(&h->dev->info);
+	uint8_t attributes = 2; /* bulk unless the descriptors say otherwise */
 
-	if (p->in == ep)
-		return p->in_type == 3 ? DEVDRV_TRANSFER_INTERRUPT : DEVDRV_TRANSFER_BULK;
-	for (unsigned i = 0; i < devdrv_active_config(&h->dev->info)->num_interfaces; i++) {
-		const struct devdrv_interface_info *in = &devdrv_active_config(&h->dev->info)->interfaces[i];
-
-		for (unsigned e = 0; e < in->num_endpoints; e++)
-			if (in->endpoints[e].address == ep)
-				return (in->endpoints[e].attributes & 3) == 3 ? DEVDRV_TRANSFER_INTERRUPT : DEVDRV_TRANSFER_BULK;
-	}
-	return DEVDRV_TRANSFER_BULK;
+	if (devdrv_handle_pipes(h)->in == ep)
+		attributes = devdrv_handle_pipes(h)->in_type;
+	for (unsigned i = 0; cfg && ep != devdrv_handle_pipes(h)->in && i < cfg->num_interfaces; i++)
+		for (unsigned e = 0; e < cfg->interfaces[i].num_endpoints; e++)
+			if (cfg->interfaces[i].endpoints[e].address == ep)
+				attributes = cfg->interfaces[i].endpoints[e].attributes;
+	return (attributes & 3) == 3 ? DEVDRV_TRANSFER_INTERRUPT : DEVDRV_TRANSFER_BULK;
 }
 
 static struct devdrv_stream *stream_new(struct devdrv_handle *h, unsigned n, size_t size)
