@@ -29,6 +29,9 @@ struct cli {
 
 /* Entry point, separate from main() so tests run it in-process. */
 int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
+/* The same on a context of the caller's (a test plugging virtual devices
+ * while `watch` runs); the caller frees it. */
+int cli_main_in(struct devdrv_context *ctx, int argc, char **argv, FILE *in, FILE *out, FILE *err);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_list(struct cli *c, int argc, char **argv);
@@ -41,6 +44,7 @@ int cmd_serial(struct cli *c, int argc, char **argv);
 int cmd_hid(struct cli *c, int argc, char **argv);
 int cmd_storage(struct cli *c, int argc, char **argv);
 int cmd_filters(struct cli *c, int argc, char **argv);
+int cmd_watch(struct cli *c, int argc, char **argv);
 
 /* devdrv read --stream (cli/stream.c); returns an exit code. */
 int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,

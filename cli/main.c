@@ -29,6 +29,8 @@ static const char main_usage[] =
     "                             block devices (USB mass storage)\n"
     "  drivers                    drivers and their match tables\n"
     "  filters [--json]           filters --filter can attach\n"
+    "  watch [SEL] [--json] [--count N] [--existing]\n"
+    "                             one line per device arriving or leaving\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
     "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
@@ -53,7 +55,7 @@ static const struct {
 	{ "list", cmd_list },   { "info", cmd_info },   { "drivers", cmd_drivers },
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
-	{ "filters", cmd_filters },
+	{ "filters", cmd_filters }, { "watch", cmd_watch },
 };
 
 static const char *hint_for(const char *action, int code, const char *detail)
@@ -258,7 +260,7 @@ void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base)
 	}
 }
 
-int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+int cli_main_in(struct devdrv_context *ctx, int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
 	static const struct option opts[] = {
 		{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
@@ -268,7 +270,7 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 		{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli c = { .in = in, .out = out, .err = err };
+	struct cli c = { .in = in, .out = out, .err = err, .ctx = ctx };
 	int opt, rc = -1;
 
 	opterr = 0;
@@ -313,7 +315,13 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 			rc = commands[i].run(&c, argc - optind, argv + optind);
 	if (rc < 0)
 		rc = cli_usage_error(&c, NULL, "unknown command '%s'", argv[optind]);
-	devdrv_context_free(c.ctx);
+	if (c.ctx != ctx)
+		devdrv_context_free(c.ctx);
 	fflush(out);
 	return rc;
+}
+
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+	return cli_main_in(NULL, argc, argv, in, out, err);
 }

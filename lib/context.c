@@ -153,6 +153,10 @@ int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_co
 	dd_plugins_scan(ctx); /* before the filter names are checked */
 	if (!rc)
 		rc = set_filters(ctx, opts->filters);
+	if (!rc)
+		rc = dd_events_init(ctx, opts->events);
+	if (!rc)
+		rc = dd_hotplug_init(ctx);
 	for (unsigned bit = 1; !rc && bit && bit <= mask; bit <<= 1)
 		if ((mask & bit) && dd_transport_by_id(bit))
 			rc = start_transport(ctx, dd_transport_by_id(bit));
@@ -168,6 +172,8 @@ void devdrv_context_free(struct devdrv_context *ctx)
 {
 	if (!ctx)
 		return;
+	dd_events_exit(ctx);  /* no callback runs from here on */
+	dd_hotplug_free(ctx); /* drops its references to the transports' devices */
 	for (int i = ctx->num_transports - 1; i >= 0; i--)
 		ctx->transports[i].ops->exit(ctx->transports[i].state);
 	pthread_cond_destroy(&ctx->deferred_cond);

@@ -30,4 +30,21 @@ static inline int dd_ts_before(const struct timespec *a, const struct timespec *
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* Lower *timeout_ms (-1: none yet) to the milliseconds until @when, rounded
+ * up so that a poller wakes after it, not just before: for poll_info. */
+static inline void dd_timeout_until(const struct timespec *when, int *timeout_ms)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(when->tv_sec - now.tv_sec) * 1000 + (when->tv_nsec - now.tv_nsec + 999999L) / 1000000L;
+	if (ms < 0)
+		ms = 0;
+	if (ms > 1000000)
+		ms = 1000000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+}
+
 #endif

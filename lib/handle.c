@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- open / close --------------------------------------------------------- */
 
@@ -121,18 +122,27 @@ static void handle_free(struct devdrv_handle *h)
 	free(h);
 }
 
-int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
-            struct devdrv_handle **out)
+/* How long a device that has just arrived may refuse to open (udev still
+ * setting its permissions, the kernel still binding a driver), and how often
+ * it is tried meanwhile. */
+#define ARRIVAL_SETTLE_MS 1000
+#define ARRIVAL_RETRY_MS 50
+
+static int settling_failure(struct devdrv_context *ctx, const struct dd_device *dev, int rc)
+{
+	return (rc == DEVDRV_E_ACCESS || rc == DEVDRV_E_BUSY || rc == DEVDRV_E_IO) &&
+	       dd_hotplug_recent(ctx, dev->ops, dev->port_path, ARRIVAL_SETTLE_MS);
+}
+
+/* One attempt; *settling says whether the failure may pass by itself. */
+static int open_once(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
+                     struct devdrv_handle **out, int *settling)
 {
 	struct devdrv_handle *h;
 	struct dd_device_vec v;
 	int rc = 0;
 
-	if (!ctx || !out)
-		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "devdrv_open: NULL argument");
-	*out = NULL;
-	if (!selector)
-		selector = "";
+	*settling = 0;
 	if (!(h = handle_new(ctx)))
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "open: out of memory");
 	h->open_arg = open_arg;
@@ -150,6 +160,7 @@ int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, co
 	    (rc = start_handle(h)) < 0)
 		dd_ctx_fail(ctx, rc, "%s", devdrv_errmsg(h));
 	if (rc < 0) {
+		*settling = h->dev && settling_failure(ctx, h->dev, rc);
 		stop_handle(h);
 		dd_device_free(h->dev);
 		handle_free(h);
@@ -160,6 +171,24 @@ int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, co
 	h->open_arg = NULL; /* the caller's, valid during open only */
 	*out = h;
 	return 0;
+}
+
+int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
+            struct devdrv_handle **out)
+{
+	int rc, settling;
+
+	if (!ctx || !out)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "devdrv_open: NULL argument");
+	*out = NULL;
+	if (!selector)
+		selector = "";
+	while ((rc = open_once(ctx, selector, want_class, open_arg, out, &settling)) < 0 && settling) {
+		dd_dbg(ctx, "open %s: %s; the device has just arrived, trying again", selector,
+		       devdrv_context_errmsg(ctx));
+		nanosleep(&(struct timespec){ 0, ARRIVAL_RETRY_MS * 1000000L }, NULL);
+	}
+	return rc;
 }
 
 int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out)

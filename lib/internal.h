@@ -6,6 +6,7 @@
 #include <devdrv/devdrv.h>
 #include <devdrv/driver.h>
 #include <devdrv/filter.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +43,14 @@ struct dd_transport_ops {
 	int (*wait)(struct devdrv_transfer *t);
 	/* Run completions that are due, waiting up to @timeout_ms for one. */
 	int (*handle_events)(void *state, unsigned timeout_ms);
+	/* For an event loop: append the transport's own descriptors to @fds (at
+	 * most @max; return how many it has) and lower *timeout_ms (-1: none) to
+	 * when it next has work. Transports without descriptors signal the
+	 * context's wake-up (dd_ctx_wake) when a completion is queued. */
+	int (*poll_info)(void *state, struct pollfd *fds, size_t max, int *timeout_ms);
+	/* Start telling the context (dd_hotplug_changed) when devices come and
+	 * go; NULL: its devices never change, or it always tells. */
+	int (*watch)(void *state);
 	/* After an I/O error: 1 if the device still answers, 0 if it is gone. */
 	int (*present)(struct devdrv_handle *h);
 	/* Bytes of per-transfer state the transport keeps in dd_transfer.tpriv
@@ -111,7 +120,30 @@ struct devdrv_context {
 	pthread_cond_t deferred_cond;
 	struct dd_transfer *deferred, **deferred_tail;
 	_Atomic int deferred_pending; /* the queue is not empty: read without the lock */
+	struct dd_events *events;     /* the wake-up descriptor and the event thread */
+	struct dd_hotplug *hotplug;   /* callbacks and the devices last seen, or NULL */
 };
+
+/* ---- event loop (events.c) and hotplug (hotplug.c) ------------------------ */
+
+int dd_events_init(struct devdrv_context *ctx, int mode);
+/* Stop the event thread (if it runs) and close the wake-up descriptor. */
+void dd_events_exit(struct devdrv_context *ctx);
+/* Something is due for event handling: wake a thread polling the context. */
+void dd_ctx_wake(struct devdrv_context *ctx);
+/* In DEVDRV_EVENTS_THREAD mode, start the event thread if it does not run. */
+int dd_events_need_thread(struct devdrv_context *ctx);
+/* A transport saw devices come or go: event handling compares. */
+void dd_hotplug_changed(struct devdrv_context *ctx);
+/* Deliver hotplug events if devices changed; from event handling. */
+void dd_hotplug_dispatch(struct devdrv_context *ctx);
+int dd_hotplug_init(struct devdrv_context *ctx);
+void dd_hotplug_free(struct devdrv_context *ctx);
+/* A change waits for dispatch. */
+int dd_hotplug_pending(struct devdrv_context *ctx);
+/* Did the device at @port of @ops arrive less than @ms ago (as hotplug saw)? */
+int dd_hotplug_recent(struct devdrv_context *ctx, const struct dd_transport_ops *ops, const char *port,
+                      unsigned ms);
 
 /* Record a context-level failure for the calling thread; returns @code. */
 int dd_ctx_fail(struct devdrv_context *ctx, int code, const char *fmt, ...)

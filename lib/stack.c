@@ -460,6 +460,7 @@ void devdrv_filter_complete(struct devdrv_filter *f, struct devdrv_transfer *t, 
 	ctx->deferred_pending = 1;
 	pthread_cond_broadcast(&ctx->deferred_cond);
 	pthread_mutex_unlock(&ctx->deferred_lock);
+	dd_ctx_wake(ctx);
 }
 
 /* Finish one filter completion: hooks of the filters above, then the

@@ -29,6 +29,13 @@ struct devdrv_stream {
 	int error;
 	unsigned in_flight;
 	_Atomic uint64_t bytes;
+	/* Completions may run on several threads handling events at once (the
+	 * event thread and a waiter): each transfer takes a number when it is
+	 * submitted, and one that finishes before its predecessor waits for it,
+	 * so that data reaches the callback in the pipe's order. */
+	uint64_t seq[STREAM_MAX_TRANSFERS];
+	int finished[STREAM_MAX_TRANSFERS];
+	uint64_t next_seq, next_to_deliver;
 };
 
 static uint8_t *take_spare_locked(struct devdrv_stream *s)
@@ -59,19 +66,26 @@ static void deliver_locked(struct devdrv_stream *s, const uint8_t *data, size_t 
 		s->stopping = 1;
 }
 
-/* A transfer finished: put it back in flight with a spare buffer first,
- * then hand its data over; its old buffer becomes the next spare. */
-static void on_complete(struct devdrv_transfer *t)
+/* Submit transfer @i (its buffer set) with the next number. */
+static int submit_locked(struct devdrv_stream *s, unsigned i)
 {
-	struct devdrv_stream *s = t->user_data;
+	s->seq[i] = s->next_seq++;
+	return devdrv_transfer_submit(s->t[i]);
+}
+
+/* Transfer @i finished and all before it are handled: put it back in flight
+ * with a spare buffer first, then hand its data over; its old buffer
+ * becomes the next spare. */
+static void handle_finished_locked(struct devdrv_stream *s, unsigned i)
+{
+	struct devdrv_transfer *t = s->t[i];
 	uint8_t *data = t->buffer, *spare;
 	size_t len = t->actual_length;
-	int status = t->status, resubmitted = 0, end;
+	int status = t->status, resubmitted = 0;
 
-	pthread_mutex_lock(&s->lock);
 	if (status == 0 && !s->stopping && (spare = take_spare_locked(s))) {
 		t->buffer = spare;
-		if (devdrv_transfer_submit(t) == 0) {
+		if (submit_locked(s, i) == 0) {
 			resubmitted = 1;
 		} else {
 			t->buffer = data;
@@ -87,6 +101,31 @@ static void on_complete(struct devdrv_transfer *t)
 		s->spares[s->num_spares++] = data;
 	else
 		s->in_flight--;
+}
+
+/* The finished transfer that is next in the pipe's order, or -1. */
+static int next_finished_locked(struct devdrv_stream *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->finished[i] && s->seq[i] == s->next_to_deliver)
+			return (int)i;
+	return -1;
+}
+
+static void on_complete(struct devdrv_transfer *t)
+{
+	struct devdrv_stream *s = t->user_data;
+	int i, end;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; s->t[i] != t; i++)
+		;
+	s->finished[i] = 1;
+	while ((i = next_finished_locked(s)) >= 0) {
+		s->finished[i] = 0;
+		s->next_to_deliver++;
+		handle_finished_locked(s, (unsigned)i);
+	}
 	end = s->stopping;
 	pthread_mutex_unlock(&s->lock);
 	if (end)
@@ -169,10 +208,12 @@ int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_opti
 			                             .buffer = s->memory + i * size, .length = size, .timeout_ms = timeout,
 			                             .callback = on_complete, .user_data = s };
 		pthread_mutex_lock(&s->lock);
-		rc = devdrv_transfer_submit(s->t[i]);
-		s->in_flight += rc == 0;
+		rc = s->stopping ? 0 : submit_locked(s, i);
+		s->in_flight += rc == 0 && !s->stopping;
+		if (rc < 0 && i > 0) /* callbacks may have run already: the stream's error */
+			fail_locked(s, rc);
 		pthread_mutex_unlock(&s->lock);
-		if (rc < 0) {
+		if (rc < 0 && i == 0) {
 			devdrv_stream_free(s);
 			return rc;
 		}

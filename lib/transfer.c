@@ -79,6 +79,9 @@ int devdrv_transfer_submit(struct devdrv_transfer *t)
 	x->submitted_ns = h->lower ? monotonic_ns() : 0; /* for filters only */
 	t->status = 0;
 	t->actual_length = 0;
+	/* a callback needs someone handling events: by default, the library */
+	if (t->callback && (rc = dd_events_need_thread(h->ctx)) < 0)
+		return devdrv_handle_fail(h, rc, "%s", devdrv_context_errmsg(h->ctx));
 	seq = dd_handle_errseq(h);
 	rc = dd_stack_submit(t);
 	if (rc < 0) {
@@ -284,18 +287,3 @@ int devdrv_handle_check_present(struct devdrv_handle *h)
 	return 0;
 }
 
-int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms)
-{
-	if (!ctx)
-		return DEVDRV_E_INVALID;
-	if (dd_deferred_dispatch(ctx) > 0)
-		timeout_ms = 0; /* something completed: do not wait for more */
-	for (int i = 0; i < ctx->num_transports; i++) {
-		const struct dd_transport_ops *ops = ctx->transports[i].ops;
-		int rc = ops->handle_events ? ops->handle_events(ctx->transports[i].state, timeout_ms) : 0;
-
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}

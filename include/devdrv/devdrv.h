@@ -100,6 +100,9 @@ struct devdrv_context_options {
 	 * "NAME[:ARGS];NAME..." (see devdrv/filter.h); those of $DEVDRV_FILTER
 	 * follow. NULL: none. Copied. */
 	const char *filters;
+	/** Who runs callbacks (enum devdrv_events_mode, devdrv/events.h):
+	 * 0, the library's own event thread, or the application's loop. */
+	int events;
 };
 
 #define DEVDRV_CONTEXT_OPTIONS_INIT { .size = sizeof(struct devdrv_context_options) }

@@ -19,6 +19,7 @@
 #define DEVDRV_DRIVER_H
 
 #include <devdrv/devdrv.h>
+#include <devdrv/events.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -173,12 +174,7 @@ int devdrv_default_open(struct devdrv_handle *h);
 ssize_t devdrv_default_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms);
 ssize_t devdrv_default_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms);
 
-/** Run the callbacks of completed asynchronous transfers, waiting up to
- * @p timeout_ms (0: do not wait) for one; also times out transfers nobody
- * waits for. Synchronous calls do this themselves while they wait. Any
- * thread, concurrently: each completion's callback runs exactly once, on one
- * of the threads handling events. @return 0 or a DEVDRV_E_* code. */
-int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms);
+/* devdrv_handle_events() and the event loop: devdrv/events.h. */
 
 /** Is the device still there? Asks the transport if no transfer has said so
  * yet. @return 0, or DEVDRV_E_DISCONNECTED (and the handle stays so). */

@@ -263,8 +263,13 @@ static int status_pipe_alive(struct devdrv_handle *h)
 static int serial_get_lines(struct devdrv_handle *h, unsigned *lines)
 {
 	struct dd_serial *s = dd_serial_of(h);
-	int rc = s->ops->poll_lines ? s->ops->poll_lines(h)
-	                            : devdrv_handle_events(devdrv_handle_context(h), 0);
+	int rc;
+
+	/* a transfer of this thread saw the unplug; the status pipe's own
+	 * completion may still be on its way through the event thread */
+	if (h->disconnected)
+		return devdrv_handle_check_present(h);
+	rc = s->ops->poll_lines ? s->ops->poll_lines(h) : devdrv_handle_events(devdrv_handle_context(h), 0);
 
 	if (rc == 0 && !s->ops->poll_lines)
 		rc = status_pipe_alive(h);

@@ -85,6 +85,7 @@ static void finish_locked(struct replay *rp, struct rnode *n, int status)
 		n->next = NULL;
 		*rp->done_tail = n;
 		rp->done_tail = &n->next;
+		dd_ctx_wake(rp->ctx); /* a callback is due: wake an event loop */
 	}
 	pthread_cond_broadcast(&rp->cond);
 }
@@ -252,6 +253,8 @@ static void hold_locked(struct replay *rp, struct rnode *n, unsigned timeout_ms)
 	n->next = rp->held;
 	rp->held = n;
 	pthread_cond_broadcast(&rp->cond);
+	if (n->has_deadline && n->callback) /* an event loop times it out */
+		dd_ctx_wake(rp->ctx);
 }
 
 static int is_in_pipe(const struct devdrv_transfer *t)
@@ -336,6 +339,24 @@ static int replay_wait(struct devdrv_transfer *t)
 		if (!rp->done)
 			sleep_locked(rp, timed, &next);
 	}
+	pthread_mutex_unlock(&rp->lock);
+	return 0;
+}
+
+/* No descriptor: completions signal the context's wake-up; the timeout is
+ * the next held transfer's. */
+static int replay_poll_info(void *state, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	struct replay *rp = state;
+	struct timespec next;
+
+	(void)fds;
+	(void)max;
+	pthread_mutex_lock(&rp->lock);
+	if (expire_locked(rp, &next))
+		dd_timeout_until(&next, timeout_ms);
+	if (rp->done)
+		*timeout_ms = 0;
 	pthread_mutex_unlock(&rp->lock);
 	return 0;
 }
@@ -628,6 +649,7 @@ static const struct dd_transport_ops replay_transport = {
 	.cancel = replay_cancel,
 	.wait = replay_wait,
 	.handle_events = replay_handle_events,
+	.poll_info = replay_poll_info,
 	.present = replay_present,
 };
 DD_TRANSPORT_REGISTER(replay_transport);

@@ -22,6 +22,8 @@ static const struct dd_transport_ops usb_transport;
 struct usb_state {
 	libusb_context *uctx;
 	struct devdrv_context *ctx;
+	libusb_hotplug_callback_handle hotplug;
+	int watching;
 };
 
 struct usb_handle {
@@ -50,6 +52,8 @@ static void usb_exit(void *state)
 {
 	struct usb_state *st = state;
 
+	if (st->watching)
+		libusb_hotplug_deregister_callback(st->uctx, st->hotplug);
 	libusb_exit(st->uctx);
 	free(st);
 }
@@ -581,6 +585,60 @@ static int usb_handle_events(void *state, unsigned timeout_ms)
 	return rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED ? dd_usb_error(rc) : 0;
 }
 
+/* libusb's descriptors (its event pipe, timerfd, usbfs nodes); their
+ * timeouts are handled through the timerfd on Linux, else asked for. */
+static int usb_poll_info(void *state, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	struct usb_state *st = state;
+	const struct libusb_pollfd **list = libusb_get_pollfds(st->uctx);
+	struct timeval tv;
+	int n = 0;
+
+	if (!list)
+		return dd_ctx_fail(st->ctx, DEVDRV_E_NOMEM, "usb: libusb_get_pollfds failed");
+	for (; list[n]; n++)
+		if ((size_t)n < max)
+			fds[n] = (struct pollfd){ .fd = list[n]->fd, .events = list[n]->events };
+	libusb_free_pollfds(list);
+	if (!libusb_pollfds_handle_timeouts(st->uctx) && libusb_get_next_timeout(st->uctx, &tv) == 1) {
+		long long ms = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = (int)(ms > 1000000 ? 1000000 : ms);
+	}
+	return n;
+}
+
+/* libusb runs this from its event handling: only say that something changed
+ * (the comparison lists devices, which libusb forbids from here). */
+static int LIBUSB_CALL usb_hotplug_event(libusb_context *uctx, libusb_device *dev, libusb_hotplug_event event,
+                                         void *user)
+{
+	(void)uctx;
+	(void)dev;
+	(void)event;
+	dd_hotplug_changed(user);
+	return 0;
+}
+
+static int usb_watch(void *state)
+{
+	struct usb_state *st = state;
+	int rc;
+
+	if (st->watching)
+		return 0;
+	if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG))
+		return dd_ctx_fail(st->ctx, DEVDRV_E_UNSUPPORTED, "usb: this libusb cannot report hotplug events");
+	rc = libusb_hotplug_register_callback(st->uctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+	                                      0, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+	                                      LIBUSB_HOTPLUG_MATCH_ANY, usb_hotplug_event, st->ctx, &st->hotplug);
+	if (rc < 0)
+		return dd_ctx_fail(st->ctx, dd_usb_error(rc), "usb: hotplug registration failed: %s", libusb_error_name(rc));
+	st->watching = 1;
+	return 0;
+}
+
 /* Ask the device for its status until it answers (present), usbfs says it is
  * gone, or 500 ms pass: the kernel needs a moment to process a disconnect. */
 static int usb_present(struct devdrv_handle *h)
@@ -618,6 +676,8 @@ static const struct dd_transport_ops usb_transport = {
 	.cancel = usb_cancel,
 	.wait = usb_wait,
 	.handle_events = usb_handle_events,
+	.poll_info = usb_poll_info,
+	.watch = usb_watch,
 	.present = usb_present,
 };
 DD_TRANSPORT_REGISTER(usb_transport);

@@ -191,6 +191,7 @@ int vbus_plug_locked(struct devdrv_context *ctx, struct vbus *bus, const struct 
 	snprintf(d->port, sizeof(d->port), "%s", port_path);
 	d->next = bus->devices;
 	bus->devices = d;
+	dd_hotplug_changed(ctx);
 	return 0;
 }
 
@@ -229,6 +230,7 @@ void vbus_unplug_locked(struct vbus *bus, struct devdrv_vdev *d)
 	while (d->queue)
 		vbus_complete_locked(bus, &d->queue, DEVDRV_E_DISCONNECTED);
 	vbus_vdev_unref_locked(d);
+	dd_hotplug_changed(bus->ctx);
 }
 
 int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path)

@@ -43,6 +43,7 @@ static void finish_locked(struct vbus *bus, struct vq_node *n, int status)
 		n->next = NULL;
 		*bus->done_tail = n;
 		bus->done_tail = &n->next;
+		dd_ctx_wake(bus->ctx); /* a callback is due: wake an event loop */
 	}
 	pthread_cond_broadcast(&bus->cond);
 }
@@ -127,12 +128,14 @@ static struct vbus *bus_of(struct devdrv_transfer *t)
 }
 
 
-static void set_deadline(struct vq_node *n, unsigned timeout_ms)
+static void set_deadline(struct vbus *bus, struct vq_node *n, unsigned timeout_ms)
 {
 	n->has_deadline = timeout_ms != 0;
 	if (!timeout_ms)
 		return;
 	n->deadline = dd_deadline_in(timeout_ms);
+	if (n->callback) /* an event loop times it out: it recomputes its sleep */
+		dd_ctx_wake(bus->ctx);
 }
 
 static int check_pipe(struct devdrv_vdev *d, struct devdrv_transfer *t)
@@ -180,7 +183,7 @@ static int vbus_submit(struct devdrv_transfer *t)
 		return rc;
 	}
 	*n = (struct vq_node){ .t = t, .callback = t->callback, .dev = d };
-	set_deadline(n, t->timeout_ms);
+	set_deadline(bus, n, t->timeout_ms);
 	if (t->type == DEVDRV_TRANSFER_CONTROL) {
 		finish_locked(bus, n, vbus_control_locked(d, t)); /* endpoint 0 never waits */
 	} else {
@@ -221,6 +224,7 @@ void devdrv_vdev_wake_in(struct devdrv_vdev *d, unsigned ms)
 	d->wake = dd_deadline_in(ms);
 	d->has_wake = 1;
 	pthread_cond_broadcast(&d->bus->cond); /* a sleeper recomputes its deadline */
+	dd_ctx_wake(d->bus->ctx);              /* so does an event loop */
 }
 
 /* Pump the devices whose wake-up is due; fold the others into *next. */
@@ -308,6 +312,26 @@ static int vbus_wait(struct devdrv_transfer *t)
 		if (!bus->done)
 			sleep_locked(bus, timed, &next);
 	}
+	pthread_mutex_unlock(&bus->lock);
+	return 0;
+}
+
+/* The bus has no descriptor: completions signal the context's wake-up, and
+ * the timeout is that of the next deadline or model wake-up. */
+static int vbus_poll_info(void *state, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	struct vbus *bus = state;
+	struct timespec next;
+
+	(void)fds;
+	(void)max;
+	pthread_mutex_lock(&bus->lock);
+	if (bus->done)
+		*timeout_ms = 0;
+	else if (expire_locked(bus, &next))
+		dd_timeout_until(&next, timeout_ms);
+	if (bus->done) /* expire_locked may have timed one out */
+		*timeout_ms = 0;
 	pthread_mutex_unlock(&bus->lock);
 	return 0;
 }
@@ -533,6 +557,7 @@ const struct dd_transport_ops vbus_transport = {
 	.cancel = vbus_cancel,
 	.wait = vbus_wait,
 	.handle_events = vbus_handle_events,
+	.poll_info = vbus_poll_info,
 	.present = vbus_present,
 };
 DD_TRANSPORT_REGISTER(vbus_transport);

@@ -1,7 +1,8 @@
 /* test-umockdev.c — libdevdrv on real libusb over umockdev's emulated usbfs:
  * a root hub, a hub and devices at several port paths. Enumeration (API and
  * `devdrv list --json`), every selector kind, a loopback round trip, STALL,
- * timeout, and unplug during a blocked read. Then hostile devices: malformed
+ * timeout, and unplug during a blocked read; hotplug through libusb's udev
+ * monitor. Then hostile devices: malformed
  * descriptors and escape sequences in strings, beside well-formed devices. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include <devdrv/devdrv.h>
 #include <devdrv/driver.h>
+#include <devdrv/hotplug.h>
 #include "cli.h"
 #include "transport-cases.h"
 #include "usbfs-emu.h"
@@ -848,6 +850,85 @@ static void test_alt_setting_names_and_io(void **state)
 	assert_int_equal(devdrv_open(b->ctx, "1-3,alt=2", &h), DEVDRV_E_NOT_FOUND);
 }
 
+/* A second FTDI chip, plugged after the context started. */
+static const char ftdi2[] =
+    PCI "/usb1/1-1/1-1.3\nN: bus/usb/001/006\n" USB_DEVICE("001", "006")
+    "A: speed=12\\n\nA: manufacturer=FTDI\\n\nA: product=FT232R USB UART\\n\nA: serial=HOTPLUG1\\n\n"
+    "H: descriptors=1201000200000008" "0304016000060102" "0301"
+    "09022000010100a02d090400" "0002ffffff02" "0705810240000007050202400000\n";
+
+struct hotplug_log {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned arrived, left, opened;
+	char port[32], driver[32], serial[32];
+};
+
+static void log_event(struct devdrv_context *ctx, enum devdrv_hotplug_event ev, const struct devdrv_device_info *info,
+                      void *user)
+{
+	struct hotplug_log *l = user;
+	struct devdrv_handle *h;
+	int opened = 0;
+
+	/* the device is usable from its arrival: open it from here */
+	if (ev == DEVDRV_HOTPLUG_ARRIVED && devdrv_open(ctx, "serial=HOTPLUG1", &h) == 0) {
+		opened = !strcmp(devdrv_handle_driver(h), "ftdi");
+		devdrv_close(h);
+	}
+	pthread_mutex_lock(&l->lock);
+	l->opened += opened;
+	*(ev == DEVDRV_HOTPLUG_ARRIVED ? &l->arrived : &l->left) += 1;
+	snprintf(l->port, sizeof(l->port), "%s", info->port_path);
+	snprintf(l->driver, sizeof(l->driver), "%s", info->driver ? info->driver : "");
+	snprintf(l->serial, sizeof(l->serial), "%s", info->serial ? info->serial : "");
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static int wait_count(struct hotplug_log *l, unsigned *count, unsigned want)
+{
+	struct timespec until;
+	int ok;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&l->lock);
+	while (*count < want && pthread_cond_timedwait(&l->cond, &l->lock, &until) == 0)
+		;
+	ok = *count >= want;
+	pthread_mutex_unlock(&l->lock);
+	return ok;
+}
+
+/* libusb's hotplug (its udev monitor, fed by umockdev's uevents) reaches a
+ * callback on the library's event thread, filtered by selector: the second
+ * FTDI arrives bound to ftdi and opens from its callback; a loopback-class
+ * device plugged meanwhile is not reported; the FTDI's removal is. */
+static void test_hotplug_through_libusb(void **state)
+{
+	struct bed *b = *state;
+	struct hotplug_log l = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct emu_device *d;
+	int id;
+
+	assert_int_equal(devdrv_hotplug_register(b->ctx, "0403:6001", 0, log_event, &l, &id), 0);
+	d = emu_device_new(b->bed, ftdi2, 1, 6);
+	assert_true(wait_count(&l, &l.arrived, 1));
+	assert_string_equal(l.port, "1-1.3");
+	assert_string_equal(l.driver, "ftdi");
+	assert_string_equal(l.serial, "HOTPLUG1");
+	assert_int_equal(l.opened, 1);
+	/* the kernel's remove uevent comes first; then the node is gone */
+	umockdev_testbed_uevent(b->bed, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1.3", "remove");
+	emu_device_unplug(d, -ENODEV);
+	assert_true(wait_count(&l, &l.left, 1));
+	assert_string_equal(l.port, "1-1.3");
+	assert_int_equal(l.arrived, 1); /* the hub, loopback and button were never reported */
+	assert_int_equal(devdrv_hotplug_deregister(b->ctx, id), 0);
+	emu_device_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +939,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_seen_as_protocol_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_error_on_present_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hotplug_through_libusb, setup, teardown),
 	};
 	const struct CMUnitTest alt_tests[] = {
 		cmocka_unit_test_setup_teardown(test_alt_setting_names_and_io, setup_alt, teardown_alt),

@@ -4,10 +4,14 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <devdrv/virtual.h>
 
 #include "cli.h"
 
@@ -516,6 +520,102 @@ static void test_hexdump_offsets(void **state)
 	free(out);
 }
 
+static void test_watch_arguments_and_existing(void **state)
+{
+	struct run r;
+
+	(void)state;
+	r = RUN("devdrv", "--virtual", "watch", "--count", "0");
+	expect_failure(&r, 2, "--count takes a number");
+	r = RUN("devdrv", "--virtual", "watch", "1209:0001#1");
+	expect_failure(&r, 2, "#N picks a device");
+	r = RUN("devdrv", "--virtual", "watch", "vid=12345");
+	expect_failure(&r, 2, "12345");
+	r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-4", "watch", "--existing", "--count", "3");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(count_lines(r.out), 3);
+	assert_non_null(strstr(r.out, " arrived 1209:0001,serial=LOOP0001 1-1 "));
+	assert_non_null(strstr(r.out, " 1-4        0403:6001 ftdi "));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "watch", "--existing", "--json", "--count", "1", "1-2");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(count_lines(r.out), 1);
+	assert_non_null(strstr(r.out, "\"event\":\"arrived\",\"selector\":\"1-2\",\"transport\":\"virtual\",\"port\":\"1-2\""));
+	assert_non_null(strstr(r.out, "\"vid\":\"1209\",\"pid\":\"0002\",\"driver\":\"generic\""));
+	done(&r);
+}
+
+struct watcher {
+	struct devdrv_context *ctx;
+	FILE *out, *err;
+	int rc;
+	const char *count;
+};
+
+static void *run_watch(void *arg)
+{
+	struct watcher *w = arg;
+	char *argv[] = { "devdrv", "watch", "--json", "--existing", "--count", (char *)w->count, "port=1-5", NULL };
+
+	w->rc = cli_main_in(w->ctx, 7, argv, stdin, w->out, w->err);
+	fclose(w->out);
+	return NULL;
+}
+
+/* One line from @fd, waiting up to 5 s for it; NULL on timeout or EOF. */
+static char *read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 5000) != 1 || read(fd, buf + n, 1) != 1)
+			return NULL;
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* devdrv watch --json on a bus whose device at 1-5 is unplugged and plugged
+ * 1,000 times: every event is one line, in order, with the device's record. */
+static void test_watch_sees_every_event(void **state)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct watcher w = { .count = "2001", .err = tmpfile() };
+	pthread_t thread;
+	char line[1024];
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(devdrv_context_new(&o, &w.ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(w.ctx, "source", "1-5"), 0);
+	assert_int_equal(pipe(fds), 0);
+	w.out = fdopen(fds[1], "w");
+	assert_int_equal(pthread_create(&thread, NULL, run_watch, &w), 0);
+	/* the device already there, once the watch runs */
+	assert_non_null(read_line(fds[0], line, sizeof(line)));
+	assert_non_null(strstr(line, "\"event\":\"arrived\""));
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(devdrv_virtual_unplug(w.ctx, "1-5"), 0);
+		assert_non_null(read_line(fds[0], line, sizeof(line)));
+		if (!strstr(line, "\"event\":\"left\"") || !strstr(line, "\"port\":\"1-5\""))
+			fail_msg("cycle %d, unplug: %s", i, line);
+		assert_int_equal(devdrv_virtual_plug(w.ctx, "source", "1-5"), 0);
+		assert_non_null(read_line(fds[0], line, sizeof(line)));
+		if (!strstr(line, "\"event\":\"arrived\"") || !strstr(line, "\"pid\":\"000b\""))
+			fail_msg("cycle %d, plug: %s", i, line);
+	}
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	assert_null(read_line(fds[0], line, sizeof(line))); /* --count: nothing more, the pipe closed */
+	close(fds[0]);
+	fclose(w.err);
+	devdrv_context_free(w.ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
 		cmocka_unit_test(test_filters_from_the_command_line),
+		cmocka_unit_test(test_watch_arguments_and_existing), cmocka_unit_test(test_watch_sees_every_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
