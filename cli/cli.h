@@ -45,6 +45,7 @@ int cmd_hid(struct cli *c, int argc, char **argv);
 int cmd_storage(struct cli *c, int argc, char **argv);
 int cmd_filters(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
 
 /* devdrv read --stream (cli/stream.c); returns an exit code. */
 int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,
@@ -59,6 +60,9 @@ struct cli_serial_opts {
 	int hex, show_lines;
 	unsigned drain_ms;
 };
+/* --baud (opt 'b'), --format ('f') or --flow ('F') of @cmd into @cfg;
+ * EXIT_OK or a usage error. */
+int cli_parse_line_setting(struct cli *c, const char *cmd, int opt, const char *arg, struct devdrv_serial_config *cfg);
 /* The serial loop on an open, configured handle; returns an exit code. */
 int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
                        const struct cli_serial_opts *o);

@@ -31,6 +31,9 @@ static const char main_usage[] =
     "  filters [--json]           filters --filter can attach\n"
     "  watch [SEL] [--json] [--count N] [--existing]\n"
     "                             one line per device arriving or leaving\n"
+    "  run SEL [--pty LINK] [--exec CMD [ARGS...]]\n"
+    "                             drive one device until it leaves: a tty for a serial\n"
+    "                             device, a command with the device in its environment\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
     "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
@@ -55,7 +58,7 @@ static const struct {
 	{ "list", cmd_list },   { "info", cmd_info },   { "drivers", cmd_drivers },
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
-	{ "filters", cmd_filters }, { "watch", cmd_watch },
+	{ "filters", cmd_filters }, { "watch", cmd_watch },   { "run", cmd_run },
 };
 
 static const char *hint_for(const char *action, int code, const char *detail)

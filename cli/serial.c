@@ -151,6 +151,28 @@ int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
 	return rc;
 }
 
+int cli_parse_line_setting(struct cli *c, const char *cmd, int opt, const char *arg, struct devdrv_serial_config *cfg)
+{
+	static const char *const flows[] = { "none", "rtscts", "xonxoff" };
+	unsigned long v;
+
+	if (opt == 'b') {
+		if (cli_parse_uint(arg, 0xffffffffu, &v) < 0 || !v)
+			return cli_usage_error(c, cmd, "--baud needs a rate, not '%s'", arg);
+		cfg->baud = (uint32_t)v;
+	} else if (opt == 'f') {
+		if (devdrv_serial_parse_format(arg, cfg) < 0)
+			return cli_usage_error(c, cmd, "--format '%s' is not like 8N1, 7E2 or 8N1.5", arg);
+	} else {
+		for (v = 0; v < 3 && strcmp(arg, flows[v]); v++)
+			;
+		if (v == 3)
+			return cli_usage_error(c, cmd, "--flow is none, rtscts or xonxoff, not '%s'", arg);
+		cfg->flow = (enum devdrv_flow)v;
+	}
+	return EXIT_OK;
+}
+
 static int parse_serial_opts(struct cli *c, int argc, char **argv, struct cli_serial_opts *o)
 {
 	static const struct option opts[] = {
@@ -159,7 +181,6 @@ static int parse_serial_opts(struct cli *c, int argc, char **argv, struct cli_se
 		{ "lines", no_argument, NULL, 'l' },      { "drain", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
 	};
-	static const char *const flows[] = { "none", "rtscts", "xonxoff" };
 	unsigned long v;
 	int opt;
 
@@ -171,20 +192,10 @@ static int parse_serial_opts(struct cli *c, int argc, char **argv, struct cli_se
 	while ((opt = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			if (cli_parse_uint(optarg, 0xffffffffu, &v) < 0 || !v)
-				return cli_usage_error(c, "serial", "--baud needs a rate, not '%s'", optarg);
-			o->config.baud = (uint32_t)v;
-			break;
 		case 'f':
-			if (devdrv_serial_parse_format(optarg, &o->config) < 0)
-				return cli_usage_error(c, "serial", "--format '%s' is not like 8N1, 7E2 or 8N1.5", optarg);
-			break;
 		case 'F':
-			for (v = 0; v < 3 && strcmp(optarg, flows[v]); v++)
-				;
-			if (v == 3)
-				return cli_usage_error(c, "serial", "--flow is none, rtscts or xonxoff, not '%s'", optarg);
-			o->config.flow = (enum devdrv_flow)v;
+			if (cli_parse_line_setting(c, "serial", opt, optarg, &o->config) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'x': o->hex = 1; break;
 		case 'l': o->show_lines = 1; break;
