@@ -46,6 +46,23 @@ int cmd_storage(struct cli *c, int argc, char **argv);
 int cmd_filters(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_udev_rules(struct cli *c, int argc, char **argv);
+int cmd_autostart(struct cli *c, int argc, char **argv);
+
+/* The autostart configuration (cli/autostart.c, docs/autostart.md). */
+#define AUTOSTART_MAX_WORDS 32
+struct autostart_entry {
+	int line;
+	int argc;                          /* argv[0] the selector, then run's options */
+	char *argv[AUTOSTART_MAX_WORDS + 1];
+};
+struct autostart {
+	struct autostart_entry *entries;
+	size_t count;
+};
+/* Load and check @path; errors name its line. Returns an exit code. */
+int autostart_load(struct cli *c, const char *path, struct autostart *a);
+void autostart_free(struct autostart *a);
 
 /* devdrv read --stream (cli/stream.c); returns an exit code. */
 int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,

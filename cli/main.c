@@ -34,6 +34,9 @@ static const char main_usage[] =
     "  run SEL [--pty LINK] [--exec CMD [ARGS...]]\n"
     "                             drive one device until it leaves: a tty for a serial\n"
     "                             device, a command with the device in its environment\n"
+    "  udev-rules [--group NAME] [--autostart FILE] [-o FILE]\n"
+    "                             udev rules from the drivers' match tables\n"
+    "  autostart DEVICE           what devdrv@.service runs for a plugged device\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
     "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
@@ -59,6 +62,7 @@ static const struct {
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
 	{ "filters", cmd_filters }, { "watch", cmd_watch },   { "run", cmd_run },
+	{ "udev-rules", cmd_udev_rules }, { "autostart", cmd_autostart },
 };
 
 static const char *hint_for(const char *action, int code, const char *detail)

@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +35,8 @@ static const char run_usage[] =
     "               tcsetattr reach the device (a Linux pty keeps no data bits or parity:\n"
     "               give those with --format); SIGUSR1 sends a break\n"
     "  --baud, --format, --flow  the line settings to start with (default 9600 8N1)\n"
+    "  --pty-group NAME, --pty-mode 0660  who may open the terminal (a service shares\n"
+    "               it with dialout, as /dev/ttyUSB* is)\n"
     "  --exec CMD   run CMD with DEVDRV_SELECTOR, DEVDRV_PORT, DEVDRV_VID, DEVDRV_PID,\n"
     "               DEVDRV_SERIAL, DEVDRV_DRIVER (and DEVDRV_PTY) set; stopped with\n"
     "               SIGTERM when the device leaves; its exit status is ours if it ends first\n";
@@ -64,6 +68,7 @@ struct run {
 	struct devdrv_pty *pty;
 	struct devdrv_serial_config config;
 	int config_given;
+	int pty_gid, pty_mode; /* -1: as the kernel makes them (the caller's group tty, 0620) */
 	pid_t child;
 	int child_status;
 	int hotplug_id;
@@ -103,6 +108,8 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 		                              { "baud", required_argument, NULL, 'b' },
 		                              { "format", required_argument, NULL, 'f' },
 		                              { "flow", required_argument, NULL, 'F' },
+		                              { "pty-group", required_argument, NULL, 'g' },
+		                              { "pty-mode", required_argument, NULL, 'm' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	int opt, end = argc;
@@ -123,6 +130,22 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 			if (cli_parse_line_setting(c, "run", opt, optarg, &r->config) != EXIT_OK)
 				return EXIT_USAGE;
 			r->config_given = 1;
+		} else if (opt == 'g') {
+			struct group *g = getgrnam(optarg);
+
+			if (!g)
+				return cli_usage_error(c, "run", "--pty-group: no group '%s'", optarg);
+			r->pty_gid = (int)g->gr_gid;
+		} else if (opt == 'm') {
+			unsigned long mode;
+			char *end;
+
+			errno = 0;
+			mode = strtoul(optarg, &end, 8);
+			if (errno || *end || !*optarg || mode > 0777 || (mode & 0007))
+				return cli_usage_error(c, "run", "--pty-mode is octal, like 0660, and gives others nothing: not '%s'",
+				                       optarg);
+			r->pty_mode = (int)mode;
 		} else if (opt == 'h')
 			return fputs(run_usage, c->out), -1;
 		else
@@ -133,8 +156,8 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 	r->sel = argv[optind];
 	if (!r->link && !r->exec_argv)
 		return cli_usage_error(c, "run", "say what to run: --pty LINK, --exec CMD, or both");
-	if (!r->link && r->config_given)
-		return cli_usage_error(c, "run", "--baud, --format and --flow go with --pty");
+	if (!r->link && (r->config_given || r->pty_gid >= 0 || r->pty_mode >= 0))
+		return cli_usage_error(c, "run", "--baud, --format, --flow, --pty-group and --pty-mode go with --pty");
 	return cli_need_selector(c, "run", r->sel);
 }
 
@@ -313,6 +336,10 @@ static int open_bridge(struct run *r)
 		return cli_fail(r->c, what, rc, devdrv_context_errmsg(r->c->ctx));
 	if ((rc = devdrv_pty_open(r->h, r->link, &r->pty)) < 0)
 		return cli_fail(r->c, what, rc, devdrv_errmsg(r->h));
+	/* who may use the terminal: a service shares it with a group (dialout) */
+	if ((r->pty_gid >= 0 && chown(devdrv_pty_path(r->pty), (uid_t)-1, (gid_t)r->pty_gid) < 0) ||
+	    (r->pty_mode >= 0 && chmod(devdrv_pty_path(r->pty), (mode_t)r->pty_mode) < 0))
+		return cli_fail(r->c, what, DEVDRV_E_ACCESS, strerror(errno));
 	fprintf(r->c->err, "devdrv: %s (%s, driver %s): %s -> %s\n", r->sel, devdrv_handle_info(r->h)->port_path,
 	        devdrv_handle_driver(r->h), r->link, devdrv_pty_path(r->pty));
 	return EXIT_OK;
@@ -344,7 +371,8 @@ static int finish(struct run *r, enum run_end end)
 
 int cmd_run(struct cli *c, int argc, char **argv)
 {
-	struct run r = { .c = c, .hotplug_id = -1, .config = { .baud = 9600, .data_bits = 8 } };
+	struct run r = { .c = c, .hotplug_id = -1, .config = { .baud = 9600, .data_bits = 8 }, .pty_gid = -1,
+		         .pty_mode = -1 };
 	char env[7][300];
 	int rc;
 

@@ -52,3 +52,24 @@ devdrv=$(find "$tmp" -path '*/bin/devdrv' | head -n 1)
 "$devdrv" drivers | grep -A1 '^toaster ' | grep -q 'plugin .*/toaster.so (not loaded)'
 "$devdrv" --virtual --plug toaster@1-3 list | grep -q '^1-3 .*1209:70a5 .*toaster'
 echo "ok: toaster plugin built out of tree, loaded on open, unloaded on close"
+# a plugin's match table reaches the udev rules without loading it
+"$devdrv" udev-rules | grep -q '^ATTR{idVendor}=="1209", ATTR{idProduct}=="70a5", .*ID_DEVDRV_DRIVER}="toaster"'
+
+# udev and systemd: the rules and the unit where udev and systemd look, and
+# the unit clean for systemd-analyze (its ExecStart pointed at the installed
+# program, which lives under the scratch root here)
+rules=$(find "$tmp" -path '*/rules.d/70-devdrv.rules' | head -n 1)
+unit=$(find "$tmp" -path '*/systemd/system/devdrv@.service' | head -n 1)
+[ -n "$rules" ] || { echo "70-devdrv.rules was not installed"; exit 1; }
+[ -n "$unit" ] || { echo "devdrv@.service was not installed"; exit 1; }
+[ -n "$(find "$tmp" -path '*/sysusers.d/devdrv.conf')" ] || { echo "sysusers.d/devdrv.conf was not installed"; exit 1; }
+grep -q 'TAG+="uaccess"' "$rules"
+if grep -q '0666' "$rules"; then echo "a world-writable rule"; exit 1; fi
+grep -q '^BindsTo=%i.device$' "$unit"
+if command -v systemd-analyze >/dev/null; then
+	mkdir "$tmp/unit"
+	sed "s|^ExecStart=[^ ]*/devdrv |ExecStart=$devdrv |" "$unit" >"$tmp/unit/devdrv@.service"
+	systemd-analyze verify "$tmp/unit/devdrv@.service"
+	systemd-analyze security --offline=yes "$tmp/unit/devdrv@.service" 2>/dev/null | tail -n 1
+	echo "ok: devdrv@.service verified"
+fi

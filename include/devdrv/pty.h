@@ -22,7 +22,7 @@
  * (TIOCMGET/TIOCMSET) do not exist on a pty.
  *
  * Thread safety: a bridge belongs to the thread that runs it, as its
- * handle does; devdrv_pty_path() and devdrv_pty_link() are safe anywhere.
+ * handle does; devdrv_pty_path() is safe anywhere.
  */
 #ifndef DEVDRV_PTY_H
 #define DEVDRV_PTY_H

@@ -616,6 +616,131 @@ static void test_watch_sees_every_event(void **state)
 	devdrv_context_free(w.ctx);
 }
 
+static char *write_temp(const char *text)
+{
+	static char path[3][64];
+	static int next;
+	char *p = path[next++ % 3];
+	FILE *f;
+
+	snprintf(p, 64, "/tmp/devdrv-test-%ld-%d.conf", (long)getpid(), next);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+/* The rules: flags from the match tables (add by attribute, remove by
+ * PRODUCT), access only for devices matched by vendor and product unless
+ * asked, a group when asked, never world-writable. */
+static void test_udev_rules_layers(void **state)
+{
+	struct run r;
+
+	(void)state;
+	r = RUN("devdrv", "udev-rules");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "ATTR{idVendor}==\"0403\", ATTR{idProduct}==\"6001\", ENV{ID_DEVDRV}=\"1\", "
+	                              "ENV{ID_DEVDRV_DRIVER}=\"ftdi\", ENV{ID_DEVDRV_ACCESS}=\"1\"\n"));
+	assert_non_null(strstr(r.out, "ENV{PRODUCT}==\"403/6001/*\", ENV{ID_DEVDRV}=\"1\", ENV{ID_DEVDRV_DRIVER}=\"ftdi\"\n"));
+	assert_non_null(strstr(r.out, "ENV{ID_USB_INTERFACES}==\"*:03????:*\", ENV{ID_DEVDRV}=\"1\", "
+	                              "ENV{ID_DEVDRV_DRIVER}=\"hid\"\n"));
+	assert_non_null(strstr(r.out, "ENV{ID_DEVDRV_ACCESS}==\"1\", TAG+=\"uaccess\"\n"));
+	assert_null(strstr(r.out, "0666"));
+	assert_null(strstr(r.out, "GROUP="));
+	assert_null(strstr(r.out, "SYSTEMD_WANTS"));
+	assert_true(strstr(r.out, "LABEL=\"devdrv_remove\"") < strstr(r.out, "ENV{PRODUCT}"));
+	done(&r);
+	r = RUN("devdrv", "udev-rules", "--class-access", "--group", "plugdev");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "ENV{ID_DEVDRV_DRIVER}=\"hid\", ENV{ID_DEVDRV_ACCESS}=\"1\"\n"));
+	assert_non_null(strstr(r.out, "ENV{ID_DEVDRV_ACCESS}==\"1\", GROUP=\"plugdev\", MODE=\"0660\"\n"));
+	done(&r);
+	r = RUN("devdrv", "udev-rules", "--group", "Bad Group");
+	expect_failure(&r, 2, "'Bad Group'");
+	r = RUN("devdrv", "udev-rules", "-o", "/nonexistent/dir/x.rules");
+	expect_failure(&r, 1, "cannot write /nonexistent/dir/x.rules");
+}
+
+/* Autostart entries become systemd rules; every error names its line. */
+static void test_udev_rules_autostart(void **state)
+{
+	const char *good = write_temp("# devices\n\n0403:6001,serial=A50285BI  --pty /run/devdrv/gps --baud 4800\n"
+	                              "  port=1-1.2 --exec /bin/logger \"two words\" --tag x\n");
+	static const struct {
+		const char *text, *words;
+	} bad[] = {
+		{ "0403:6001 --pty a\n1-2,iface=1 --pty b\n", ":2: 'iface=1' cannot be matched by udev" },
+		{ "0403:6001 --pty a --speed 9\n", ":1: '--speed' is not an option of devdrv run" },
+		{ "0403:6001 --baud 9600\n", ":1: say what to run" },
+		{ "0403:6001 --exec \"unclosed\n", ":1: a quote is not closed" },
+		{ "0403:6001#1 --pty a\n", ":1: selector '0403:6001#1'" },
+		{ "vid=zz --pty a\n", ":1: " },
+		{ "--pty a\n", ":1: a line starts with a selector" },
+		{ "0403:6001 --pty\n", ":1: --pty needs a value" },
+	};
+	struct run r;
+
+	(void)state;
+	r = RUN("devdrv", "udev-rules", "--autostart", good);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "ATTR{idVendor}==\"0403\", ATTR{idProduct}==\"6001\", ATTR{serial}==\"A50285BI\", "
+	                              "TAG+=\"systemd\", ENV{SYSTEMD_WANTS}+=\"devdrv@.service\", GROUP=\"devdrv\", "
+	                              "MODE=\"0660\"\n"));
+	assert_non_null(strstr(r.out, "KERNEL==\"1-1.2\", TAG+=\"systemd\""));
+	assert_non_null(strstr(r.out, ".conf:4\n"));
+	/* the systemd rules come before the removal label: add events only */
+	assert_true(strstr(r.out, "SYSTEMD_WANTS") < strstr(r.out, "LABEL=\"devdrv_remove\""));
+	done(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *path = write_temp(bad[i].text);
+
+		r = RUN("devdrv", "udev-rules", "--autostart", path);
+		if (r.rc != 2 || !strstr(r.err, path) || !strstr(r.err, bad[i].words) || count_lines(r.err) != 1)
+			fail_msg("case %zu: rc %d, stderr %s (want '%s')", i, r.rc, r.err, bad[i].words);
+		done(&r);
+		unlink(path);
+	}
+	unlink(good);
+}
+
+/* devdrv autostart: the entry that matches the device runs, its command
+ * with the device in its environment; no entry is an error that says so. */
+static void test_autostart_runs_the_matching_entry(void **state)
+{
+	char out[64], line[128] = "", text[512];
+	const char *conf;
+	struct run r;
+	FILE *f;
+
+	(void)state;
+	snprintf(out, sizeof(out), "/tmp/devdrv-test-%ld.out", (long)getpid());
+	snprintf(text, sizeof(text),
+	         "1209:0001 --exec sh -c \"exit 9\"\n"
+	         "driver=ftdi --exec sh -c \"echo $DEVDRV_PORT $DEVDRV_DRIVER $DEVDRV_SELECTOR > %s\"\n", out);
+	conf = write_temp(text);
+	r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-3", "autostart", "/sys/devices/pci0000:00/usb1/1-3", "--config",
+	        conf);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.err, ".conf:2 for the device at 1-3"));
+	done(&r);
+	f = fopen(out, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(out);
+	assert_string_equal(line, "1-3 ftdi port=1-3\n");
+	r = RUN("devdrv", "--virtual", "autostart", "1-1", "--config", conf);
+	assert_int_equal(r.rc, 9); /* the first entry's command, its status */
+	done(&r);
+	r = RUN("devdrv", "--virtual", "autostart", "1-2", "--config", conf);
+	expect_failure(&r, 1, "no entry of");
+	r = RUN("devdrv", "--virtual", "autostart", "1-2", "--config", "/nonexistent.conf");
+	expect_failure(&r, 2, "/nonexistent.conf");
+	unlink(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +753,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
 		cmocka_unit_test(test_filters_from_the_command_line),
 		cmocka_unit_test(test_watch_arguments_and_existing), cmocka_unit_test(test_watch_sees_every_event),
+		cmocka_unit_test(test_udev_rules_layers),     cmocka_unit_test(test_udev_rules_autostart),
+		cmocka_unit_test(test_autostart_runs_the_matching_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
