@@ -48,11 +48,13 @@ def module_order(root, version):
     return order
 
 
-def shared_libraries(programs):
-    """Every library ldd lists for the programs, and the dynamic loader."""
+def shared_libraries(programs, extra_dirs=()):
+    """Every library ldd lists for the programs, and the dynamic loader;
+    @extra_dirs are searched first (udev's private library in the cache)."""
     libs = set()
+    env = dict(os.environ, LD_LIBRARY_PATH=":".join(extra_dirs))
     for prog in programs:
-        out = subprocess.run(["ldd", prog], capture_output=True, text=True).stdout
+        out = subprocess.run(["ldd", prog], capture_output=True, text=True, env=env).stdout
         for line in out.splitlines():
             parts = line.split()
             if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
@@ -86,10 +88,17 @@ def build(args):
                 dst = os.path.join(tree, "lib/modules", rel)
                 copy(os.path.join(root, "lib/modules", version, rel), dst)
                 f.write(f"{rel} {margs}\n")
+        # systemd-udevd and udevadm from Debian's udev package (prepare.sh
+        # extracts it), with its rules; their libraries come with the others
+        udev = [os.path.join(root, "lib/systemd/systemd-udevd"), os.path.join(root, "bin/udevadm")]
+        copy(udev[0], os.path.join(tree, "lib/systemd/systemd-udevd"))
+        copy(udev[1], os.path.join(tree, "bin/udevadm"))
+        shutil.copytree(os.path.join(root, "lib/udev"), os.path.join(tree, "lib/udev"), symlinks=True,
+                        dirs_exist_ok=True)
         for prog in args.programs:  # plugins go where the scenarios point DEVDRV_DRIVER_PATH
             where = "usr/lib/devdrv/drivers" if prog.endswith(".so") else "usr/bin"
             copy(prog, os.path.join(tree, where, os.path.basename(prog)))
-        for lib in shared_libraries(args.programs):
+        for lib in shared_libraries(args.programs + udev, [os.path.join(root, "usr/lib/x86_64-linux-gnu/systemd")]):
             name = os.path.basename(lib)
             where = "lib64" if name.startswith("ld-linux") else "lib/x86_64-linux-gnu"
             copy(lib, os.path.join(tree, where, name))

@@ -156,6 +156,17 @@ def devices(scenario, workdir):
         sock = os.path.join(workdir, "ftdi.sock")
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
                 "-device", "usb-serial,bus=xhci.0,chardev=ser0,always-plugged=on"]
+    if scenario == "pty":
+        # QEMU's trace of what the guest asked its FTDI model for: a decoder
+        # of our requests we did not write
+        sock = os.path.join(workdir, "ftdi.sock")
+        return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
+                "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on",
+                "-trace", "usb_serial_set_baud"]
+    if scenario == "udev":
+        return ["-chardev", "null,id=ser0", "-chardev", "null,id=ser1",
+                "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on",
+                "-device", "usb-kbd,bus=xhci.0"]
     if scenario == "alt-settings":
         # slirp answers ARP for its gateway 10.0.2.2; restrict=on: no way out
         return ["-netdev", "user,id=net0,restrict=on",
@@ -176,7 +187,7 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid",)
+QMP_SCENARIOS = ("hid", "pty", "udev")
 
 
 class SerialPeer(threading.Thread):
@@ -259,7 +270,7 @@ def boot(args):
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.Popen(qemu_command(args, workdir), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        if args.scenario == "serial":
+        if args.scenario in ("serial", "pty"):
             args.peer = SerialPeer(os.path.join(workdir, "ftdi.sock"))
             args.peer.start()
         timed_out = threading.Event()
@@ -944,6 +955,29 @@ def check_replay(args, tap, tmp, files):
                f"exit {other.returncode}: {err.strip()[:200]}")
 
 
+def traced_bauds(lines, after_mark):
+    """Baud rates QEMU's FTDI model reported after the guest printed a mark."""
+    seen, bauds = False, []
+    for line in lines:
+        seen = seen or line.strip() == f"DEVDRV-MARK {after_mark}"
+        m = re.search(r"usb_serial_set_baud .*?(\d+)\s*$", line)
+        if m and seen:
+            bauds.append(int(m.group(1)))
+    return bauds
+
+
+def check_pty(args, lines, tap):
+    got = args.peer.received
+    tap.result(got == b"ping-from-guest", "QEMU's FTDI chardev received exactly what was written to the terminal",
+               repr(got[:60]))
+    every = traced_bauds(["DEVDRV-MARK all"] + lines, "all")
+    after = traced_bauds(lines, "stty")
+    # the FT232R's divisor makes 57554 of 57600: within 1 %, as QEMU computes it
+    tap.result(bool(every) and every[0] != 57600 and any(abs(b - 57600) <= 576 for b in after),
+               "stty on the terminal set 57600 baud in QEMU's FTDI model (its own trace)",
+               f"all traced: {every}, after stty: {after}")
+
+
 def report(args, lines, timed_out):
     tap = Tap()
     for line in lines:
@@ -958,8 +992,11 @@ def report(args, lines, timed_out):
         check_storage(lines, tap)
     if args.scenario == "trace":
         check_trace(args, lines, tap)
-    if args.scenario == "hid":
-        check_hid(lines, tap)
+    if args.scenario == "pty":
+        check_pty(args, lines, tap)
+    if args.scenario in QMP_SCENARIOS:
+        if args.scenario == "hid":
+            check_hid(lines, tap)
         failed = [(cmd, reply) for cmd, reply in args.qmp.results if "return" not in reply]
         tap.result(bool(args.qmp.results) and not failed,
                    f"QEMU's monitor ran the {len(args.qmp.results)} commands the guest asked for",
