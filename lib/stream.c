@@ -28,6 +28,10 @@ struct devdrv_stream {
 	int stopping;
 	int error;
 	unsigned in_flight;
+	/* Completion callbacks between their start and their last touch of the
+	 * stream: the waiter may free it only when none runs, or a callback on
+	 * the event thread would finish on freed memory. */
+	unsigned callbacks_running;
 	_Atomic uint64_t bytes;
 	/* Completions may run on several threads handling events at once (the
 	 * event thread and a waiter): each transfer takes a number when it is
@@ -118,6 +122,7 @@ static void on_complete(struct devdrv_transfer *t)
 	int i, end;
 
 	pthread_mutex_lock(&s->lock);
+	s->callbacks_running++;
 	for (i = 0; s->t[i] != t; i++)
 		;
 	s->finished[i] = 1;
@@ -130,6 +135,9 @@ static void on_complete(struct devdrv_transfer *t)
 	pthread_mutex_unlock(&s->lock);
 	if (end)
 		cancel_all(s);
+	pthread_mutex_lock(&s->lock);
+	s->callbacks_running--; /* from here on the stream is not touched */
+	pthread_mutex_unlock(&s->lock);
 }
 
 static int check_options(struct devdrv_handle *h, const struct devdrv_stream_options *o, unsigned *n, size_t *size,
@@ -230,12 +238,14 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Transfers in flight and callbacks still running: the stream is done
+ * with when both are 0. */
 static unsigned in_flight(struct devdrv_stream *s)
 {
 	unsigned n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->in_flight;
+	n = s->in_flight + s->callbacks_running;
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
