@@ -2,7 +2,9 @@
  * control / ioctl into the handle's stack. */
 #include "internal.h"
 
+#include <devdrv/hotplug.h>
 #include <devdrv/raw.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,35 +136,45 @@ static int settling_failure(struct devdrv_context *ctx, const struct dd_device *
 	       dd_hotplug_recent(ctx, dev->ops, dev->port_path, ARRIVAL_SETTLE_MS);
 }
 
+/* Find the device the selector names, bind it and open it into @h; on
+ * failure @h holds no device. *settling: the failure may pass by itself. */
+static int attach_device(struct devdrv_handle *h, const char *selector, int want_class, int *settling)
+{
+	struct dd_device_vec v;
+	int rc = 0;
+
+	*settling = 0;
+	if ((rc = dd_enumerate(h->ctx, &v)) < 0)
+		return rc;
+	h->dev = dd_select_device(h->ctx, selector, &h->sel, &v, &rc);
+	dd_device_vec_clear(&v);
+	if (h->dev && (rc = bind_handle(h)) == 0 && (rc = check_class(h, want_class)) == 0 &&
+	    (rc = start_handle(h)) < 0)
+		dd_ctx_fail(h->ctx, rc, "%s", devdrv_errmsg(h));
+	if (rc < 0) {
+		*settling = h->dev && settling_failure(h->ctx, h->dev, rc);
+		stop_handle(h);
+		dd_device_free(h->dev);
+		h->dev = NULL;
+		return rc;
+	}
+	h->driver_open = 1;
+	return 0;
+}
+
 /* One attempt; *settling says whether the failure may pass by itself. */
 static int open_once(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
                      struct devdrv_handle **out, int *settling)
 {
 	struct devdrv_handle *h;
-	struct dd_device_vec v;
-	int rc = 0;
+	int rc;
 
 	*settling = 0;
 	if (!(h = handle_new(ctx)))
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "open: out of memory");
 	h->open_arg = open_arg;
-	if ((rc = dd_parse_selector(ctx, selector, &h->sel)) < 0) {
-		handle_free(h);
-		return rc;
-	}
-	if ((rc = dd_enumerate(ctx, &v)) < 0) {
-		handle_free(h);
-		return rc;
-	}
-	h->dev = dd_select_device(ctx, selector, &h->sel, &v, &rc);
-	dd_device_vec_clear(&v);
-	if (h->dev && (rc = bind_handle(h)) == 0 && (rc = check_class(h, want_class)) == 0 &&
-	    (rc = start_handle(h)) < 0)
-		dd_ctx_fail(ctx, rc, "%s", devdrv_errmsg(h));
-	if (rc < 0) {
-		*settling = h->dev && settling_failure(ctx, h->dev, rc);
-		stop_handle(h);
-		dd_device_free(h->dev);
+	if ((rc = dd_parse_selector(ctx, selector, &h->sel)) < 0 ||
+	    (rc = attach_device(h, selector, want_class, settling)) < 0) {
 		handle_free(h);
 		return rc;
 	}
@@ -196,13 +208,107 @@ int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_
 	return dd_open(ctx, selector, -1, NULL, out);
 }
 
+/* ---- reconnection --------------------------------------------------------- */
+
+/* The hotplug watch of a DEVDRV_OPEN_RECONNECT handle: any thread. */
+static void device_came_back(struct devdrv_context *ctx, enum devdrv_hotplug_event ev,
+                             const struct devdrv_device_info *info, void *user)
+{
+	struct devdrv_handle *h = user;
+
+	(void)ctx;
+	(void)info;
+	if (ev == DEVDRV_HOTPLUG_ARRIVED)
+		atomic_store(&h->device_back, 1);
+}
+
+static int setup_reconnect(struct devdrv_handle *h, const char *selector, int want_class,
+                           const struct devdrv_open_options *o)
+{
+	if (!(h->sel.has & (DD_SEL_PORT | DD_SEL_SERIAL)) || (h->sel.has & DD_SEL_INDEX))
+		return dd_ctx_fail(h->ctx, DEVDRV_E_INVALID,
+		                   "open '%s': to reconnect, the selector names a port path or serial=, and no #N",
+		                   selector);
+	if (!(h->selector = strdup(selector)))
+		return dd_ctx_fail(h->ctx, DEVDRV_E_NOMEM, "open: out of memory");
+	h->want_class = want_class;
+	h->reconnect = 1;
+	h->on_reconnect = o->on_reconnect;
+	h->reconnect_user = o->user;
+	return devdrv_hotplug_register(h->ctx, selector, 0, device_came_back, h, &h->reconnect_watch);
+}
+
+int devdrv_open_with(struct devdrv_context *ctx, const char *selector, const struct devdrv_open_options *opts,
+                     struct devdrv_handle **out)
+{
+	struct devdrv_open_options o = { 0 };
+	int rc;
+
+	if (opts && (opts->size < offsetof(struct devdrv_open_options, on_reconnect) || opts->size > 4096))
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "open options: set .size = sizeof(struct devdrv_open_options)");
+	if (opts)
+		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+	if (o.flags & ~(unsigned)DEVDRV_OPEN_RECONNECT)
+		return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "open options: unknown flags 0x%x", o.flags);
+	if ((rc = dd_open(ctx, selector, -1, NULL, out)) < 0 || !(o.flags & DEVDRV_OPEN_RECONNECT))
+		return rc;
+	if ((rc = setup_reconnect(*out, selector ? selector : "", -1, &o)) < 0) {
+		devdrv_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* On the handle's own thread, at its next call: if its device came back,
+ * put the old one down and open the new one in its place. A failure leaves
+ * the handle disconnected (with its old record) until the next arrival. */
+static void revive(struct devdrv_handle *h)
+{
+	struct dd_device *old;
+	int rc, settling;
+
+	if (!h->reconnect || !atomic_exchange(&h->device_back, 0))
+		return;
+	/* a device the selector names arrived: is it ours coming back, or
+	 * another while ours is still here? */
+	if (devdrv_handle_check_present(h) == 0)
+		return;
+	old = h->dev;
+	if (h->driver_open)
+		h->bind.driver->close(h);
+	h->driver_open = 0;
+	stop_handle(h);
+	memset(h->claimed, 0, sizeof(h->claimed));
+	memset(h->alt, 0, sizeof(h->alt));
+	memset(&h->pipes, 0, sizeof(h->pipes));
+	h->dev = NULL;
+	h->disconnected = 0;
+	if ((rc = attach_device(h, h->selector, h->want_class, &settling)) < 0) {
+		h->dev = old; /* messages still name it; nothing of it is open */
+		h->disconnected = 1;
+		if (settling) /* udev not done with it yet: the next call tries again */
+			atomic_store(&h->device_back, 1);
+		devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "device %s came back but did not open again: %s",
+		                   old->port_path, devdrv_context_errmsg(h->ctx));
+		return;
+	}
+	dd_device_free(old);
+	devdrv_info(h, "reconnected");
+	if (h->on_reconnect)
+		h->on_reconnect(h, h->reconnect_user);
+}
+
 void devdrv_close(struct devdrv_handle *h)
 {
 	if (!h)
 		return;
-	h->bind.driver->close(h);
+	if (h->reconnect_watch) /* no callback of its runs once this returns */
+		devdrv_hotplug_deregister(h->ctx, h->reconnect_watch);
+	if (h->driver_open)
+		h->bind.driver->close(h);
 	stop_handle(h);
 	dd_device_free(h->dev);
+	free(h->selector);
 	handle_free(h);
 }
 
@@ -212,6 +318,7 @@ ssize_t devdrv_read(struct devdrv_handle *h, void *buf, size_t len, unsigned tim
 {
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "read: NULL buffer");
+	revive(h);
 	return dd_stack_read(h, buf, len, timeout_ms);
 }
 
@@ -219,6 +326,7 @@ ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsig
 {
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "write: NULL buffer");
+	revive(h);
 	return dd_stack_write(h, buf, len, timeout_ms);
 }
 
@@ -227,6 +335,7 @@ int devdrv_control(struct devdrv_handle *h, uint8_t request_type, uint8_t reques
 {
 	if (!h || (!data && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "control: NULL buffer");
+	revive(h);
 	return devdrv_usb_control(h, request_type, request, value, index, data, len, timeout_ms);
 }
 
@@ -250,6 +359,7 @@ int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t ar
 {
 	if (!h)
 		return DEVDRV_E_INVALID;
+	revive(h);
 	return dd_stack_ioctl(h, request, arg, arg_size);
 }
 

@@ -273,6 +273,17 @@ struct devdrv_handle {
 	struct dd_plugin *plugin;         /* the loaded plugin of its driver, or NULL */
 	struct devdrv_driver *plugin_driver; /* the loaded driver, defaults filled */
 	const void *open_arg; /* class settings to open with (devdrv_serial_open), or NULL */
+	/* Reconnection (DEVDRV_OPEN_RECONNECT): the selector to find the device
+	 * again, the class asked for, the application's callback, and the
+	 * hotplug watch that says the device is back. */
+	char *selector;
+	int want_class;
+	int reconnect;
+	void (*on_reconnect)(struct devdrv_handle *h, void *user);
+	void *reconnect_user;
+	int reconnect_watch;
+	_Atomic int device_back; /* set by the watch on any thread, read on the handle's */
+	int driver_open;         /* the driver's open succeeded: its close is due */
 	/* The detail of the last failure. A transfer callback may fail on
 	 * another thread (a resubmit after an unplug), so it is written and read
 	 * under a lock; errseq counts failures, to tell whether a layer below

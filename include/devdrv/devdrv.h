@@ -251,6 +251,40 @@ struct devdrv_handle;
  */
 int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out);
 
+/** devdrv_open_with() flags. */
+enum devdrv_open_flags {
+	/** Survive a re-plug: when the device the selector names (it must name a
+	 * port path or a serial number) comes back, the handle opens it again,
+	 * bound as before, at its next call; until then every call returns
+	 * DEVDRV_E_DISCONNECTED. The class settings of the first open (serial
+	 * line settings) are not replayed: on_reconnect is where they are. */
+	DEVDRV_OPEN_RECONNECT = 1 << 0,
+};
+
+/** Options for devdrv_open_with(); size as for the context's options. */
+struct devdrv_open_options {
+	size_t size;   /**< sizeof(struct devdrv_open_options) */
+	unsigned flags; /**< enum devdrv_open_flags */
+	/** Called after a reconnection, on the handle's thread, from the call
+	 * that found the device back, before that call goes on. May be NULL. */
+	void (*on_reconnect)(struct devdrv_handle *h, void *user);
+	void *user;
+};
+
+#define DEVDRV_OPEN_OPTIONS_INIT { .size = sizeof(struct devdrv_open_options) }
+
+/**
+ * devdrv_open() with options (@p opts may be NULL). With
+ * DEVDRV_OPEN_RECONNECT the context watches for the device's return (the
+ * library's event thread, or the application's loop: devdrv/events.h).
+ * Thread safety: as devdrv_open().
+ * @return the codes of devdrv_open(); DEVDRV_E_INVALID also when
+ *         DEVDRV_OPEN_RECONNECT is asked with a selector that names neither a
+ *         port path nor a serial number.
+ */
+int devdrv_open_with(struct devdrv_context *ctx, const char *selector, const struct devdrv_open_options *opts,
+                     struct devdrv_handle **out);
+
 /** Close: releases interfaces, re-attaches kernel drivers. NULL is a no-op.
  * Any thread, but never concurrently with another call on @p h. */
 void devdrv_close(struct devdrv_handle *h);

@@ -929,6 +929,45 @@ static void test_hotplug_through_libusb(void **state)
 	emu_device_free(d);
 }
 
+/* The loopback plugged back into the same port: a new address, as the
+ * kernel gives. */
+static const char loopback_again[] =
+    PCI "/usb1/1-1/1-1.2\nN: bus/usb/001/007\n" USB_DEVICE("001", "007")
+    "A: speed=480\\n\nA: manufacturer=libdevdrv\\n\nA: product=Loopback\\n\nA: serial=LOOP-UMD-1\\n\n"
+    "H: descriptors=12010002ff000040" "0912010000010102" "0301"
+    "09022000010100803209040000" "02ff000000" "0705010200020007058102000200\n";
+
+/* A handle opened with DEVDRV_OPEN_RECONNECT by port path: DISCONNECTED
+ * while the loopback is unplugged, the same handle echoes again once the
+ * device is plugged back (libusb's hotplug through umockdev's uevents). */
+static void test_reopen_after_replug(void **state)
+{
+	struct bed *b = *state;
+	struct devdrv_open_options o = { .size = sizeof(o), .flags = DEVDRV_OPEN_RECONNECT };
+	struct devdrv_handle *h;
+	struct emu_device *again;
+	char buf[16] = { 0 };
+	ssize_t n = 0;
+
+	assert_int_equal(devdrv_open_with(b->ctx, "1-1.2", &o, &h), 0);
+	assert_int_equal(devdrv_write(h, "one", 3, 1000), 3);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 1000), 3);
+	umockdev_testbed_uevent(b->bed, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1.2", "remove");
+	emu_device_unplug(b->devs[2], -ENODEV);
+	assert_int_equal(devdrv_write(h, "two", 3, 1000), DEVDRV_E_DISCONNECTED);
+	again = emu_device_new(b->bed, loopback_again, 1, 7);
+	for (int i = 0; i < 500; i++) {
+		if ((n = devdrv_write(h, "three", 5, 1000)) != DEVDRV_E_DISCONNECTED)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(n, 5);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 1000), 5);
+	assert_memory_equal(buf, "three", 5);
+	devdrv_close(h);
+	emu_device_free(again);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +979,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_seen_as_protocol_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_error_on_present_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_through_libusb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_after_replug, setup, teardown),
 	};
 	const struct CMUnitTest alt_tests[] = {
 		cmocka_unit_test_setup_teardown(test_alt_setting_names_and_io, setup_alt, teardown_alt),

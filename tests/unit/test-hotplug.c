@@ -365,6 +365,105 @@ static void test_event_thread_by_default(void **state)
 	devdrv_context_free(ctx); /* stops the thread */
 }
 
+struct revived {
+	int calls;
+	pthread_t thread;
+};
+
+static void on_reconnect(struct devdrv_handle *h, void *user)
+{
+	struct revived *r = user;
+
+	(void)h;
+	r->calls++;
+	r->thread = pthread_self();
+}
+
+/* Read until the reconnection happened (the event thread sees the
+ * arrival) or 5 s passed; returns the last read's result. */
+static ssize_t read_until_back(struct devdrv_handle *h, uint8_t *buf, size_t len)
+{
+	ssize_t n = DEVDRV_E_DISCONNECTED;
+
+	for (int i = 0; i < 500 && n == DEVDRV_E_DISCONNECTED; i++) {
+		n = devdrv_read(h, buf, len, 1000);
+		if (n == DEVDRV_E_DISCONNECTED)
+			nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
+	}
+	return n;
+}
+
+/* A handle opened by port path with DEVDRV_OPEN_RECONNECT: DISCONNECTED
+ * while the device is away, the same handle works again when it is back,
+ * and the callback runs once, on the handle's thread. */
+static void test_reconnect_by_port(void **state)
+{
+	struct devdrv_context *ctx = bus(DEVDRV_EVENTS_THREAD);
+	struct devdrv_open_options o = { .size = sizeof(o), .flags = DEVDRV_OPEN_RECONNECT, .on_reconnect = on_reconnect };
+	struct revived r = { 0 };
+	struct devdrv_handle *h;
+	uint8_t buf[8];
+
+	(void)state;
+	o.user = &r;
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	assert_int_equal(devdrv_open_with(ctx, "port=1-5", &o, &h), 0);
+	assert_int_equal(devdrv_read(h, buf, 4, 1000), 4);
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-5"), 0);
+	assert_int_equal(devdrv_read(h, buf, 4, 1000), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_read(h, buf, 4, 1000), DEVDRV_E_DISCONNECTED); /* until it is back */
+	assert_int_equal(r.calls, 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	assert_int_equal(read_until_back(h, buf, 4), 4);
+	assert_memory_equal(buf, "\0\0\0\0", 4); /* a new device: its counter starts again */
+	assert_int_equal(r.calls, 1);
+	assert_true(pthread_equal(r.thread, pthread_self()));
+	/* and again */
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-5"), 0);
+	assert_int_equal(devdrv_read(h, buf, 4, 1000), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	assert_int_equal(read_until_back(h, buf, 4), 4);
+	assert_int_equal(r.calls, 2);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+/* By serial number the device may come back at another port; without the
+ * flag the handle stays disconnected; a selector naming neither is refused. */
+static void test_reconnect_by_serial_and_refusals(void **state)
+{
+	struct devdrv_context *ctx = bus(DEVDRV_EVENTS_THREAD);
+	struct devdrv_open_options o = DEVDRV_OPEN_OPTIONS_INIT;
+	struct devdrv_handle *h, *plain;
+	uint8_t buf[8];
+
+	(void)state;
+	o.flags = DEVDRV_OPEN_RECONNECT;
+	assert_int_equal(devdrv_open_with(ctx, "1209:0001", &o, &h), DEVDRV_E_INVALID);
+	assert_non_null(strstr(devdrv_context_errmsg(ctx), "names a port path or serial="));
+	o.flags = 0x80;
+	assert_int_equal(devdrv_open_with(ctx, "1-1", &o, &h), DEVDRV_E_INVALID);
+	o.flags = DEVDRV_OPEN_RECONNECT;
+	assert_int_equal(devdrv_open_with(ctx, "serial=LOOP0001", &o, &h), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	assert_int_equal(devdrv_open_with(ctx, "port=1-5", NULL, &plain), 0);
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-1"), 0);
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-5"), 0);
+	assert_int_equal(devdrv_write(h, "abc", 3, 1000), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_virtual_plug(ctx, "loopback", "1-7"), 0); /* elsewhere */
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	for (int i = 0; i < 500 && devdrv_write(h, "abc", 3, 1000) != 3; i++)
+		nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
+	assert_string_equal(devdrv_handle_info(h)->port_path, "1-7");
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 1000), 3);
+	assert_memory_equal(buf, "abc", 3);
+	nanosleep(&(struct timespec){ 0, 200000000L }, NULL);
+	assert_int_equal(devdrv_read(plain, buf, 4, 1000), DEVDRV_E_DISCONNECTED); /* no flag: stays so */
+	devdrv_close(plain);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 static void test_bad_events_option(void **state)
 {
 	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .events = 7 };
@@ -386,6 +485,8 @@ int main(void)
 		cmocka_unit_test(test_thousand_cycles_flat_memory),
 		cmocka_unit_test(test_application_poll_loop),
 		cmocka_unit_test(test_event_thread_by_default),
+		cmocka_unit_test(test_reconnect_by_port),
+		cmocka_unit_test(test_reconnect_by_serial_and_refusals),
 		cmocka_unit_test(test_bad_events_option),
 	};
 
