@@ -163,6 +163,9 @@ def devices(scenario, workdir):
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
                 "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on",
                 "-trace", "usb_serial_set_baud"]
+    if scenario == "watch":
+        return ["-chardev", "null,id=ser0", "-chardev", "null,id=ser1",
+                "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on"]
     if scenario == "udev":
         return ["-chardev", "null,id=ser0", "-chardev", "null,id=ser1",
                 "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on",
@@ -187,7 +190,7 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid", "pty", "udev")
+QMP_SCENARIOS = ("hid", "pty", "udev", "watch")
 
 
 class SerialPeer(threading.Thread):

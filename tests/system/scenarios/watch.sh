@@ -1,0 +1,54 @@
+# watch — devdrv watch sees every add and remove of 20 QMP hot-plug cycles
+# of QEMU's usb-serial and of 20 bind/unbind cycles of a CDC-ACM gadget on
+# dummy_hcd, through libusb's hotplug (fed by Debian's systemd-udevd).
+. /scenarios/lib.sh
+
+no_device() { ! usb_device "$1" "$2"; }
+
+alternates() { # FILE COUNT — COUNT JSON lines, left and arrived in turn
+	[ "$(wc -l <"$1")" -eq "$2" ] || return 1
+	awk -v n="$2" '{ want = (NR % 2) ? "\"event\":\"left\"" : "\"event\":\"arrived\"";
+	                 if (index($0, want) == 0) exit 1 } END { exit NR != n }' "$1"
+}
+
+mkdir -p /run/udev
+/lib/systemd/systemd-udevd --daemon
+udevadm trigger --action=add --subsystem-match=usb
+udevadm settle --timeout=30
+check "QEMU usb-serial enumerated" wait_for 30 usb_device 0403 6001
+
+devdrv watch --json --count 40 0403:6001 >/tmp/qmp.json 2>/tmp/qmp.err &
+watch=$!
+sleep 1
+prev=ser
+i=0
+while [ $i -lt 20 ]; do
+	echo "DEVDRV-QMP {\"execute\":\"device_del\",\"arguments\":{\"id\":\"$prev\"}}"
+	wait_for 10 no_device 0403 6001 || echo "cycle $i: still there"
+	# a chardev is free once its device is gone: two, in turn
+	echo "DEVDRV-QMP {\"execute\":\"device_add\",\"arguments\":{\"driver\":\"usb-serial\",\"id\":\"s$i\",\"bus\":\"xhci.0\",\"chardev\":\"ser$(((i + 1) % 2))\",\"always-plugged\":true}}"
+	wait_for 10 usb_device 0403 6001 || echo "cycle $i: did not come back"
+	prev=s$i
+	i=$((i + 1))
+done
+check "devdrv watch ended after 40 events of QEMU's usb-serial" wait_for 30 sh -c "! kill -0 $watch"
+check "each cycle left then arrived, 20 times" alternates /tmp/qmp.json 40
+echo "qmp watch: $(head -c 300 /tmp/qmp.json) $(cat /tmp/qmp.err)"
+
+make_gadget acm dummy_udc.0 1d6b 0104 acm.usb0
+check "CDC-ACM gadget enumerated" wait_for 30 usb_device 1d6b 0104
+devdrv watch --json --count 40 1d6b:0104 >/tmp/gadget.json 2>/tmp/gadget.err &
+watch=$!
+sleep 1
+i=0
+while [ $i -lt 20 ]; do
+	echo "" >/sys/kernel/config/usb_gadget/acm/UDC
+	wait_for 10 no_device 1d6b 0104 || echo "cycle $i: gadget still there"
+	echo dummy_udc.0 >/sys/kernel/config/usb_gadget/acm/UDC
+	wait_for 10 usb_device 1d6b 0104 || echo "cycle $i: gadget did not come back"
+	i=$((i + 1))
+done
+check "devdrv watch ended after 40 events of the gadget" wait_for 30 sh -c "! kill -0 $watch"
+check "each bind/unbind cycle left then arrived, 20 times" alternates /tmp/gadget.json 40
+check "bound to cdc-acm each time it arrived" sh -c '[ "$(grep -c "\"event\":\"arrived\".*\"driver\":\"cdc-acm\"" /tmp/gadget.json)" -eq 20 ]'
+finish
