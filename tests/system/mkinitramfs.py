@@ -64,6 +64,75 @@ def shared_libraries(programs, extra_dirs=()):
     return sorted(libs)
 
 
+def is_elf(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
+SYSTEMD_PROGRAMS = ["systemctl", "journalctl", "systemd-tmpfiles", "systemd-sysusers", "systemd-escape",
+                    "systemd-notify", "systemd-analyze"]
+
+TEST_SERVICE = """[Unit]
+Description=libdevdrv system test scenario
+After=systemd-udevd.service systemd-udev-trigger.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /scenarios/systemd-main.sh
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+"""
+
+
+def add_systemd(tree, root, unit):
+    """Debian's systemd as PID 1: its tree, busybox's applets as programs,
+    users, devdrv@.service (ExecStart where the guest has devdrv) and the
+    unit that runs the scenario. Returns the ELF files, for ldd."""
+    src_top, dst_top = os.path.join(root, "lib/systemd"), os.path.join(tree, "lib/systemd")
+
+    def already_there(d, names):  # udevd was copied as a file: keep it
+        here = os.path.join(dst_top, os.path.relpath(d, src_top))
+        return [n for n in names if os.path.lexists(os.path.join(here, n)) and not os.path.isdir(os.path.join(d, n))]
+
+    shutil.copytree(src_top, dst_top, symlinks=True, dirs_exist_ok=True, ignore=already_there)
+    for name in SYSTEMD_PROGRAMS:
+        if os.path.exists(os.path.join(root, "bin", name)):
+            copy(os.path.join(root, "bin", name), os.path.join(tree, "bin", name))
+    applets = subprocess.run([os.path.join(tree, "bin/busybox"), "--list-full"], check=True, capture_output=True,
+                             text=True).stdout.split()
+    for applet in applets:
+        dst = os.path.join(tree, applet)
+        if not os.path.lexists(dst):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.symlink("/bin/busybox", dst)
+    with open(os.path.join(tree, "etc/passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                "devdrv:x:990:990:libdevdrv drivers:/nonexistent:/bin/false\n")
+    with open(os.path.join(tree, "etc/group"), "w") as f:
+        f.write("root:x:0:\ntty:x:5:\ndialout:x:20:devdrv\ndevdrv:x:990:\nnogroup:x:65534:\n")
+    open(os.path.join(tree, "etc/machine-id"), "w").close()
+    with open(os.path.join(tree, "etc/os-release"), "w") as f:
+        f.write("NAME=devdrv-test\nID=devdrv-test\n")
+    with open(unit) as f:
+        text = f.read()
+    text = "\n".join("ExecStart=/usr/bin/devdrv " + l.split(" ", 1)[1] if l.startswith("ExecStart=") else l
+                     for l in text.splitlines()) + "\n"
+    for where, name, body in (("lib/systemd/system", "devdrv@.service", text),
+                              ("etc/systemd/system", "devdrv-test.service", TEST_SERVICE)):
+        os.makedirs(os.path.join(tree, where), exist_ok=True)
+        with open(os.path.join(tree, where, name), "w") as f:
+            f.write(body)
+    elves = []
+    for top in ("lib/systemd", "bin"):
+        for dirpath, _, files in os.walk(os.path.join(tree, top)):
+            for name in files:
+                path = os.path.join(dirpath, name)
+                if not os.path.islink(path) and is_elf(path):
+                    elves.append(path)
+    return elves
+
+
 def copy(src, dst):
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     shutil.copy2(os.path.realpath(src), dst)
@@ -90,7 +159,8 @@ def build(args):
                 f.write(f"{rel} {margs}\n")
         # systemd-udevd and udevadm from Debian's udev package (prepare.sh
         # extracts it), with its rules; their libraries come with the others
-        udev = [os.path.join(root, "lib/systemd/systemd-udevd"), os.path.join(root, "bin/udevadm")]
+        # systemd-udevd is a symlink to /bin/udevadm in the package: inside the cache
+        udev = [os.path.join(root, "bin/udevadm"), os.path.join(root, "bin/udevadm")]
         copy(udev[0], os.path.join(tree, "lib/systemd/systemd-udevd"))
         copy(udev[1], os.path.join(tree, "bin/udevadm"))
         shutil.copytree(os.path.join(root, "lib/udev"), os.path.join(tree, "lib/udev"), symlinks=True,
@@ -98,7 +168,9 @@ def build(args):
         for prog in args.programs:  # plugins go where the scenarios point DEVDRV_DRIVER_PATH
             where = "usr/lib/devdrv/drivers" if prog.endswith(".so") else "usr/bin"
             copy(prog, os.path.join(tree, where, os.path.basename(prog)))
-        for lib in shared_libraries(args.programs + udev, [os.path.join(root, "usr/lib/x86_64-linux-gnu/systemd")]):
+        elves = add_systemd(tree, root, args.systemd) if args.systemd else []
+        for lib in shared_libraries(args.programs + udev + elves,
+                                    [os.path.join(root, "usr/lib/x86_64-linux-gnu/systemd")]):
             name = os.path.basename(lib)
             where = "lib64" if name.startswith("ld-linux") else "lib/x86_64-linux-gnu"
             copy(lib, os.path.join(tree, where, name))
@@ -117,6 +189,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--init", required=True)
     p.add_argument("--scenarios", required=True)
+    p.add_argument("--systemd", metavar="UNIT", help="with Debian's systemd as PID 1 and this devdrv@.service")
     p.add_argument("programs", nargs="+")
     args = p.parse_args()
     if not os.path.exists(os.path.join(args.cache, "ready")):

@@ -1,14 +1,15 @@
 #!/bin/sh
 # prepare.sh CACHE_DIR — fetch what the QEMU bed boots: Debian's generic
-# kernel (the cloud flavour has no USB), udev and libsystemd-shared, extracted
-# without installing. Everything lands in CACHE_DIR; a second run does no
+# kernel (the cloud flavour has no USB), udev, libsystemd-shared and systemd
+# (PID 1 of the autostart scenario), extracted without installing. Everything lands in CACHE_DIR; a second run does no
 # network work. Fails with a message saying what is missing.
 set -eu
 cache=$1
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$cache"
 cd "$cache"
-[ -f ready ] && exit 0
+# a cache made before systemd joined it is made again
+[ -f ready ] && [ -x root/lib/systemd/systemd ] && exit 0
 
 need() {
 	command -v "$1" >/dev/null 2>&1 && return 0
@@ -31,8 +32,8 @@ if [ -z "$kpkg" ]; then
 fi
 rm -rf debs root && mkdir -p debs root
 # apt-get download writes to the current directory; _apt may not write here
-(cd debs && apt-get -q -o APT::Sandbox::User=root download "$kpkg" udev libsystemd-shared) || {
-	echo "system tests: could not download $kpkg, udev, libsystemd-shared from Debian's mirror" >&2
+(cd debs && apt-get -q -o APT::Sandbox::User=root download "$kpkg" udev libsystemd-shared systemd) || {
+	echo "system tests: could not download $kpkg, udev, libsystemd-shared, systemd from Debian's mirror" >&2
 	exit 1
 }
 for deb in debs/*.deb; do

@@ -163,6 +163,11 @@ def devices(scenario, workdir):
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
                 "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on",
                 "-trace", "usb_serial_set_baud"]
+    if scenario == "autostart":
+        # the FTDI is plugged by QMP once the rules are in; its chardev is
+        # the runner's peer; QEMU traces what the guest asks the model for
+        sock = os.path.join(workdir, "ftdi.sock")
+        return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off", "-trace", "usb_serial_set_baud"]
     if scenario == "watch":
         return ["-chardev", "null,id=ser0", "-chardev", "null,id=ser1",
                 "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on"]
@@ -190,7 +195,9 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid", "pty", "udev", "watch")
+QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart")
+# Scenarios that boot Debian's systemd as PID 1 (their own initramfs).
+SYSTEMD_SCENARIOS = ("autostart",)
 
 
 class SerialPeer(threading.Thread):
@@ -260,6 +267,8 @@ class Qmp:
 def qemu_command(args, workdir):
     kernel = os.path.join(args.cache, "vmlinuz")
     append = f"console=ttyS0 quiet loglevel=1 panic=-1 devdrv.scenario={args.scenario}"
+    if args.scenario in SYSTEMD_SCENARIOS:
+        append += " rdinit=/lib/systemd/systemd systemd.unit=devdrv-test.service systemd.show_status=0"
     return (["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-m", "512", "-smp", "1",
              "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
              "-kernel", kernel, "-initrd", args.initramfs, "-append", append,
@@ -273,7 +282,7 @@ def boot(args):
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.Popen(qemu_command(args, workdir), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        if args.scenario in ("serial", "pty"):
+        if args.scenario in ("serial", "pty", "autostart"):
             args.peer = SerialPeer(os.path.join(workdir, "ftdi.sock"))
             args.peer.start()
         timed_out = threading.Event()
@@ -995,7 +1004,7 @@ def report(args, lines, timed_out):
         check_storage(lines, tap)
     if args.scenario == "trace":
         check_trace(args, lines, tap)
-    if args.scenario == "pty":
+    if args.scenario in ("pty", "autostart"):
         check_pty(args, lines, tap)
     if args.scenario in QMP_SCENARIOS:
         if args.scenario == "hid":
