@@ -196,7 +196,7 @@ static void test_flooding_status_pipe_is_bounded(void **state)
 {
 	struct devdrv_context *ctx = new_bus();
 	struct devdrv_handle *h;
-	unsigned lines = 0;
+	unsigned lines = 0, seen = 0;
 	char buf[16];
 	double t0;
 
@@ -205,11 +205,15 @@ static void test_flooding_status_pipe_is_bounded(void **state)
 	assert_int_equal(devdrv_open(ctx, "1-2", &h), 0);
 	assert_string_equal(devdrv_handle_driver(h), "cdc-acm");
 	t0 = now_ms();
-	for (int i = 0; i < 100; i++)
+	/* events are those seen since the previous call: the event thread may
+	 * decode the next report after this thread asked, so gather them */
+	for (int i = 0; i < 100; i++) {
 		assert_int_equal(devdrv_serial_get_lines(h, &lines), 0);
+		seen |= lines;
+	}
 	assert_true(lines & DEVDRV_SERIAL_DCD);
 	assert_true(lines & DEVDRV_SERIAL_DSR);
-	assert_true(lines & DEVDRV_SERIAL_FRAMING);
+	assert_true(seen & DEVDRV_SERIAL_FRAMING);
 	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 100), DEVDRV_E_TIMEOUT);
 	assert_int_equal(devdrv_write(h, "ping", 4, 100), 4);
 	assert_true(now_ms() - t0 < 3000);
