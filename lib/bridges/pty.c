@@ -25,6 +25,9 @@
 #define PTY_READ_SLICE_MS 10 /* how long a device read waits before the terminal is looked at again */
 #define PTY_WRITE_WAIT_MS 200 /* how long the terminal may refuse data before it is dropped */
 #define PTY_DEVICE_WRITE_MS 2000
+/* One read from the device: big enough that a fast device (a gadget at
+ * several MB/s) is read in few calls, as devdrv read does. */
+#define PTY_RX_SIZE 65536
 
 struct devdrv_pty {
 	struct devdrv_handle *h;
@@ -33,6 +36,7 @@ struct devdrv_pty {
 	char *link;
 	struct devdrv_serial_config applied; /* what the device was last given */
 	unsigned long dropped;                /* bytes nobody read on the terminal */
+	uint8_t rx[PTY_RX_SIZE];
 };
 
 static const struct {
@@ -308,8 +312,6 @@ static int to_terminal(struct devdrv_pty *p, const uint8_t *data, size_t len)
 
 int devdrv_pty_run(struct devdrv_pty *p, int stop_fd)
 {
-	uint8_t rx[4096];
-
 	if (!p)
 		return DEVDRV_E_INVALID;
 	for (;;) {
@@ -323,8 +325,8 @@ int devdrv_pty_run(struct devdrv_pty *p, int stop_fd)
 			return 0;
 		if ((fds[0].revents & POLLIN) && (rc = from_terminal(p)) < 0)
 			return rc;
-		n = devdrv_read(p->h, rx, sizeof(rx), PTY_READ_SLICE_MS);
-		if (n > 0 && (rc = to_terminal(p, rx, (size_t)n)) < 0)
+		n = devdrv_read(p->h, p->rx, sizeof(p->rx), PTY_READ_SLICE_MS);
+		if (n > 0 && (rc = to_terminal(p, p->rx, (size_t)n)) < 0)
 			return rc;
 		if (n < 0 && n != DEVDRV_E_TIMEOUT)
 			return (int)n;
