@@ -68,6 +68,9 @@ void autostart_free(struct autostart *a);
 int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,
                     const char *output, int stats);
 
+/* devdrv write --stream: the queued writer from FILE ("-": stdin). */
+int cli_write_stream(struct cli *c, const char *sel, const char *input, unsigned long timeout_ms, int stats);
+
 /* Close @h, printing the stats filter's counts first when --stats asked. */
 void cli_close(struct cli *c, struct devdrv_handle *h);
 

@@ -22,8 +22,11 @@ static const char read_usage[] =
     "  --stats        print the bytes, time and rate at the end, on stderr\n";
 static const char write_usage[] =
     "usage: devdrv write SEL [DATA|-] [--hex] [--timeout MS]\n"
+    "       devdrv write SEL --stream [FILE|-] [--stats] [--timeout MS]\n"
     "  Writes DATA (or stdin with '-', until end of file) to the device's\n"
-    "  natural stream (raw class: first OUT pipe).\n"
+    "  natural stream (raw class: first OUT pipe). --stream keeps 8 transfers of\n"
+    "  64 KiB in flight on the OUT pipe (the queued writer) until FILE (default\n"
+    "  stdin) ends; --stats prints the rate at the end.\n"
     "  --hex   DATA is hex bytes: \"01 02 ff\" or \"0102ff\"\n";
 static const char ctrl_usage[] =
     "usage: devdrv ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
@@ -195,6 +198,9 @@ int cmd_write(struct cli *c, int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (o.stream && (argc - optind == 1 || argc - optind == 2))
+		return cli_write_stream(c, argv[optind], argc - optind == 2 ? argv[optind + 1] : "-",
+		                        o.have_timeout ? o.timeout : 0, o.stats);
 	if (argc - optind != 2)
 		return cli_usage_error(c, "write", "needs a selector and DATA (or - for stdin)");
 	sel = argv[optind];

@@ -1,5 +1,6 @@
 /* stream.c — devdrv read --stream: the continuous reader to a file or
- * stdout, with a progress line on a terminal and the rate at the end. */
+ * stdout, with a progress line on a terminal and the rate at the end; and
+ * devdrv write --stream, the queued writer from a file or stdin. */
 #include "cli.h"
 
 #include <devdrv/stream.h>
@@ -15,6 +16,7 @@ struct sink {
 	unsigned long limit; /* 0: none */
 	unsigned long written;
 	int write_failed;
+	FILE *in;            /* writing: where the bytes come from */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -46,6 +48,20 @@ static int to_sink(struct devdrv_stream *s, const uint8_t *data, size_t len, voi
 	}
 	k->written += len;
 	return k->limit && k->written >= k->limit;
+}
+
+/* The writer's fill callback: the next bytes of the input, 0 at its end.
+ * It runs on the event thread, one call at a time. */
+static size_t from_source(struct devdrv_stream *s, uint8_t *buf, size_t len, void *user)
+{
+	struct sink *k = user;
+	size_t n = fread(buf, 1, len, k->in);
+
+	(void)s;
+	if (n == 0 && ferror(k->in))
+		k->write_failed = errno ? errno : EIO;
+	k->written += n;
+	return n;
 }
 
 static void progress(struct cli *c, unsigned long bytes, double secs)
@@ -87,7 +103,7 @@ int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigne
                     const char *output, int stats)
 {
 	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = (unsigned)timeout_ms };
-	struct sink k = { c, NULL, bytes, 0, 0 };
+	struct sink k = { .c = c, .limit = bytes };
 	struct devdrv_stream *s;
 	struct devdrv_handle *h;
 	void (*old)(int);
@@ -123,6 +139,49 @@ int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigne
 		rc = cli_fail(c, output, DEVDRV_E_IO, strerror(errno));
 	else if (k.out == c->out)
 		fflush(c->out);
+	cli_close(c, h);
+	return rc < 0 ? EXIT_DEVICE : rc;
+}
+
+int cli_write_stream(struct cli *c, const char *sel, const char *input, unsigned long timeout_ms, int stats)
+{
+	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = (unsigned)timeout_ms };
+	struct sink k = { .c = c };
+	struct devdrv_stream *s = NULL;
+	struct devdrv_handle *h;
+	void (*old)(int);
+	double t0, secs;
+	int rc;
+
+	k.in = strcmp(input, "-") ? fopen(input, "rb") : c->in;
+	if (!k.in)
+		return cli_fail(c, input, DEVDRV_E_IO, strerror(errno));
+	if ((rc = cli_open(c, "write", sel, &h)) != EXIT_OK) {
+		if (k.in != c->in)
+			fclose(k.in);
+		return rc;
+	}
+	interrupted = 0;
+	old = signal(SIGINT, on_interrupt);
+	t0 = now_s();
+	if ((rc = devdrv_stream_start_writer(h, &o, from_source, &k, &s)) == 0)
+		rc = follow(c, s, &k, t0);
+	secs = now_s() - t0;
+	signal(SIGINT, old);
+	if (c->progress_line) {
+		fputc('\n', c->err);
+		c->progress_line = 0;
+	}
+	if (k.write_failed)
+		rc = cli_fail(c, input, DEVDRV_E_IO, strerror(k.write_failed));
+	else if (rc < 0)
+		rc = cli_fail(c, "write --stream", rc, devdrv_errmsg(h));
+	if (stats && s)
+		fprintf(c->err, "devdrv: wrote %llu bytes in %.3f s: %.1f MB/s\n", (unsigned long long)devdrv_stream_bytes(s),
+		        secs, secs > 0 ? devdrv_stream_bytes(s) / secs / 1e6 : 0.0);
+	devdrv_stream_free(s);
+	if (k.in != c->in)
+		fclose(k.in);
 	cli_close(c, h);
 	return rc < 0 ? EXIT_DEVICE : rc;
 }

@@ -1,6 +1,8 @@
-/* stream.c — the continuous reader (devdrv/stream.h). N transfers stay in
- * flight on the pipe; N + 1 buffers make it possible to resubmit a finished
- * transfer with a spare buffer before its data goes to the callback. */
+/* stream.c — the continuous reader and the queued writer (devdrv/stream.h).
+ * N transfers stay in flight on the pipe. Reading, N + 1 buffers make it
+ * possible to resubmit a finished transfer with a spare buffer before its
+ * data goes to the callback; writing, each transfer is refilled by the
+ * application's callback and resubmitted as soon as it is done. */
 #include "internal.h"
 
 #include <devdrv/stream.h>
@@ -16,7 +18,9 @@
 
 struct devdrv_stream {
 	struct devdrv_handle *h;
-	devdrv_stream_cb cb;
+	devdrv_stream_cb cb;          /* reading */
+	devdrv_stream_fill_cb fill;   /* writing (then cb is NULL) */
+	int fill_ended;               /* fill returned 0: nothing more to queue */
 	void *user;
 	unsigned n;
 	size_t size;
@@ -107,6 +111,47 @@ static void handle_finished_locked(struct devdrv_stream *s, unsigned i)
 		s->in_flight--;
 }
 
+/* Writing: refill transfer @i and send it again; 0 when it is in flight. */
+static int refill_locked(struct devdrv_stream *s, unsigned i)
+{
+	struct devdrv_transfer *t = s->t[i];
+	size_t len;
+	int rc;
+
+	if (s->stopping || s->fill_ended)
+		return 1;
+	len = s->fill(s, s->memory + i * s->size, s->size, s->user);
+	if (len == 0 || len > s->size) {
+		s->fill_ended = 1;
+		if (len > s->size) {
+			devdrv_handle_fail(s->h, DEVDRV_E_INVALID, "stream: the fill callback gave %zu bytes for a %zu-byte buffer",
+			                   len, s->size);
+			fail_locked(s, DEVDRV_E_INVALID);
+		}
+		return 1;
+	}
+	t->buffer = s->memory + i * s->size;
+	t->length = len;
+	if ((rc = submit_locked(s, i)) < 0) {
+		fail_locked(s, rc);
+		return 1;
+	}
+	return 0;
+}
+
+/* Writing: transfer @i is done and all before it are: count it, refill it. */
+static void handle_written_locked(struct devdrv_stream *s, unsigned i)
+{
+	struct devdrv_transfer *t = s->t[i];
+	int status = t->status;
+
+	atomic_fetch_add(&s->bytes, t->actual_length);
+	if (status < 0 && !(status == DEVDRV_E_CANCELLED && s->stopping))
+		fail_locked(s, status);
+	if (status < 0 || refill_locked(s, i) != 0)
+		s->in_flight--;
+}
+
 /* The finished transfer that is next in the pipe's order, or -1. */
 static int next_finished_locked(struct devdrv_stream *s)
 {
@@ -129,7 +174,10 @@ static void on_complete(struct devdrv_transfer *t)
 	while ((i = next_finished_locked(s)) >= 0) {
 		s->finished[i] = 0;
 		s->next_to_deliver++;
-		handle_finished_locked(s, (unsigned)i);
+		if (s->fill)
+			handle_written_locked(s, (unsigned)i);
+		else
+			handle_finished_locked(s, (unsigned)i);
 	}
 	end = s->stopping;
 	pthread_mutex_unlock(&s->lock);
@@ -140,19 +188,23 @@ static void on_complete(struct devdrv_transfer *t)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static int check_options(struct devdrv_handle *h, const struct devdrv_stream_options *o, unsigned *n, size_t *size,
-                         uint8_t *ep)
+static int check_options(struct devdrv_handle *h, const struct devdrv_stream_options *o, int writing, unsigned *n,
+                         size_t *size, uint8_t *ep)
 {
 	*n = o && o->transfers ? o->transfers : STREAM_DEFAULT_TRANSFERS;
 	*size = o && o->transfer_size ? o->transfer_size : STREAM_DEFAULT_SIZE;
-	*ep = o && o->endpoint ? o->endpoint : devdrv_handle_pipes(h)->in;
+	*ep = o && o->endpoint ? o->endpoint : writing ? devdrv_handle_pipes(h)->out : devdrv_handle_pipes(h)->in;
 	if (o && o->size < sizeof(*o))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: set options.size to sizeof the struct");
 	if (*n > STREAM_MAX_TRANSFERS || *size > STREAM_MAX_SIZE)
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: at most %d transfers of %d bytes",
 		                          STREAM_MAX_TRANSFERS, STREAM_MAX_SIZE);
-	if (!(*ep & 0x80))
-		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: endpoint 0x%02x is not an IN endpoint", *ep);
+	if (!*ep)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: the handle has no %s pipe; name an endpoint",
+		                          writing ? "OUT" : "IN");
+	if (((*ep & 0x80) != 0) == writing)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: endpoint 0x%02x is not an %s endpoint", *ep,
+		                          writing ? "OUT" : "IN");
 	return 0;
 }
 
@@ -163,9 +215,12 @@ static enum devdrv_transfer_type pipe_type(struct devdrv_handle *h, uint8_t ep)
 	const struct devdrv_config_info *cfg = devdrv_active_config(&h->dev->info);
 	uint8_t attributes = 2; /* bulk unless the descriptors say otherwise */
 
-	if (devdrv_handle_pipes(h)->in == ep)
-		attributes = devdrv_handle_pipes(h)->in_type;
-	for (unsigned i = 0; cfg && ep != devdrv_handle_pipes(h)->in && i < cfg->num_interfaces; i++)
+	const struct devdrv_pipes *pipes = devdrv_handle_pipes(h);
+	int known = ep == pipes->in || ep == pipes->out;
+
+	if (known)
+		attributes = ep == pipes->in ? pipes->in_type : pipes->out_type;
+	for (unsigned i = 0; cfg && !known && i < cfg->num_interfaces; i++)
 		for (unsigned e = 0; e < cfg->interfaces[i].num_endpoints; e++)
 			if (cfg->interfaces[i].endpoints[e].address == ep)
 				attributes = cfg->interfaces[i].endpoints[e].attributes;
@@ -193,8 +248,39 @@ static struct devdrv_stream *stream_new(struct devdrv_handle *h, unsigned n, siz
 	return s;
 }
 
-int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_options *opts, devdrv_stream_cb cb,
-                        void *user, struct devdrv_stream **out)
+/* The first submissions. Reading, every transfer goes; writing, as many
+ * as the fill callback has data for. A later one that fails is the
+ * stream's error: callbacks may have run already. */
+static int submit_first(struct devdrv_stream *s, uint8_t ep, unsigned timeout)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < s->n; i++) {
+		*s->t[i] = (struct devdrv_transfer){ .handle = s->h, .type = pipe_type(s->h, ep), .endpoint = ep,
+			                             .buffer = s->memory + i * s->size, .length = s->size,
+			                             .timeout_ms = timeout, .callback = on_complete, .user_data = s };
+		pthread_mutex_lock(&s->lock);
+		if (s->fill) {
+			rc = 0;
+			if (refill_locked(s, i) == 0)
+				s->in_flight++;
+			else if (s->error && i == 0)
+				rc = s->error;
+		} else {
+			rc = s->stopping ? 0 : submit_locked(s, i);
+			s->in_flight += rc == 0 && !s->stopping;
+			if (rc < 0 && i > 0)
+				fail_locked(s, rc);
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (rc < 0 && i == 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int start(struct devdrv_handle *h, const struct devdrv_stream_options *opts, devdrv_stream_cb cb,
+                 devdrv_stream_fill_cb fill, void *user, struct devdrv_stream **out)
 {
 	struct devdrv_stream *s;
 	unsigned n, timeout = opts ? opts->timeout_ms : 0;
@@ -202,32 +288,34 @@ int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_opti
 	uint8_t ep;
 	int rc;
 
-	if (!h || !cb || !out)
+	if (!h || (!cb && !fill) || !out)
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "stream: NULL argument");
 	*out = NULL;
-	if ((rc = check_options(h, opts, &n, &size, &ep)) < 0)
+	if ((rc = check_options(h, opts, fill != NULL, &n, &size, &ep)) < 0)
 		return rc;
 	if (!(s = stream_new(h, n, size)))
 		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "stream: out of memory for %u x %zu bytes", n, size);
 	s->cb = cb;
+	s->fill = fill;
 	s->user = user;
-	for (unsigned i = 0; i < n; i++) {
-		*s->t[i] = (struct devdrv_transfer){ .handle = h, .type = pipe_type(h, ep), .endpoint = ep,
-			                             .buffer = s->memory + i * size, .length = size, .timeout_ms = timeout,
-			                             .callback = on_complete, .user_data = s };
-		pthread_mutex_lock(&s->lock);
-		rc = s->stopping ? 0 : submit_locked(s, i);
-		s->in_flight += rc == 0 && !s->stopping;
-		if (rc < 0 && i > 0) /* callbacks may have run already: the stream's error */
-			fail_locked(s, rc);
-		pthread_mutex_unlock(&s->lock);
-		if (rc < 0 && i == 0) {
-			devdrv_stream_free(s);
-			return rc;
-		}
+	if ((rc = submit_first(s, ep, timeout)) < 0) {
+		devdrv_stream_free(s);
+		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_options *opts, devdrv_stream_cb cb,
+                        void *user, struct devdrv_stream **out)
+{
+	return start(h, opts, cb, NULL, user, out);
+}
+
+int devdrv_stream_start_writer(struct devdrv_handle *h, const struct devdrv_stream_options *opts,
+                               devdrv_stream_fill_cb fill, void *user, struct devdrv_stream **out)
+{
+	return start(h, opts, NULL, fill, user, out);
 }
 
 static double now_ms(void)

@@ -1,6 +1,8 @@
 /* stream.h — a continuous reader: several transfers always in flight on an
  * IN pipe, so that a device that produces data without pause (a logic
- * analyser, a sensor, gadget zero's source) never waits for the host.
+ * analyser, a sensor, gadget zero's source) never waits for the host; and
+ * its mirror, a queued writer that keeps an OUT pipe busy (a display, a
+ * signal generator, gadget zero's sink).
  *
  *     struct devdrv_stream *s;
  *     devdrv_stream_start(h, NULL, on_data, ctx_of_mine, &s);
@@ -14,8 +16,14 @@
  * its depth while the callback works. The first error ends the stream and is
  * reported once, by devdrv_stream_wait().
  *
- * Threads: start, stop, wait and free on the handle's thread; the callback
- * runs on a thread that handles events. */
+ * Writing: devdrv_stream_start_writer() calls the fill callback for each
+ * transfer's buffer and sends what it returns; a transfer that is done is
+ * refilled and sent again at once, in order. Returning 0 ends the stream
+ * once what is queued is sent; devdrv_stream_wait() then returns 0.
+ *
+ * Threads: start, stop, wait and free on the handle's thread; the callbacks
+ * run on a thread that handles events (the library's event thread by
+ * default: devdrv/events.h), one at a time, in the pipe's order. */
 #ifndef DEVDRV_STREAM_H
 #define DEVDRV_STREAM_H
 
@@ -34,7 +42,7 @@ struct devdrv_stream_options {
 	size_t size;              /**< sizeof(struct devdrv_stream_options) */
 	unsigned transfers;       /**< in flight at once; default 8, at most 64 */
 	size_t transfer_size;     /**< bytes each; default 64 KiB, at most 16 MiB */
-	uint8_t endpoint;         /**< an IN endpoint; 0: the handle's IN pipe */
+	uint8_t endpoint;         /**< 0: the handle's IN pipe (reading) or OUT pipe (writing) */
 	unsigned timeout_ms;      /**< per transfer; 0: none (a silent device is no error) */
 };
 
@@ -48,6 +56,15 @@ typedef int (*devdrv_stream_cb)(struct devdrv_stream *s, const uint8_t *data, si
 int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_options *opts, devdrv_stream_cb cb,
                         void *user, struct devdrv_stream **out);
 
+/** Fill @p buf (@p len bytes of room) with what to send next; return how
+ * many bytes (at most @p len), or 0 to end the stream. */
+typedef size_t (*devdrv_stream_fill_cb)(struct devdrv_stream *s, uint8_t *buf, size_t len, void *user);
+
+/** Start writing. @return 0, DEVDRV_E_INVALID (bad options, no OUT pipe),
+ * DEVDRV_E_NOMEM, or the error of the first submission. */
+int devdrv_stream_start_writer(struct devdrv_handle *h, const struct devdrv_stream_options *opts,
+                               devdrv_stream_fill_cb fill, void *user, struct devdrv_stream **out);
+
 /** Handle events until the stream ends (the callback said stop, devdrv_stream_stop(),
  * or an error) or @p timeout_ms pass (0: no limit).
  * @return 0 when it ended without error, 1 when the time passed and it goes
@@ -59,7 +76,7 @@ int devdrv_stream_wait(struct devdrv_stream *s, unsigned timeout_ms);
  * cancelled; devdrv_stream_wait() then returns once everything completed. */
 void devdrv_stream_stop(struct devdrv_stream *s);
 
-/** Bytes delivered to the callback so far. */
+/** Bytes delivered to the callback (reading) or sent (writing) so far. */
 uint64_t devdrv_stream_bytes(const struct devdrv_stream *s);
 
 /** Stop, wait for every transfer, free. NULL is a no-op. */

@@ -159,6 +159,107 @@ static void test_bad_options(void **state)
 	devdrv_context_free(ctx);
 }
 
+struct feed {
+	unsigned chunks, chunk, made; /* chunks to give, of chunk bytes; given so far */
+	unsigned unplug_at;
+	struct devdrv_context *ctx;
+	size_t overfill;              /* give this many bytes once: too many */
+};
+
+/* Chunk k holds bytes (k * 7 + i) & 0xff: order and content are checkable. */
+static size_t fill(struct devdrv_stream *s, uint8_t *buf, size_t len, void *user)
+{
+	struct feed *f = user;
+
+	(void)s;
+	if (f->overfill)
+		return len + f->overfill;
+	if (f->made == f->chunks)
+		return 0;
+	assert_true(len >= f->chunk);
+	for (unsigned i = 0; i < f->chunk; i++)
+		buf[i] = (uint8_t)(f->made * 7 + i);
+	if (++f->made == f->unplug_at)
+		devdrv_virtual_unplug(f->ctx, "1-3");
+	return f->chunk;
+}
+
+/* Queued writes reach the device whole and in order: 48 KiB in 12 chunks,
+ * 4 in flight, into the loopback's FIFO, read back. */
+static void test_writer_in_order(void **state)
+{
+	struct devdrv_context *ctx = bus(NULL, NULL);
+	struct devdrv_stream_options o = { .size = sizeof(o), .transfers = 4, .transfer_size = 4096 };
+	struct feed f = { .chunks = 12, .chunk = 4096 };
+	static uint8_t back[12 * 4096];
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+	size_t got = 0;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+	assert_int_equal(devdrv_stream_start_writer(h, &o, fill, &f, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 10000), 0);
+	assert_int_equal(devdrv_stream_bytes(s), sizeof(back));
+	devdrv_stream_free(s);
+	while (got < sizeof(back)) {
+		ssize_t n = devdrv_read(h, back + got, sizeof(back) - got, 1000);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(back); i++)
+		if (back[i] != (uint8_t)((i / 4096) * 7 + i % 4096))
+			fail_msg("byte %zu is %u", i, back[i]);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+/* 8 MiB into the sink, 8 x 64 KiB in flight: every byte counted. */
+static void test_writer_megabytes(void **state)
+{
+	struct devdrv_context *ctx = bus("stats", "sink");
+	struct feed f = { .chunks = 128, .chunk = 65536 };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(devdrv_stream_start_writer(h, NULL, fill, &f, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 10000), 0);
+	assert_int_equal(devdrv_stream_bytes(s), 8u << 20);
+	assert_int_equal(f.made, 128);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+/* An unplug while writing ends it with DISCONNECTED, once; a fill that
+ * gives more than the buffer holds is refused; an IN endpoint is refused. */
+static void test_writer_errors(void **state)
+{
+	struct devdrv_context *ctx = bus(NULL, "sink");
+	struct devdrv_stream_options in = { .size = sizeof(in), .endpoint = 0x81 };
+	struct feed f = { .chunks = 1000, .chunk = 1024, .unplug_at = 20 }, over = { .overfill = 1 };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+
+	(void)state;
+	f.ctx = ctx;
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(devdrv_stream_start_writer(h, &in, fill, &f, &s), DEVDRV_E_INVALID);
+	assert_non_null(strstr(devdrv_errmsg(h), "not an OUT endpoint"));
+	assert_int_equal(devdrv_stream_start_writer(h, NULL, fill, &over, &s), DEVDRV_E_INVALID);
+	assert_non_null(strstr(devdrv_errmsg(h), "for a 65536-byte buffer"));
+	assert_int_equal(devdrv_stream_start_writer(h, NULL, fill, &f, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 5000), DEVDRV_E_DISCONNECTED);
+	assert_true(f.made < 1000 && f.made >= 20);
+	assert_int_equal(devdrv_stream_wait(s, 100), DEVDRV_E_DISCONNECTED);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +268,9 @@ int main(void)
 		cmocka_unit_test(test_stall_ends_it),
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_writer_in_order),
+		cmocka_unit_test(test_writer_megabytes),
+		cmocka_unit_test(test_writer_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,14 @@ check "devdrv read moves $MIB MiB out of the source" \
 check "the source sends pattern 0 (zeros)" sh -c "head -c $BYTES /dev/zero | cmp - /tmp/src"
 check "devdrv read --stream moves $MIB MiB of zeros out of the source (8 x 64 KiB in flight)" \
 	sh -c "devdrv read 0525:a4a0 --stream -n $BYTES -o /tmp/stream && head -c $BYTES /dev/zero | cmp - /tmp/stream"
+check "devdrv write --stream moves $MIB MiB of zeros into the checking sink (8 x 64 KiB in flight)" \
+	sh -c "head -c $BYTES /dev/zero | devdrv write 0525:a4a0 --stream --stats 2>/tmp/ws.err && grep -q 'wrote $BYTES bytes' /tmp/ws.err"
+# the sink checks what it gets (pattern 0: zeros); anything else stalls it
+head -c 70000 /tmp/in | devdrv write 0525:a4a0 --stream --timeout 2000 2>/tmp/bad.err
+rc=$?
+echo "random bytes into the sink: exit $rc, $(cat /tmp/bad.err)"
+check "a byte that is not zero is refused by the kernel's sink (a stall, exit 1)" \
+	sh -c "[ $rc -eq 1 ] && grep -q stall /tmp/bad.err"
 check "the loopback returns what was written (1 MiB)" loopback_chunks
 check "examples/loopback round trip on the gadget" \
 	sh -c 'loopback 0525:a4a1 | grep -q "read back 14: hello, devdrv!"'
