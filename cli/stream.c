@@ -88,6 +88,31 @@ static int follow(struct cli *c, struct devdrv_stream *s, struct sink *k, double
 	}
 }
 
+/* Start the stream (reader when @cb, else writer with @fill), follow it
+ * to its end with Ctrl-C stopping it, end the progress line; *secs gets
+ * how long it ran. Returns 0 or the stream's error. */
+static int run_stream(struct cli *c, struct devdrv_handle *h, struct sink *k, devdrv_stream_cb cb,
+                      devdrv_stream_fill_cb fill, unsigned timeout_ms, struct devdrv_stream **s, double *secs)
+{
+	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = timeout_ms };
+	double t0 = now_s();
+	void (*old)(int);
+	int rc;
+
+	interrupted = 0;
+	old = signal(SIGINT, on_interrupt);
+	rc = cb ? devdrv_stream_start(h, &o, cb, k, s) : devdrv_stream_start_writer(h, &o, fill, k, s);
+	if (rc == 0)
+		rc = follow(c, *s, k, t0);
+	*secs = now_s() - t0;
+	signal(SIGINT, old);
+	if (c->progress_line) {
+		fputc('\n', c->err);
+		c->progress_line = 0;
+	}
+	return rc;
+}
+
 static FILE *open_output(struct cli *c, const char *path)
 {
 	FILE *f;
@@ -102,12 +127,10 @@ static FILE *open_output(struct cli *c, const char *path)
 int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigned long timeout_ms,
                     const char *output, int stats)
 {
-	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = (unsigned)timeout_ms };
 	struct sink k = { .c = c, .limit = bytes };
-	struct devdrv_stream *s;
+	struct devdrv_stream *s = NULL;
 	struct devdrv_handle *h;
-	void (*old)(int);
-	double t0, secs;
+	double secs;
 	int rc;
 
 	if ((rc = cli_open(c, "read", sel, &h)) != EXIT_OK)
@@ -116,17 +139,7 @@ int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigne
 		cli_close(c, h);
 		return EXIT_DEVICE;
 	}
-	interrupted = 0;
-	old = signal(SIGINT, on_interrupt);
-	t0 = now_s();
-	if ((rc = devdrv_stream_start(h, &o, to_sink, &k, &s)) == 0)
-		rc = follow(c, s, &k, t0);
-	secs = now_s() - t0;
-	signal(SIGINT, old);
-	if (c->progress_line) {
-		fputc('\n', c->err);
-		c->progress_line = 0;
-	}
+	rc = run_stream(c, h, &k, to_sink, NULL, (unsigned)timeout_ms, &s, &secs);
 	if (k.write_failed)
 		rc = cli_fail(c, output ? output : "stdout", DEVDRV_E_IO, strerror(k.write_failed));
 	else if (rc < 0)
@@ -145,12 +158,10 @@ int cli_read_stream(struct cli *c, const char *sel, unsigned long bytes, unsigne
 
 int cli_write_stream(struct cli *c, const char *sel, const char *input, unsigned long timeout_ms, int stats)
 {
-	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = (unsigned)timeout_ms };
 	struct sink k = { .c = c };
 	struct devdrv_stream *s = NULL;
 	struct devdrv_handle *h;
-	void (*old)(int);
-	double t0, secs;
+	double secs;
 	int rc;
 
 	k.in = strcmp(input, "-") ? fopen(input, "rb") : c->in;
@@ -161,17 +172,7 @@ int cli_write_stream(struct cli *c, const char *sel, const char *input, unsigned
 			fclose(k.in);
 		return rc;
 	}
-	interrupted = 0;
-	old = signal(SIGINT, on_interrupt);
-	t0 = now_s();
-	if ((rc = devdrv_stream_start_writer(h, &o, from_source, &k, &s)) == 0)
-		rc = follow(c, s, &k, t0);
-	secs = now_s() - t0;
-	signal(SIGINT, old);
-	if (c->progress_line) {
-		fputc('\n', c->err);
-		c->progress_line = 0;
-	}
+	rc = run_stream(c, h, &k, NULL, from_source, (unsigned)timeout_ms, &s, &secs);
 	if (k.write_failed)
 		rc = cli_fail(c, input, DEVDRV_E_IO, strerror(k.write_failed));
 	else if (rc < 0)
