@@ -13,6 +13,11 @@
  * a moment (udev still setting its permissions, the kernel still binding):
  * devdrv_open() retries for up to a second on its own for such a device.
  *
+ * Events come from comparing the devices present when event handling looks
+ * with those of its previous look: a device unplugged and plugged again in
+ * between is reported leaving and arriving, but one that arrived and left
+ * again in between is not reported at all (it was never usable).
+ *
  * Thread safety: any thread, concurrently.
  */
 #ifndef DEVDRV_HOTPLUG_H
