@@ -6,8 +6,8 @@
  *   SELECTOR  RUN-OPTIONS...
  * SELECTOR as everywhere, limited to what udev can match (VID:PID, vid=,
  * pid=, serial=, port=, a port path, driver=); RUN-OPTIONS those of
- * `devdrv run` (--pty, --baud, --format, --flow, --pty-group, --pty-mode,
- * --exec CMD...). Words split at blanks; "double quotes" keep blanks in a
+ * `devdrv run` (--pty, --nbd-socket, --nbd, --read-only, --baud, --format,
+ * --flow, --pty-group, --pty-mode, --exec CMD...). Words split at blanks; "double quotes" keep blanks in a
  * word. '#' starts a comment line. The first entry that matches wins. */
 #include "cli.h"
 
@@ -112,12 +112,15 @@ static int check_selector(struct cli *c, const char *path, int line, const char 
 /* The options must be those of devdrv run, and say what to run. */
 static int check_options(struct cli *c, const char *path, int line, const struct autostart_entry *e)
 {
-	static const char *const with_value[] = { "--pty", "--baud", "--format", "--flow", "--pty-group", "--pty-mode" };
+	static const char *const with_value[] = { "--pty", "--nbd-socket", "--nbd", "--baud", "--format", "--flow",
+		                                          "--pty-group", "--pty-mode" };
 	int what = 0;
 
 	for (int i = 1; i < e->argc; i++) {
 		size_t k = 0;
 
+		if (!strcmp(e->argv[i], "--read-only"))
+			continue;
 		if (!strcmp(e->argv[i], "--exec")) {
 			if (i + 1 == e->argc)
 				return fail_at(c, path, line, "--exec needs a command%s", "");
@@ -129,9 +132,9 @@ static int check_options(struct cli *c, const char *path, int line, const struct
 			return fail_at(c, path, line, "'%s' is not an option of devdrv run", e->argv[i]);
 		if (++i == e->argc)
 			return fail_at(c, path, line, "%s needs a value", e->argv[i - 1]);
-		what |= k == 0;
+		what |= k <= 2; /* a bridge */
 	}
-	return what ? EXIT_OK : fail_at(c, path, line, "say what to run: --pty LINK or --exec CMD%s", "");
+	return what ? EXIT_OK : fail_at(c, path, line, "say what to run: --pty, --nbd-socket, --nbd or --exec%s", "");
 }
 
 static int add_line(struct cli *c, const char *path, int line, char *text, struct autostart *a)

@@ -49,6 +49,15 @@ int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_udev_rules(struct cli *c, int argc, char **argv);
 int cmd_autostart(struct cli *c, int argc, char **argv);
 
+/* devdrv run's disk bridge (cli/run-nbd.c): --nbd-socket PATH or --nbd DEV. */
+struct nbd_bridge;
+int nbd_bridge_open(struct cli *c, struct devdrv_handle *h, const char *socket_path, const char *dev, int read_only,
+                    int stop_fd, struct nbd_bridge **out);
+/* Serve until the stop descriptor is readable (0) or the device leaves
+ * (DEVDRV_E_DISCONNECTED). */
+int nbd_bridge_run(struct nbd_bridge *b);
+void nbd_bridge_close(struct nbd_bridge *b);
+
 /* The autostart configuration (cli/autostart.c, docs/autostart.md). */
 #define AUTOSTART_MAX_WORDS 32
 struct autostart_entry {

@@ -6,6 +6,7 @@
  * under systemd), readiness to systemd when built with libsystemd. */
 #include "cli.h"
 
+#include <devdrv/block.h>
 #include <devdrv/driver.h>
 #include <devdrv/hotplug.h>
 #include <devdrv/pty.h>
@@ -28,6 +29,7 @@
 
 static const char run_usage[] =
     "usage: devdrv run SEL [--pty LINK [--baud N] [--format 8N1] [--flow none|rtscts|xonxoff]]\n"
+    "                      [--nbd-socket PATH | --nbd /dev/nbdN] [--read-only]\n"
     "                      [--exec CMD [ARGS...]]\n"
     "  Drive one device until it leaves (exit 0) or SIGTERM/SIGINT (exit 0).\n"
     "  --pty LINK   serial devices: a pseudo-terminal, LINK a symlink to it; programs\n"
@@ -35,6 +37,11 @@ static const char run_usage[] =
     "               tcsetattr reach the device (a Linux pty keeps no data bits or parity:\n"
     "               give those with --format); SIGUSR1 sends a break\n"
     "  --baud, --format, --flow  the line settings to start with (default 9600 8N1)\n"
+    "  --nbd-socket PATH  block devices: an NBD server on a Unix socket, for any NBD\n"
+    "               client (nbdcopy, qemu-img, nbd-client), one after another\n"
+    "  --nbd /dev/nbdN  block devices: attach to the kernel's NBD driver: a disk to\n"
+    "               partition and mount; SIGTERM flushes, then detaches\n"
+    "  --read-only  refuse writes (also when the medium is write-protected)\n"
     "  --pty-group NAME, --pty-mode 0660  who may open the terminal (a service shares\n"
     "               it with dialout, as /dev/ttyUSB* is)\n"
     "  --exec CMD   run CMD with DEVDRV_SELECTOR, DEVDRV_PORT, DEVDRV_VID, DEVDRV_PID,\n"
@@ -66,6 +73,9 @@ struct run {
 	char **exec_argv;
 	struct devdrv_handle *h;
 	struct devdrv_pty *pty;
+	const char *nbd_socket, *nbd_dev;
+	int read_only;
+	struct nbd_bridge *nbd;
 	struct devdrv_serial_config config;
 	int config_given;
 	int pty_gid, pty_mode; /* -1: as the kernel makes them (the caller's group tty, 0620) */
@@ -110,6 +120,9 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 		                              { "flow", required_argument, NULL, 'F' },
 		                              { "pty-group", required_argument, NULL, 'g' },
 		                              { "pty-mode", required_argument, NULL, 'm' },
+		                              { "nbd-socket", required_argument, NULL, 'N' },
+		                              { "nbd", required_argument, NULL, 'K' },
+		                              { "read-only", no_argument, NULL, 'r' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	int opt, end = argc;
@@ -126,6 +139,12 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 	while ((opt = getopt_long(end, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'p')
 			r->link = optarg;
+		else if (opt == 'N')
+			r->nbd_socket = optarg;
+		else if (opt == 'K')
+			r->nbd_dev = optarg;
+		else if (opt == 'r')
+			r->read_only = 1;
 		else if (opt == 'b' || opt == 'f' || opt == 'F') {
 			if (cli_parse_line_setting(c, "run", opt, optarg, &r->config) != EXIT_OK)
 				return EXIT_USAGE;
@@ -154,8 +173,12 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 	if (end - optind != 1)
 		return cli_usage_error(c, "run", "takes one selector");
 	r->sel = argv[optind];
-	if (!r->link && !r->exec_argv)
-		return cli_usage_error(c, "run", "say what to run: --pty LINK, --exec CMD, or both");
+	if (!!r->link + !!r->nbd_socket + !!r->nbd_dev > 1)
+		return cli_usage_error(c, "run", "one bridge at a time: --pty, --nbd-socket or --nbd");
+	if (!r->link && !r->nbd_socket && !r->nbd_dev && !r->exec_argv)
+		return cli_usage_error(c, "run", "say what to run: --pty LINK, --nbd-socket PATH, --nbd DEV or --exec CMD");
+	if (r->read_only && !r->nbd_socket && !r->nbd_dev)
+		return cli_usage_error(c, "run", "--read-only goes with --nbd-socket or --nbd");
 	if (!r->link && (r->config_given || r->pty_gid >= 0 || r->pty_mode >= 0))
 		return cli_usage_error(c, "run", "--baud, --format, --flow, --pty-group and --pty-mode go with --pty");
 	return cli_need_selector(c, "run", r->sel);
@@ -300,8 +323,8 @@ static enum run_end bridge_loop(struct run *r)
 	for (;;) {
 		char what;
 
-		if (r->pty) {
-			int rc = devdrv_pty_run(r->pty, wake_pipe[0]);
+		if (r->pty || r->nbd) {
+			int rc = r->pty ? devdrv_pty_run(r->pty, wake_pipe[0]) : nbd_bridge_run(r->nbd);
 
 			if (rc == DEVDRV_E_DISCONNECTED)
 				return RUN_DEVICE_LEFT;
@@ -345,6 +368,17 @@ static int open_bridge(struct run *r)
 	return EXIT_OK;
 }
 
+static int open_disk(struct run *r)
+{
+	int rc = devdrv_block_open(r->c->ctx, r->sel, &r->h);
+	char what[300];
+
+	snprintf(what, sizeof(what), "run %s", r->sel);
+	if (rc < 0)
+		return cli_fail(r->c, what, rc, devdrv_context_errmsg(r->c->ctx));
+	return nbd_bridge_open(r->c, r->h, r->nbd_socket, r->nbd_dev, r->read_only, wake_pipe[0], &r->nbd);
+}
+
 /* Without a bridge, the device is not ours: hotplug says when it leaves. */
 static int watch_departure(struct run *r)
 {
@@ -382,10 +416,10 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		return rc;
 	if (catch_signals(&r) < 0)
 		return cli_fail(c, "run", DEVDRV_E_IO, strerror(errno));
-	rc = r.link ? open_bridge(&r) : EXIT_OK;
+	rc = r.link ? open_bridge(&r) : r.nbd_socket || r.nbd_dev ? open_disk(&r) : EXIT_OK;
 	if (rc == EXIT_OK)
 		rc = describe_device(&r, env);
-	if (rc == EXIT_OK && !r.pty)
+	if (rc == EXIT_OK && !r.h)
 		rc = watch_departure(&r);
 	if (rc == EXIT_OK && r.exec_argv)
 		rc = start_child(&r, env);
@@ -398,6 +432,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	if (r.hotplug_id >= 0)
 		devdrv_hotplug_deregister(c->ctx, r.hotplug_id);
 	devdrv_pty_close(r.pty);
+	nbd_bridge_close(r.nbd);
 	devdrv_close(r.h);
 	restore_signals(&r);
 	return rc;

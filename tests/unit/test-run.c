@@ -258,6 +258,107 @@ static void test_exec_status_is_ours(void **state)
 	devdrv_context_free(ctx);
 }
 
+static struct devdrv_context *bus_with_stick(struct log *l)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
+		                            .log_fn = collect, .log_user = l, .log_level = DEVDRV_LOG_WARN };
+	struct devdrv_context *ctx = NULL;
+
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "stick", "1-3"), 0);
+	return ctx;
+}
+
+static int shell(const char *fmt, const char *a, const char *b)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	return system(cmd);
+}
+
+/* --nbd-socket, used by libnbd's tools (nbdinfo, nbdcopy), which we did
+ * not write: the export's size, name and flags; the virtual stick's bytes,
+ * block 0 as its model documents it; a write through NBD read back; the
+ * write-protected LUN and --read-only refuse writes; the device's removal
+ * ends run with 0 and removes the socket. */
+static void test_nbd_socket_with_libnbd_tools(void **state)
+{
+	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct devdrv_context *ctx = bus_with_stick(&l);
+	char sock[256], uri[300], img[256], info[256], data[256];
+	uint8_t block0[32];
+	struct runner r;
+	FILE *f;
+
+	(void)state;
+	tmp_path(sock, sizeof(sock), "nbd.sock");
+	tmp_path(img, sizeof(img), "nbd.img");
+	tmp_path(info, sizeof(info), "nbd.info");
+	tmp_path(data, sizeof(data), "nbd.data");
+	snprintf(uri, sizeof(uri), "nbd+unix:///?socket=%s", sock);
+	start(&r, ctx, 5, (const char *[]){ "devdrv", "run", "1-3", "--nbd-socket", sock });
+	assert_true(wait_exists(sock, 1));
+	assert_int_equal(shell("nbdinfo --list '%s' >%s 2>&1", uri, info), 0);
+	assert_int_equal(shell("grep -q 'export=\"1209:000a-1-3\"' %s && grep -q 'export-size: 8388608' %s", info, info),
+	                 0);
+	assert_int_equal(shell("grep -q 'block_size_minimum: 512' %s && grep -q 'is_read_only: false' %s", info, info), 0);
+	assert_int_equal(shell("nbdcopy '%s' %s", uri, img), 0);
+	f = fopen(img, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(block0, 1, sizeof(block0), f), sizeof(block0));
+	fclose(f);
+	assert_memory_equal(block0, "\0\0\0\0\0\0\0\0devdrv-0", 16);
+	assert_int_equal(block0[16], (uint8_t)(16 * 7));
+	/* 1 MiB of random bytes written at the start, read back through NBD */
+	assert_int_equal(shell("head -c 1048576 /dev/urandom >%s && truncate -s 8M %s", data, data), 0);
+	assert_int_equal(shell("nbdcopy %s '%s'", data, uri), 0);
+	assert_int_equal(shell("nbdcopy '%s' %s", uri, img), 0);
+	assert_int_equal(shell("cmp %s %s", data, img), 0);
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-3"), 0);
+	assert_int_equal(system("true"), 0);
+	/* a client knocking now finds the device gone: run ends */
+	shell("nbdinfo '%s' >/dev/null 2>&1%s", uri, "");
+	assert_non_null(strstr(finish(&r), "1-3 left; stopping"));
+	assert_int_equal(r.rc, 0);
+	assert_false(wait_exists(sock, 1) && access(sock, F_OK) == 0);
+	unlink(img);
+	unlink(info);
+	unlink(data);
+	devdrv_context_free(ctx);
+}
+
+static void test_nbd_read_only(void **state)
+{
+	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct devdrv_context *ctx = bus_with_stick(&l);
+	char sock[256], uri[300], data[256];
+	struct runner r;
+
+	(void)state;
+	tmp_path(sock, sizeof(sock), "nbd-ro.sock");
+	tmp_path(data, sizeof(data), "nbd-ro.data");
+	snprintf(uri, sizeof(uri), "nbd+unix:///?socket=%s", sock);
+	assert_int_equal(shell("head -c 1048576 /dev/zero >%s%s", data, ""), 0);
+	/* LUN 1 of the stick is write-protected: read-only without asking */
+	start(&r, ctx, 5, (const char *[]){ "devdrv", "run", "1-3,lun=1", "--nbd-socket", sock });
+	assert_true(wait_exists(sock, 1));
+	assert_int_equal(shell("nbdinfo '%s' | grep -q 'is_read_only: true'%s", uri, ""), 0);
+	assert_true(shell("nbdcopy %s '%s' 2>/dev/null", data, uri) != 0);
+	kill(getpid(), SIGTERM);
+	finish(&r);
+	assert_int_equal(r.rc, 0);
+	start(&r, ctx, 6, (const char *[]){ "devdrv", "run", "1-3", "--nbd-socket", sock, "--read-only" });
+	assert_true(wait_exists(sock, 1));
+	assert_int_equal(shell("nbdinfo '%s' | grep -q 'is_read_only: true'%s", uri, ""), 0);
+	assert_true(shell("nbdcopy %s '%s' 2>/dev/null", data, uri) != 0);
+	kill(getpid(), SIGTERM);
+	finish(&r);
+	assert_int_equal(r.rc, 0);
+	unlink(data);
+	devdrv_context_free(ctx);
+}
+
 static void expect_refusal(struct devdrv_context *ctx, int argc, const char **argv, int rc, const char *words)
 {
 	struct runner r;
@@ -280,7 +381,7 @@ static void test_refusals(void **state)
 	tmp_path(file, sizeof(file), "file");
 	f = fopen(file, "w");
 	fclose(f);
-	expect_refusal(ctx, 3, (const char *[]){ "devdrv", "run", "1-3" }, 2, "--pty LINK, --exec CMD");
+	expect_refusal(ctx, 3, (const char *[]){ "devdrv", "run", "1-3" }, 2, "say what to run");
 	expect_refusal(ctx, 4, (const char *[]){ "devdrv", "run", "1-3", "--exec" }, 2, "--exec needs a command");
 	expect_refusal(ctx, 5, (const char *[]){ "devdrv", "run", "--pty", file, "1-3,," }, 2, "1-3,,");
 	expect_refusal(ctx, 7, (const char *[]){ "devdrv", "run", "1-3", "--format", "9Q1", "--exec", "true" }, 2,
@@ -288,6 +389,13 @@ static void test_refusals(void **state)
 	expect_refusal(ctx, 5, (const char *[]){ "devdrv", "run", "1-3", "--pty", file }, 1, "exists and is not a symlink");
 	expect_refusal(ctx, 5, (const char *[]){ "devdrv", "run", "1-1", "--pty", file }, 1, "1-1");
 	expect_refusal(ctx, 5, (const char *[]){ "devdrv", "run", "1-9", "--pty", file }, 1, "list");
+	expect_refusal(ctx, 5, (const char *[]){ "devdrv", "run", "1-3", "--nbd-socket", file }, 1, "not a block one");
+	expect_refusal(ctx, 7, (const char *[]){ "devdrv", "run", "1-3", "--pty", file, "--nbd", "/dev/nbd0" }, 2,
+	               "one bridge at a time");
+	expect_refusal(ctx, 6, (const char *[]){ "devdrv", "run", "1-3", "--read-only", "--pty", file }, 2,
+	               "--read-only goes with");
+	assert_int_equal(devdrv_virtual_plug(ctx, "stick", "1-4"), 0);
+	expect_refusal(ctx, 5, (const char *[]){ "devdrv", "run", "1-4", "--nbd-socket", file }, 1, "not a socket");
 	unlink(file);
 	devdrv_context_free(ctx);
 }
@@ -300,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_exec_environment_and_unplug),
 		cmocka_unit_test(test_exec_status_is_ours),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_nbd_socket_with_libnbd_tools),
+		cmocka_unit_test(test_nbd_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
