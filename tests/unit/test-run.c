@@ -70,15 +70,22 @@ static void *run_thread(void *arg)
 	return NULL;
 }
 
-static struct devdrv_context *bus_with_ftdi(struct log *l)
+/* A virtual bus with @model at 1-3, the library's messages from @level on
+ * kept in @l. */
+static struct devdrv_context *bus_with(struct log *l, const char *model, enum devdrv_log_level level)
 {
 	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
-		                            .log_fn = collect, .log_user = l, .log_level = DEVDRV_LOG_INFO };
+		                            .log_fn = collect, .log_user = l, .log_level = level };
 	struct devdrv_context *ctx = NULL;
 
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
-	assert_int_equal(devdrv_virtual_plug(ctx, "ft232r", "1-3"), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, model, "1-3"), 0);
 	return ctx;
+}
+
+static struct devdrv_context *bus_with_ftdi(struct log *l)
+{
+	return bus_with(l, "ft232r", DEVDRV_LOG_INFO);
 }
 
 static void start(struct runner *r, struct devdrv_context *ctx, int argc, const char **argv)
@@ -260,13 +267,7 @@ static void test_exec_status_is_ours(void **state)
 
 static struct devdrv_context *bus_with_stick(struct log *l)
 {
-	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
-		                            .log_fn = collect, .log_user = l, .log_level = DEVDRV_LOG_WARN };
-	struct devdrv_context *ctx = NULL;
-
-	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
-	assert_int_equal(devdrv_virtual_plug(ctx, "stick", "1-3"), 0);
-	return ctx;
+	return bus_with(l, "stick", DEVDRV_LOG_WARN);
 }
 
 static int shell(const char *fmt, const char *a, const char *b)
