@@ -115,8 +115,9 @@ int devdrv_get_pollfds(struct devdrv_context *ctx, struct pollfd *fds, size_t ma
 		n += rc;
 	}
 	/* work queued before the descriptors were armed has no wake-up of its own */
-	if (atomic_load(&ctx->deferred_pending) || dd_hotplug_pending(ctx))
+	if (atomic_load(&ctx->deferred_pending))
 		*timeout_ms = 0;
+	dd_hotplug_pending(ctx, timeout_ms);
 	return n;
 }
 
@@ -125,7 +126,7 @@ int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms)
 	if (!ctx)
 		return DEVDRV_E_INVALID;
 	drain_wakeups(ctx->events);
-	if (dd_deferred_dispatch(ctx) > 0 || dd_hotplug_pending(ctx))
+	if (dd_deferred_dispatch(ctx) > 0 || dd_hotplug_pending(ctx, NULL))
 		timeout_ms = 0; /* something is due: do not wait for more */
 	for (int i = 0; i < ctx->num_transports; i++) {
 		const struct dd_transport_ops *ops = ctx->transports[i].ops;

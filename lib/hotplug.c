@@ -44,10 +44,14 @@ struct dd_hotplug {
 	pthread_mutex_t dispatch;
 	struct dd_watch *watches;
 	int next_id;
+	unsigned looks_again;   /* looks in a row that could not describe every device */
 	_Atomic int watching; /* transports asked to report changes */
 	int have_snapshot;
 	struct dd_device_vec seen;
 	_Atomic int changed;  /* a transport reported a change not yet compared */
+	/* A look that could not describe every device (one settling or going)
+	 * is taken again after this many ns since boot, not at once: no spin. */
+	_Atomic uint64_t look_again_ns;
 	pthread_mutex_t recent_lock;
 	struct recent_arrival recent[RECENT_MAX];
 	unsigned recent_next;
@@ -200,17 +204,34 @@ static void reap_dead_watches(struct dd_hotplug *hp)
 	}
 }
 
+#define LOOK_AGAIN_MS 50
+#define LOOK_AGAIN_MAX 40 /* two seconds of a device that cannot be described */
+
+/* A device could not be described, or the listing failed: look again a
+ * little later, a bounded number of times. */
+static void look_again_later(struct dd_hotplug *hp)
+{
+	if (++hp->looks_again > LOOK_AGAIN_MAX)
+		return; /* it stays unknown; the next change looks again */
+	atomic_store(&hp->look_again_ns, now_ns() + LOOK_AGAIN_MS * 1000000ull);
+	atomic_store(&hp->changed, 1);
+}
+
 /* Under the dispatch lock: compare until no change is left. */
 static void compare_pending_locked(struct devdrv_context *ctx, struct dd_hotplug *hp)
 {
-	while (hp->have_snapshot && atomic_exchange(&hp->changed, 0)) {
+	while (hp->have_snapshot && now_ns() >= atomic_load(&hp->look_again_ns) && atomic_exchange(&hp->changed, 0)) {
 		struct dd_device_vec now;
 
 		if (dd_enumerate(ctx, &now) < 0) {
-			/* the next change tries again; the kept list stays as it was */
 			dd_warn(ctx, "hotplug: listing devices failed: %s", devdrv_context_errmsg(ctx));
+			look_again_later(hp); /* the kept list stays as it was */
 			break;
 		}
+		if (now.skipped)
+			look_again_later(hp);
+		else
+			hp->looks_again = 0;
 		compare_and_emit(ctx, hp, &now);
 	}
 }
@@ -334,11 +355,20 @@ int devdrv_hotplug_deregister(struct devdrv_context *ctx, int id)
 	return rc < 0 ? dd_ctx_fail(ctx, rc, "hotplug: no callback with id %d", id) : 0;
 }
 
-int dd_hotplug_pending(struct devdrv_context *ctx)
+int dd_hotplug_pending(struct devdrv_context *ctx, int *timeout_ms)
 {
 	struct dd_hotplug *hp = hotplug_of(ctx);
+	uint64_t at, now;
+	int ms;
 
-	return hp && atomic_load(&hp->changed);
+	if (!hp || !atomic_load(&hp->changed))
+		return 0;
+	at = atomic_load(&hp->look_again_ns);
+	now = now_ns();
+	ms = at > now ? (int)((at - now + 999999) / 1000000) : 0;
+	if (timeout_ms && (*timeout_ms < 0 || ms < *timeout_ms))
+		*timeout_ms = ms;
+	return ms == 0;
 }
 
 int dd_hotplug_init(struct devdrv_context *ctx)

@@ -139,8 +139,8 @@ void dd_hotplug_changed(struct devdrv_context *ctx);
 void dd_hotplug_dispatch(struct devdrv_context *ctx);
 int dd_hotplug_init(struct devdrv_context *ctx);
 void dd_hotplug_free(struct devdrv_context *ctx);
-/* A change waits for dispatch. */
-int dd_hotplug_pending(struct devdrv_context *ctx);
+/* A change waits for dispatch; lowers *timeout_ms (-1: none) to when. */
+int dd_hotplug_pending(struct devdrv_context *ctx, int *timeout_ms);
 /* Did the device at @port of @ops arrive less than @ms ago (as hotplug saw)? */
 int dd_hotplug_recent(struct devdrv_context *ctx, const struct dd_transport_ops *ops, const char *port,
                       unsigned ms);
@@ -170,6 +170,7 @@ struct dd_device {
 struct dd_device_vec {
 	struct dd_device **items;
 	size_t count, cap;
+	unsigned skipped; /* devices a transport could not describe (one just arriving or leaving) */
 };
 
 struct dd_device *dd_device_new(const struct dd_transport_ops *ops, void *tstate, void *tdev);

@@ -348,6 +348,7 @@ static int usb_enumerate(struct devdrv_context *ctx, void *state, struct dd_devi
 			dd_device_free(dev);
 		if (rc < 0 && rc != DEVDRV_E_NOMEM) {
 			dd_warn(ctx, "usb: skipping a device: %s", devdrv_strerror(rc));
+			out->skipped++;
 			rc = 0;
 		}
 	}

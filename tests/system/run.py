@@ -143,6 +143,35 @@ def trace_args(workdir):
             "-device", f"usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-TRACE,pcap={QEMU_PCAP['path']}"]
 
 
+NBD_HOST_TEXT = b"a file the host put on a FAT image, read in the guest through devdrv's NBD bridge\n" * 2000
+NBD_GUEST_TEXT = b"written in the guest on /dev/nbd0, served by devdrv run --nbd\n"
+
+
+def nbd_args(workdir):
+    """usb-storage (serial DEVDRV-NBD) holding a FAT filesystem made on the
+    host by dosfstools, with HOST.TXT put there by mtools."""
+    path = os.path.join(workdir, "fat.img")
+    text = os.path.join(workdir, "host.txt")
+    with open(text, "wb") as f:
+        f.write(NBD_HOST_TEXT)
+    subprocess.run(["mkfs.vfat", "-C", "-n", "DEVDRV", path, "16384"], check=True, capture_output=True)
+    subprocess.run(["mcopy", "-i", path, text, "::HOST.TXT"], check=True, capture_output=True)
+    IMAGES["fat"] = FatImage(path)
+    return ["-drive", f"if=none,id=stick,format=raw,file={path}",
+            "-device", "usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-NBD"]
+
+
+class FatImage:
+    """The FAT image; after the guest is off, what mtools finds in it."""
+
+    def __init__(self, path):
+        self.path, self.after, self.guest_file = path, None, None
+
+    def read_back(self):
+        out = subprocess.run(["mcopy", "-i", self.path, "::GUEST.TXT", "-"], capture_output=True)
+        self.guest_file = out.stdout if out.returncode == 0 else None
+
+
 # QEMU devices per scenario; gadgets are made inside the guest on dummy_hcd.
 def devices(scenario, workdir):
     if scenario == "enumeration":
@@ -168,6 +197,8 @@ def devices(scenario, workdir):
         # the runner's peer; QEMU traces what the guest asks the model for
         sock = os.path.join(workdir, "ftdi.sock")
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off", "-trace", "usb_serial_set_baud"]
+    if scenario == "nbd":
+        return nbd_args(workdir)
     if scenario == "watch":
         return ["-chardev", "null,id=ser0", "-chardev", "null,id=ser1",
                 "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on"]
@@ -304,6 +335,9 @@ def boot(args):
             args.qmp.close()
         timer.cancel()
         for image in IMAGES.values():  # the guest is off: what it left in its images
+            if isinstance(image, FatImage):
+                image.read_back()
+                continue
             with open(image.path, "rb") as f:
                 image.after = f.read()
         if QEMU_PCAP.get("path") and os.path.exists(QEMU_PCAP["path"]):
@@ -1006,6 +1040,10 @@ def report(args, lines, timed_out):
         check_trace(args, lines, tap)
     if args.scenario in ("pty", "autostart"):
         check_pty(args, lines, tap)
+    if args.scenario == "nbd":
+        got = IMAGES["fat"].guest_file
+        tap.result(got == NBD_GUEST_TEXT, "the file written in the guest is in the image, as mtools reads it",
+                   repr(got[:80]) if got is not None else "mtools found no GUEST.TXT")
     if args.scenario in QMP_SCENARIOS:
         if args.scenario == "hid":
             check_hid(lines, tap)
