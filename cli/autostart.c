@@ -6,7 +6,7 @@
  *   SELECTOR  RUN-OPTIONS...
  * SELECTOR as everywhere, limited to what udev can match (VID:PID, vid=,
  * pid=, serial=, port=, a port path, driver=); RUN-OPTIONS those of
- * `devdrv run` (--pty, --nbd-socket, --nbd, --read-only, --baud, --format,
+ * `devdrv run` (--pty, --nbd-socket, --nbd, --read-only, --uhid, --baud, --format,
  * --flow, --pty-group, --pty-mode, --exec CMD...). Words split at blanks; "double quotes" keep blanks in a
  * word. '#' starts a comment line. The first entry that matches wins. */
 #include "cli.h"
@@ -121,6 +121,10 @@ static int check_options(struct cli *c, const char *path, int line, const struct
 
 		if (!strcmp(e->argv[i], "--read-only"))
 			continue;
+		if (!strcmp(e->argv[i], "--uhid")) {
+			what = 1;
+			continue;
+		}
 		if (!strcmp(e->argv[i], "--exec")) {
 			if (i + 1 == e->argc)
 				return fail_at(c, path, line, "--exec needs a command%s", "");
@@ -134,7 +138,7 @@ static int check_options(struct cli *c, const char *path, int line, const struct
 			return fail_at(c, path, line, "%s needs a value", e->argv[i - 1]);
 		what |= k <= 2; /* a bridge */
 	}
-	return what ? EXIT_OK : fail_at(c, path, line, "say what to run: --pty, --nbd-socket, --nbd or --exec%s", "");
+	return what ? EXIT_OK : fail_at(c, path, line, "say what to run: --pty, --nbd-socket, --nbd, --uhid or --exec%s", "");
 }
 
 static int add_line(struct cli *c, const char *path, int line, char *text, struct autostart *a)

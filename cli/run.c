@@ -8,9 +8,11 @@
 
 #include <devdrv/block.h>
 #include <devdrv/driver.h>
+#include <devdrv/hid.h>
 #include <devdrv/hotplug.h>
 #include <devdrv/pty.h>
 #include <devdrv/serial.h>
+#include <devdrv/uhid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,7 +31,7 @@
 
 static const char run_usage[] =
     "usage: devdrv run SEL [--pty LINK [--baud N] [--format 8N1] [--flow none|rtscts|xonxoff]]\n"
-    "                      [--nbd-socket PATH | --nbd /dev/nbdN] [--read-only]\n"
+    "                      [--nbd-socket PATH | --nbd /dev/nbdN] [--read-only] [--uhid]\n"
     "                      [--exec CMD [ARGS...]]\n"
     "  Drive one device until it leaves (exit 0) or SIGTERM/SIGINT (exit 0).\n"
     "  --pty LINK   serial devices: a pseudo-terminal, LINK a symlink to it; programs\n"
@@ -42,6 +44,8 @@ static const char run_usage[] =
     "  --nbd /dev/nbdN  block devices: attach to the kernel's NBD driver: a disk to\n"
     "               partition and mount; SIGTERM flushes, then detaches\n"
     "  --read-only  refuse writes (also when the medium is write-protected)\n"
+    "  --uhid       HID devices: a kernel HID device through /dev/uhid, so that the\n"
+    "               kernel makes its /dev/input/event* and /dev/hidraw* nodes\n"
     "  --pty-group NAME, --pty-mode 0660  who may open the terminal (a service shares\n"
     "               it with dialout, as /dev/ttyUSB* is)\n"
     "  --exec CMD   run CMD with DEVDRV_SELECTOR, DEVDRV_PORT, DEVDRV_VID, DEVDRV_PID,\n"
@@ -76,6 +80,8 @@ struct run {
 	const char *nbd_socket, *nbd_dev;
 	int read_only;
 	struct nbd_bridge *nbd;
+	int want_uhid;
+	struct devdrv_uhid *uhid;
 	struct devdrv_serial_config config;
 	int config_given;
 	int pty_gid, pty_mode; /* -1: as the kernel makes them (the caller's group tty, 0620) */
@@ -123,6 +129,7 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 		                              { "nbd-socket", required_argument, NULL, 'N' },
 		                              { "nbd", required_argument, NULL, 'K' },
 		                              { "read-only", no_argument, NULL, 'r' },
+		                              { "uhid", no_argument, NULL, 'U' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	int opt, end = argc;
@@ -145,6 +152,8 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 			r->nbd_dev = optarg;
 		else if (opt == 'r')
 			r->read_only = 1;
+		else if (opt == 'U')
+			r->want_uhid = 1;
 		else if (opt == 'b' || opt == 'f' || opt == 'F') {
 			if (cli_parse_line_setting(c, "run", opt, optarg, &r->config) != EXIT_OK)
 				return EXIT_USAGE;
@@ -173,10 +182,11 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 	if (end - optind != 1)
 		return cli_usage_error(c, "run", "takes one selector");
 	r->sel = argv[optind];
-	if (!!r->link + !!r->nbd_socket + !!r->nbd_dev > 1)
-		return cli_usage_error(c, "run", "one bridge at a time: --pty, --nbd-socket or --nbd");
-	if (!r->link && !r->nbd_socket && !r->nbd_dev && !r->exec_argv)
-		return cli_usage_error(c, "run", "say what to run: --pty LINK, --nbd-socket PATH, --nbd DEV or --exec CMD");
+	if (!!r->link + !!r->nbd_socket + !!r->nbd_dev + r->want_uhid > 1)
+		return cli_usage_error(c, "run", "one bridge at a time: --pty, --nbd-socket, --nbd or --uhid");
+	if (!r->link && !r->nbd_socket && !r->nbd_dev && !r->want_uhid && !r->exec_argv)
+		return cli_usage_error(c, "run",
+		                       "say what to run: --pty LINK, --nbd-socket PATH, --nbd DEV, --uhid or --exec CMD");
 	if (r->read_only && !r->nbd_socket && !r->nbd_dev)
 		return cli_usage_error(c, "run", "--read-only goes with --nbd-socket or --nbd");
 	if (!r->link && (r->config_given || r->pty_gid >= 0 || r->pty_mode >= 0))
@@ -323,8 +333,10 @@ static enum run_end bridge_loop(struct run *r)
 	for (;;) {
 		char what;
 
-		if (r->pty || r->nbd) {
-			int rc = r->pty ? devdrv_pty_run(r->pty, wake_pipe[0]) : nbd_bridge_run(r->nbd);
+		if (r->pty || r->nbd || r->uhid) {
+			int rc = r->pty ? devdrv_pty_run(r->pty, wake_pipe[0])
+			         : r->nbd ? nbd_bridge_run(r->nbd)
+			                  : devdrv_uhid_run(r->uhid, wake_pipe[0]);
 
 			if (rc == DEVDRV_E_DISCONNECTED)
 				return RUN_DEVICE_LEFT;
@@ -368,15 +380,37 @@ static int open_bridge(struct run *r)
 	return EXIT_OK;
 }
 
+/* Open the device with a class API's open; @what names the action. */
+static int open_class(struct run *r, int (*open_fn)(struct devdrv_context *, const char *, struct devdrv_handle **),
+                      char *what, size_t len)
+{
+	int rc = open_fn(r->c->ctx, r->sel, &r->h);
+
+	snprintf(what, len, "run %s", r->sel);
+	return rc < 0 ? cli_fail(r->c, what, rc, devdrv_context_errmsg(r->c->ctx)) : EXIT_OK;
+}
+
 static int open_disk(struct run *r)
 {
-	int rc = devdrv_block_open(r->c->ctx, r->sel, &r->h);
 	char what[300];
+	int rc = open_class(r, devdrv_block_open, what, sizeof(what));
 
-	snprintf(what, sizeof(what), "run %s", r->sel);
-	if (rc < 0)
-		return cli_fail(r->c, what, rc, devdrv_context_errmsg(r->c->ctx));
-	return nbd_bridge_open(r->c, r->h, r->nbd_socket, r->nbd_dev, r->read_only, wake_pipe[0], &r->nbd);
+	return rc != EXIT_OK ? rc
+	                     : nbd_bridge_open(r->c, r->h, r->nbd_socket, r->nbd_dev, r->read_only, wake_pipe[0], &r->nbd);
+}
+
+static int open_input(struct run *r)
+{
+	char what[300];
+	int rc = open_class(r, devdrv_hid_open, what, sizeof(what));
+
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = devdrv_uhid_open(r->h, NULL, &r->uhid)) < 0)
+		return cli_fail(r->c, what, rc, devdrv_errmsg(r->h));
+	fprintf(r->c->err, "devdrv: %s (%s, driver %s): a kernel HID device through /dev/uhid\n", r->sel,
+	        devdrv_handle_info(r->h)->port_path, devdrv_handle_driver(r->h));
+	return EXIT_OK;
 }
 
 /* Without a bridge, the device is not ours: hotplug says when it leaves. */
@@ -416,7 +450,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		return rc;
 	if (catch_signals(&r) < 0)
 		return cli_fail(c, "run", DEVDRV_E_IO, strerror(errno));
-	rc = r.link ? open_bridge(&r) : r.nbd_socket || r.nbd_dev ? open_disk(&r) : EXIT_OK;
+	rc = r.link ? open_bridge(&r) : r.nbd_socket || r.nbd_dev ? open_disk(&r) : r.want_uhid ? open_input(&r) : EXIT_OK;
 	if (rc == EXIT_OK)
 		rc = describe_device(&r, env);
 	if (rc == EXIT_OK && !r.h)
@@ -433,6 +467,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		devdrv_hotplug_deregister(c->ctx, r.hotplug_id);
 	devdrv_pty_close(r.pty);
 	nbd_bridge_close(r.nbd);
+	devdrv_uhid_close(r.uhid);
 	devdrv_close(r.h);
 	restore_signals(&r);
 	return rc;

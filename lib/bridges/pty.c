@@ -4,7 +4,7 @@
  * as a TIOCPKT_IOCTL packet on the master; we hold a slave descriptor of our
  * own so the master never reads EIO between two programs and the settings
  * survive them. */
-#include "../internal.h"
+#include "bridge.h"
 
 #include <devdrv/pty.h>
 #include <devdrv/serial.h>
@@ -310,27 +310,25 @@ static int to_terminal(struct devdrv_pty *p, const uint8_t *data, size_t len)
 	return 0;
 }
 
+static int pty_from_os(void *arg)
+{
+	return from_terminal(arg);
+}
+
+static int pty_to_os(void *arg, const uint8_t *data, size_t len)
+{
+	return to_terminal(arg, data, len);
+}
+
 int devdrv_pty_run(struct devdrv_pty *p, int stop_fd)
 {
+	struct dd_bridge_loop l;
+
 	if (!p)
 		return DEVDRV_E_INVALID;
-	for (;;) {
-		struct pollfd fds[2] = { { .fd = p->master, .events = POLLIN }, { .fd = stop_fd, .events = POLLIN } };
-		ssize_t n;
-		int rc;
-
-		if (poll(fds, stop_fd >= 0 ? 2 : 1, 0) < 0 && errno != EINTR)
-			return devdrv_handle_fail(p->h, DEVDRV_E_IO, "pty: poll: %s", strerror(errno));
-		if (stop_fd >= 0 && (fds[1].revents & POLLIN))
-			return 0;
-		if ((fds[0].revents & POLLIN) && (rc = from_terminal(p)) < 0)
-			return rc;
-		n = devdrv_read(p->h, p->rx, sizeof(p->rx), PTY_READ_SLICE_MS);
-		if (n > 0 && (rc = to_terminal(p, p->rx, (size_t)n)) < 0)
-			return rc;
-		if (n < 0 && n != DEVDRV_E_TIMEOUT)
-			return (int)n;
-	}
+	l = (struct dd_bridge_loop){ .h = p->h, .os_fd = p->master, .from_os = pty_from_os, .to_os = pty_to_os,
+		                     .arg = p, .buf = p->rx, .len = sizeof(p->rx), .slice_ms = PTY_READ_SLICE_MS };
+	return dd_bridge_run(&l, stop_fd);
 }
 
 int devdrv_pty_send_break(struct devdrv_pty *p, unsigned ms)

@@ -199,6 +199,8 @@ def devices(scenario, workdir):
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off", "-trace", "usb_serial_set_baud"]
     if scenario == "nbd":
         return nbd_args(workdir)
+    if scenario == "uhid":
+        return ["-device", "usb-kbd,bus=xhci.0,port=1", "-device", "usb-tablet,bus=xhci.0,port=2,id=tablet"]
     if scenario == "watch":
         return ["-chardev", "null,id=ser0", "-chardev", "null,id=ser1",
                 "-device", "usb-serial,bus=xhci.0,id=ser,chardev=ser0,always-plugged=on"]
@@ -226,7 +228,7 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart")
+QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid")
 # Scenarios that boot Debian's systemd as PID 1 (their own initramfs).
 SYSTEMD_SCENARIOS = ("autostart",)
 

@@ -1,0 +1,27 @@
+/* bridge.c — the loop the bridges share (bridge.h). */
+#include "bridge.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
+{
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = l->os_fd, .events = POLLIN }, { .fd = stop_fd, .events = POLLIN } };
+		ssize_t n;
+		int rc;
+
+		if (poll(fds, stop_fd >= 0 ? 2 : 1, 0) < 0 && errno != EINTR)
+			return devdrv_handle_fail(l->h, DEVDRV_E_IO, "bridge: poll: %s", strerror(errno));
+		if (stop_fd >= 0 && (fds[1].revents & POLLIN))
+			return 0;
+		if ((fds[0].revents & POLLIN) && (rc = l->from_os(l->arg)) < 0)
+			return rc;
+		n = devdrv_read(l->h, l->buf, l->len, l->slice_ms);
+		if (n > 0 && (rc = l->to_os(l->arg, l->buf, (size_t)n)) < 0)
+			return rc;
+		if (n < 0 && n != DEVDRV_E_TIMEOUT && !(n == DEVDRV_E_OVERFLOW && l->overflow_is_data_lost))
+			return (int)n;
+	}
+}

@@ -1,0 +1,25 @@
+/* bridge.h — what the bridges (pty, uhid) share: one loop that serves the
+ * operating system's side when its descriptor is readable and reads the
+ * device in short slices between, until a stop descriptor is readable or
+ * the device fails. Private to lib/bridges/. */
+#ifndef DEVDRV_BRIDGE_H
+#define DEVDRV_BRIDGE_H
+
+#include "../internal.h"
+
+struct dd_bridge_loop {
+	struct devdrv_handle *h;
+	int os_fd;                                   /* the terminal's master, /dev/uhid */
+	int (*from_os)(void *arg);                   /* os_fd is readable: 0 or an error */
+	int (*to_os)(void *arg, const uint8_t *data, size_t len); /* the device sent data */
+	void *arg;
+	uint8_t *buf;                                /* for the device's data */
+	size_t len;
+	unsigned slice_ms;                           /* longest device read between looks at os_fd */
+	int overflow_is_data_lost;                   /* a report too long for buf: skip it, go on */
+};
+
+/* @return 0 (stop_fd became readable), or the error that ended it. */
+int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd);
+
+#endif
