@@ -217,7 +217,7 @@ def devices(scenario, workdir):
         return many_models_args(workdir)
     if scenario == "storage":
         return storage_scenario_args(workdir)
-    if scenario == "bench-storage":
+    if scenario in ("bench-storage", "bench-nbd"):
         return bench_storage_args(workdir)
     if scenario == "trace":
         return trace_args(workdir)
