@@ -112,8 +112,8 @@ static int check_selector(struct cli *c, const char *path, int line, const char 
 /* The options must be those of devdrv run, and say what to run. */
 static int check_options(struct cli *c, const char *path, int line, const struct autostart_entry *e)
 {
-	static const char *const with_value[] = { "--pty", "--nbd-socket", "--nbd", "--baud", "--format", "--flow",
-		                                          "--pty-group", "--pty-mode" };
+	static const char *const with_value[] = { "--pty", "--nbd-socket", "--nbd", "--tap", "--baud", "--format",
+		                                          "--flow", "--pty-group", "--pty-mode" };
 	int what = 0;
 
 	for (int i = 1; i < e->argc; i++) {
@@ -136,9 +136,9 @@ static int check_options(struct cli *c, const char *path, int line, const struct
 			return fail_at(c, path, line, "'%s' is not an option of devdrv run", e->argv[i]);
 		if (++i == e->argc)
 			return fail_at(c, path, line, "%s needs a value", e->argv[i - 1]);
-		what |= k <= 2; /* a bridge */
+		what |= k <= 3; /* a bridge */
 	}
-	return what ? EXIT_OK : fail_at(c, path, line, "say what to run: --pty, --nbd-socket, --nbd, --uhid or --exec%s", "");
+	return what ? EXIT_OK : fail_at(c, path, line, "say what to run: --pty, --nbd-socket, --nbd, --tap, --uhid or --exec%s", "");
 }
 
 static int add_line(struct cli *c, const char *path, int line, char *text, struct autostart *a)

@@ -9,9 +9,11 @@
 #include <devdrv/block.h>
 #include <devdrv/driver.h>
 #include <devdrv/hid.h>
+#include <devdrv/net.h>
 #include <devdrv/hotplug.h>
 #include <devdrv/pty.h>
 #include <devdrv/serial.h>
+#include <devdrv/tap.h>
 #include <devdrv/uhid.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +33,7 @@
 
 static const char run_usage[] =
     "usage: devdrv run SEL [--pty LINK [--baud N] [--format 8N1] [--flow none|rtscts|xonxoff]]\n"
-    "                      [--nbd-socket PATH | --nbd /dev/nbdN] [--read-only] [--uhid]\n"
+    "                      [--nbd-socket PATH | --nbd /dev/nbdN] [--read-only] [--uhid] [--tap NAME]\n"
     "                      [--exec CMD [ARGS...]]\n"
     "  Drive one device until it leaves (exit 0) or SIGTERM/SIGINT (exit 0).\n"
     "  --pty LINK   serial devices: a pseudo-terminal, LINK a symlink to it; programs\n"
@@ -44,6 +46,8 @@ static const char run_usage[] =
     "  --nbd /dev/nbdN  block devices: attach to the kernel's NBD driver: a disk to\n"
     "               partition and mount; SIGTERM flushes, then detaches\n"
     "  --read-only  refuse writes (also when the medium is write-protected)\n"
+    "  --tap NAME   network adapters: a TAP interface with the adapter's MAC, its\n"
+    "               carrier following the adapter's link\n"
     "  --uhid       HID devices: a kernel HID device through /dev/uhid, so that the\n"
     "               kernel makes its /dev/input/event* and /dev/hidraw* nodes\n"
     "  --pty-group NAME, --pty-mode 0660  who may open the terminal (a service shares\n"
@@ -82,6 +86,8 @@ struct run {
 	struct nbd_bridge *nbd;
 	int want_uhid;
 	struct devdrv_uhid *uhid;
+	const char *tap_name;
+	struct devdrv_tap *tap;
 	struct devdrv_serial_config config;
 	int config_given;
 	int pty_gid, pty_mode; /* -1: as the kernel makes them (the caller's group tty, 0620) */
@@ -130,6 +136,7 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 		                              { "nbd", required_argument, NULL, 'K' },
 		                              { "read-only", no_argument, NULL, 'r' },
 		                              { "uhid", no_argument, NULL, 'U' },
+		                              { "tap", required_argument, NULL, 'T' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	int opt, end = argc;
@@ -154,6 +161,8 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 			r->read_only = 1;
 		else if (opt == 'U')
 			r->want_uhid = 1;
+		else if (opt == 'T')
+			r->tap_name = optarg;
 		else if (opt == 'b' || opt == 'f' || opt == 'F') {
 			if (cli_parse_line_setting(c, "run", opt, optarg, &r->config) != EXIT_OK)
 				return EXIT_USAGE;
@@ -182,11 +191,11 @@ static int parse_run_args(struct cli *c, int argc, char **argv, struct run *r)
 	if (end - optind != 1)
 		return cli_usage_error(c, "run", "takes one selector");
 	r->sel = argv[optind];
-	if (!!r->link + !!r->nbd_socket + !!r->nbd_dev + r->want_uhid > 1)
-		return cli_usage_error(c, "run", "one bridge at a time: --pty, --nbd-socket, --nbd or --uhid");
-	if (!r->link && !r->nbd_socket && !r->nbd_dev && !r->want_uhid && !r->exec_argv)
-		return cli_usage_error(c, "run",
-		                       "say what to run: --pty LINK, --nbd-socket PATH, --nbd DEV, --uhid or --exec CMD");
+	if (!!r->link + !!r->nbd_socket + !!r->nbd_dev + r->want_uhid + !!r->tap_name > 1)
+		return cli_usage_error(c, "run", "one bridge at a time: --pty, --nbd-socket, --nbd, --uhid or --tap");
+	if (!r->link && !r->nbd_socket && !r->nbd_dev && !r->want_uhid && !r->tap_name && !r->exec_argv)
+		return cli_usage_error(c, "run", "say what to run: --pty LINK, --nbd-socket PATH, --nbd DEV, --uhid, "
+		                                 "--tap NAME or --exec CMD");
 	if (r->read_only && !r->nbd_socket && !r->nbd_dev)
 		return cli_usage_error(c, "run", "--read-only goes with --nbd-socket or --nbd");
 	if (!r->link && (r->config_given || r->pty_gid >= 0 || r->pty_mode >= 0))
@@ -333,10 +342,11 @@ static enum run_end bridge_loop(struct run *r)
 	for (;;) {
 		char what;
 
-		if (r->pty || r->nbd || r->uhid) {
+		if (r->pty || r->nbd || r->uhid || r->tap) {
 			int rc = r->pty ? devdrv_pty_run(r->pty, wake_pipe[0])
 			         : r->nbd ? nbd_bridge_run(r->nbd)
-			                  : devdrv_uhid_run(r->uhid, wake_pipe[0]);
+			         : r->uhid ? devdrv_uhid_run(r->uhid, wake_pipe[0])
+			                   : devdrv_tap_run(r->tap, wake_pipe[0]);
 
 			if (rc == DEVDRV_E_DISCONNECTED)
 				return RUN_DEVICE_LEFT;
@@ -413,6 +423,23 @@ static int open_input(struct run *r)
 	return EXIT_OK;
 }
 
+static int open_network(struct run *r)
+{
+	char what[300];
+	int rc = open_class(r, devdrv_net_open, what, sizeof(what));
+	struct devdrv_net_info info;
+
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = devdrv_tap_open(r->h, r->tap_name, &r->tap)) < 0)
+		return cli_fail(r->c, what, rc, devdrv_errmsg(r->h));
+	devdrv_net_info(r->h, &info);
+	fprintf(r->c->err, "devdrv: %s (%s, driver %s): interface %s, MAC %02x:%02x:%02x:%02x:%02x:%02x\n", r->sel,
+	        devdrv_handle_info(r->h)->port_path, devdrv_handle_driver(r->h), devdrv_tap_name(r->tap), info.mac[0],
+	        info.mac[1], info.mac[2], info.mac[3], info.mac[4], info.mac[5]);
+	return EXIT_OK;
+}
+
 /* Without a bridge, the device is not ours: hotplug says when it leaves. */
 static int watch_departure(struct run *r)
 {
@@ -450,7 +477,11 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		return rc;
 	if (catch_signals(&r) < 0)
 		return cli_fail(c, "run", DEVDRV_E_IO, strerror(errno));
-	rc = r.link ? open_bridge(&r) : r.nbd_socket || r.nbd_dev ? open_disk(&r) : r.want_uhid ? open_input(&r) : EXIT_OK;
+	rc = r.link                      ? open_bridge(&r)
+	     : r.nbd_socket || r.nbd_dev ? open_disk(&r)
+	     : r.want_uhid               ? open_input(&r)
+	     : r.tap_name                ? open_network(&r)
+	                                 : EXIT_OK;
 	if (rc == EXIT_OK)
 		rc = describe_device(&r, env);
 	if (rc == EXIT_OK && !r.h)
@@ -468,6 +499,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	devdrv_pty_close(r.pty);
 	nbd_bridge_close(r.nbd);
 	devdrv_uhid_close(r.uhid);
+	devdrv_tap_close(r.tap);
 	devdrv_close(r.h);
 	restore_signals(&r);
 	return rc;

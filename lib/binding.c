@@ -115,7 +115,7 @@ static const char *driver_problem(const struct devdrv_driver *drv, int builtin)
 		return "a name without ',', '=', ':', '#', ';' or spaces is required";
 	if (!drv->match && !drv->probe)
 		return "a match table or a probe callback is required";
-	if ((unsigned)drv->cls > DEVDRV_CLASS_BLOCK)
+	if ((unsigned)drv->cls > DEVDRV_CLASS_NET)
 		return "unknown class";
 	for (const struct devdrv_match *m = drv->match; m && m->flags; m++)
 		if (m->flags & ~0x1ffu)

@@ -201,6 +201,7 @@ const char *devdrv_class_name(enum devdrv_class cls)
 	case DEVDRV_CLASS_SERIAL: return "serial";
 	case DEVDRV_CLASS_HID: return "hid";
 	case DEVDRV_CLASS_BLOCK: return "block";
+	case DEVDRV_CLASS_NET: return "net";
 	default: return "unknown";
 	}
 }

@@ -300,7 +300,7 @@ static int parse_index_line(struct dd_plugin *p, char *line)
 		struct plugin_driver *d = add_driver(p);
 		char *space = strchr(line + n, ' ');
 
-		if (!d || p->skip[0] || cls < 0 || cls > DEVDRV_CLASS_BLOCK || !space || space - (line + n) >= MAX_NAME)
+		if (!d || p->skip[0] || cls < 0 || cls > DEVDRV_CLASS_NET || !space || space - (line + n) >= MAX_NAME)
 			return -1;
 		snprintf(d->name, sizeof(d->name), "%.*s", (int)(space - (line + n)), line + n);
 		snprintf(d->description, sizeof(d->description), "%s", space + 1);

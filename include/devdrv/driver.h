@@ -64,6 +64,7 @@ enum devdrv_class {
 	DEVDRV_CLASS_SERIAL,  /**< byte stream */
 	DEVDRV_CLASS_HID,     /**< reports */
 	DEVDRV_CLASS_BLOCK,   /**< sequential blocks */
+	DEVDRV_CLASS_NET,     /**< Ethernet frames (devdrv/net.h) */
 };
 
 const char *devdrv_class_name(enum devdrv_class cls);

@@ -23,5 +23,7 @@ int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 			return rc;
 		if (n < 0 && n != DEVDRV_E_TIMEOUT && !(n == DEVDRV_E_OVERFLOW && l->overflow_is_data_lost))
 			return (int)n;
+		if (l->each_pass)
+			l->each_pass(l->arg);
 	}
 }

@@ -17,6 +17,7 @@ struct dd_bridge_loop {
 	size_t len;
 	unsigned slice_ms;                           /* longest device read between looks at os_fd */
 	int overflow_is_data_lost;                   /* a report too long for buf: skip it, go on */
+	void (*each_pass)(void *arg);                /* NULL, or called once a pass (link state...) */
 };
 
 /* @return 0 (stop_fd became readable), or the error that ended it. */

@@ -21,7 +21,7 @@ MODULES = [
     ("sd_mod", ""), ("ftdi_sio", ""), ("cdc_acm", ""),
     ("dummy_hcd", "num=3"), ("libcomposite", ""), ("usb_f_ss_lb", ""),
     ("usb_f_acm", ""), ("usb_f_fs", ""), ("usb_f_hid", ""), ("usb_f_mass_storage", ""),
-    ("nbd", ""), ("vfat", ""), ("nls_cp437", ""), ("nls_ascii", ""), ("uhid", ""), ("evdev", ""),
+    ("nbd", ""), ("vfat", ""), ("nls_cp437", ""), ("nls_ascii", ""), ("uhid", ""), ("evdev", ""), ("tun", ""),
 ]
 
 

@@ -199,6 +199,8 @@ def devices(scenario, workdir):
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off", "-trace", "usb_serial_set_baud"]
     if scenario == "nbd":
         return nbd_args(workdir)
+    if scenario == "net":
+        return ["-netdev", "user,id=net0", "-device", "usb-net,bus=xhci.0,id=net,netdev=net0,mac=52:54:00:de:dd:01"]
     if scenario == "uhid":
         return ["-device", "usb-kbd,bus=xhci.0,port=1", "-device", "usb-tablet,bus=xhci.0,port=2,id=tablet"]
     if scenario == "watch":
@@ -228,7 +230,7 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid")
+QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net")
 # Scenarios that boot Debian's systemd as PID 1 (their own initramfs).
 SYSTEMD_SCENARIOS = ("autostart",)
 

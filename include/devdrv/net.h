@@ -1,0 +1,52 @@
+/* net.h — the network class: Ethernet frames to and from a USB network
+ * adapter (CDC-ECM today), its MAC address, link state and speed.
+ *
+ * On a net handle, devdrv_read() returns one received Ethernet frame
+ * (destination MAC first, no FCS) and devdrv_write() sends one. The link and
+ * speed come from the adapter's notifications (CDC 6.3.1
+ * NETWORK_CONNECTION, 6.3.3 CONNECTION_SPEED_CHANGE), read in the
+ * background by the library's event handling.
+ *
+ * Thread safety: as devdrv_read() (one thread at a time per handle);
+ * devdrv_net_info() may be called from any thread.
+ */
+#ifndef DEVDRV_NET_H
+#define DEVDRV_NET_H
+
+#include <devdrv/devdrv.h>
+#include <devdrv/raw.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+#define DEVDRV_NET_MAX_FRAME 1518 /**< Ethernet frame with a VLAN tag, no FCS */
+
+struct devdrv_net_info {
+	uint8_t mac[6];           /**< the adapter's address (iMACAddress) */
+	int link;                 /**< 1 connected, 0 not, -1 not told yet */
+	uint64_t speed_down, speed_up; /**< bits per second, 0 if not told */
+	uint16_t max_segment;     /**< wMaxSegmentSize of the adapter */
+	uint64_t rx_frames, tx_frames, rx_errors, tx_errors;
+};
+
+/** devdrv_open() for a network adapter; other drivers are refused before
+ * they touch the device. @return the codes of devdrv_open(),
+ * DEVDRV_E_UNSUPPORTED (not a net driver), DEVDRV_E_PROTOCOL (no usable MAC
+ * address). */
+int devdrv_net_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out);
+
+/** MAC, link, speed, counters. @return 0, DEVDRV_E_UNSUPPORTED. */
+int devdrv_net_info(struct devdrv_handle *h, struct devdrv_net_info *info);
+
+#define DEVDRV_IOC_NET_INFO DEVDRV_IOC(4, 1) /* struct devdrv_net_info */
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

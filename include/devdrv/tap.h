@@ -1,0 +1,48 @@
+/* tap.h — publish a network-class device as a TAP interface, so that the
+ * kernel's network stack (ip, ping, DHCP clients, any socket) uses the
+ * user-space driver as a network adapter.
+ *
+ * devdrv_tap_open() creates the interface (/dev/net/tun, IFF_TAP) with the
+ * adapter's MAC address and brings it up; devdrv_tap_run() moves frames both
+ * ways and sets the interface's carrier from the adapter's link
+ * notifications, until the device leaves or the application asks it to
+ * stop; devdrv_tap_close() removes the interface.
+ *
+ * Thread safety: a bridge belongs to the thread that runs it, as its handle.
+ */
+#ifndef DEVDRV_TAP_H
+#define DEVDRV_TAP_H
+
+#include <devdrv/devdrv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+struct devdrv_tap;
+
+/** Create interface @p name (NULL or "": the kernel names it, devdrv%d
+ * style) for net handle @p h. @return 0, DEVDRV_E_UNSUPPORTED (not a net
+ * handle), DEVDRV_E_ACCESS (CAP_NET_ADMIN is needed), DEVDRV_E_BUSY (the
+ * name is taken), DEVDRV_E_IO. */
+int devdrv_tap_open(struct devdrv_handle *h, const char *name, struct devdrv_tap **out);
+
+/** The interface's name. */
+const char *devdrv_tap_name(const struct devdrv_tap *t);
+
+/** Move frames until @p stop_fd (-1: none) is readable or the device
+ * leaves. @return 0 (stopped), DEVDRV_E_DISCONNECTED, another error. */
+int devdrv_tap_run(struct devdrv_tap *t, int stop_fd);
+
+/** Remove the interface; the handle stays open. NULL is a no-op. */
+void devdrv_tap_close(struct devdrv_tap *t);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

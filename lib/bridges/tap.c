@@ -1,0 +1,164 @@
+/* tap.c — the network bridge: a net-class handle behind a TAP interface.
+ * Frames read from the interface go to the adapter, frames from the adapter
+ * to the interface; the interface's carrier follows the adapter's link. */
+#include "bridge.h"
+
+#include <devdrv/net.h>
+#include <devdrv/tap.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_arp.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TAP_READ_SLICE_MS 5
+#define TAP_DEVICE_MS 1000
+
+struct devdrv_tap {
+	struct devdrv_handle *h;
+	int fd;
+	int link; /* what the carrier was last set to: -1 not yet */
+	char name[IFNAMSIZ];
+	uint8_t rx[DEVDRV_NET_MAX_FRAME + 64];
+	uint8_t tx[DEVDRV_NET_MAX_FRAME + 64];
+};
+
+static int fail_errno(struct devdrv_tap *t, const char *what)
+{
+	int err = errno;
+	int code = err == EPERM || err == EACCES ? DEVDRV_E_ACCESS : err == EBUSY ? DEVDRV_E_BUSY : DEVDRV_E_IO;
+
+	return devdrv_handle_fail(t->h, code, "tap: %s: %s%s", what, strerror(err),
+	                          code == DEVDRV_E_ACCESS ? " (CAP_NET_ADMIN is needed)" : "");
+}
+
+/* The MAC address and IFF_UP, through an ordinary socket's ioctls. */
+static int configure(struct devdrv_tap *t, const uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (s < 0)
+		return fail_errno(t, "socket");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
+		rc = fail_errno(t, "setting the MAC address");
+	if (!rc && ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		rc = fail_errno(t, "reading the flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (!rc && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		rc = fail_errno(t, "bringing it up");
+	close(s);
+	return rc;
+}
+
+int devdrv_tap_open(struct devdrv_handle *h, const char *name, struct devdrv_tap **out)
+{
+	struct devdrv_net_info info;
+	struct devdrv_tap *t;
+	struct ifreq ifr;
+	int rc;
+
+	if (!h || !out)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "tap: NULL argument");
+	*out = NULL;
+	if ((rc = devdrv_net_info(h, &info)) < 0)
+		return rc;
+	if (name && strlen(name) >= IFNAMSIZ)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "tap: '%s' is longer than an interface name", name);
+	if (!(t = calloc(1, sizeof(*t))))
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "tap: out of memory");
+	t->h = h;
+	t->link = -1;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name && *name ? name : "devdrv%d");
+	if ((t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0 || ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+		rc = fail_errno(t, t->fd < 0 ? "/dev/net/tun" : "TUNSETIFF");
+		devdrv_tap_close(t);
+		return rc;
+	}
+	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	if ((rc = configure(t, info.mac)) < 0) {
+		devdrv_tap_close(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+const char *devdrv_tap_name(const struct devdrv_tap *t)
+{
+	return t ? t->name : NULL;
+}
+
+static int from_interface(void *arg)
+{
+	struct devdrv_tap *t = arg;
+	ssize_t n = read(t->fd, t->tx, sizeof(t->tx));
+	ssize_t w;
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0
+		                                         : devdrv_handle_fail(t->h, DEVDRV_E_IO, "tap: read: %s", strerror(errno));
+	if (n < 14 || n > DEVDRV_NET_MAX_FRAME)
+		return 0; /* not a frame the adapter can send */
+	w = devdrv_write(t->h, t->tx, (size_t)n, TAP_DEVICE_MS);
+	return w == DEVDRV_E_DISCONNECTED ? (int)w : 0; /* a lost frame is the network's business */
+}
+
+static int to_interface(void *arg, const uint8_t *data, size_t len)
+{
+	struct devdrv_tap *t = arg;
+
+	if (write(t->fd, data, len) < 0 && errno != EAGAIN && errno != EINTR)
+		return devdrv_handle_fail(t->h, DEVDRV_E_IO, "tap: write: %s", strerror(errno));
+	return 0;
+}
+
+/* The carrier follows the adapter's link notifications. */
+static void follow_link(void *arg)
+{
+	struct devdrv_tap *t = arg;
+	struct devdrv_net_info info;
+	int on;
+
+	if (devdrv_net_info(t->h, &info) < 0 || info.link < 0 || info.link == t->link)
+		return;
+	on = info.link;
+	if (ioctl(t->fd, TUNSETCARRIER, &on) == 0) {
+		devdrv_info(t->h, "tap %s: link %s", t->name, on ? "up" : "down");
+		t->link = on;
+	}
+}
+
+int devdrv_tap_run(struct devdrv_tap *t, int stop_fd)
+{
+	struct dd_bridge_loop l;
+
+	if (!t)
+		return DEVDRV_E_INVALID;
+	l = (struct dd_bridge_loop){ .h = t->h, .os_fd = t->fd, .from_os = from_interface, .to_os = to_interface,
+		                     .arg = t, .buf = t->rx, .len = sizeof(t->rx), .slice_ms = TAP_READ_SLICE_MS,
+		                     .overflow_is_data_lost = 1, .each_pass = follow_link };
+	return dd_bridge_run(&l, stop_fd);
+}
+
+void devdrv_tap_close(struct devdrv_tap *t)
+{
+	if (!t)
+		return;
+	if (t->fd >= 0)
+		close(t->fd); /* a TAP that is not persistent goes with its descriptor */
+	free(t);
+}
