@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -968,6 +969,43 @@ static void test_reopen_after_replug(void **state)
 	emu_device_free(again);
 }
 
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/* Plug and unplug the second FTDI again and again through udev's events:
+ * every arrival and removal is told, and the heap is what it was after the
+ * first hundred cycles. */
+static void test_hotplug_cycles_flat_memory(void **state)
+{
+	struct bed *b = *state;
+	struct hotplug_log l = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	size_t after_warmup = 0;
+	unsigned cycles = getenv("UMOCKDEV_CYCLES") ? (unsigned)atoi(getenv("UMOCKDEV_CYCLES")) : 1000;
+	int id;
+
+	assert_int_equal(devdrv_hotplug_register(b->ctx, "serial=HOTPLUG1", 0, log_event, &l, &id), 0);
+	for (unsigned i = 1; i <= cycles; i++) {
+		struct emu_device *d = emu_device_new(b->bed, ftdi2, 1, 6);
+
+		if (!wait_count(&l, &l.arrived, i))
+			fail_msg("cycle %u: no arrival", i);
+		umockdev_testbed_uevent(b->bed, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1.3", "remove");
+		emu_device_unplug(d, -ENODEV);
+		if (!wait_count(&l, &l.left, i))
+			fail_msg("cycle %u: no removal", i);
+		emu_device_free(d);
+		if (i == 100)
+			after_warmup = heap_in_use();
+	}
+	assert_int_equal(l.arrived, cycles);
+	assert_int_equal(l.left, cycles);
+	if (after_warmup) /* 0 under a sanitizer's allocator */
+		assert_true(heap_in_use() <= after_warmup + 16384);
+	assert_int_equal(devdrv_hotplug_deregister(b->ctx, id), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -980,6 +1018,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_protocol_error_on_present_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_through_libusb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_after_replug, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hotplug_cycles_flat_memory, setup, teardown),
 	};
 	const struct CMUnitTest alt_tests[] = {
 		cmocka_unit_test_setup_teardown(test_alt_setting_names_and_io, setup_alt, teardown_alt),
