@@ -262,17 +262,17 @@ int devdrv_open_with(struct devdrv_context *ctx, const char *selector, const str
 /* On the handle's own thread, at its next call: if its device came back,
  * put the old one down and open the new one in its place. A failure leaves
  * the handle disconnected (with its old record) until the next arrival. */
-static void revive(struct devdrv_handle *h)
+static int revive(struct devdrv_handle *h)
 {
 	struct dd_device *old;
 	int rc, settling;
 
 	if (!h->reconnect || !atomic_exchange(&h->device_back, 0))
-		return;
+		return 0;
 	/* a device the selector names arrived: is it ours coming back, or
 	 * another while ours is still here? */
 	if (devdrv_handle_check_present(h) == 0)
-		return;
+		return 0;
 	old = h->dev;
 	if (h->driver_open)
 		h->bind.driver->close(h);
@@ -288,14 +288,14 @@ static void revive(struct devdrv_handle *h)
 		h->disconnected = 1;
 		if (settling) /* udev not done with it yet: the next call tries again */
 			atomic_store(&h->device_back, 1);
-		devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "device %s came back but did not open again: %s",
-		                   old->port_path, devdrv_context_errmsg(h->ctx));
-		return;
+		return devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED, "device %s came back but did not open again: %s",
+		                          old->port_path, devdrv_context_errmsg(h->ctx));
 	}
 	dd_device_free(old);
 	devdrv_info(h, "reconnected");
 	if (h->on_reconnect)
 		h->on_reconnect(h, h->reconnect_user);
+	return 0;
 }
 
 void devdrv_close(struct devdrv_handle *h)
@@ -312,13 +312,27 @@ void devdrv_close(struct devdrv_handle *h)
 	handle_free(h);
 }
 
+/* A handle whose device came back but did not open again has no driver
+ * state: every call says so until the device arrives again. */
+static int revive_or_fail(struct devdrv_handle *h)
+{
+	int rc = revive(h);
+
+	if (h->driver_open)
+		return 0;
+	return rc < 0 ? rc /* why, said just now */
+	              : devdrv_handle_fail(h, DEVDRV_E_DISCONNECTED,
+	                                   "device %s is away; it is opened again when it comes back", h->dev->port_path);
+}
+
 /* ---- I/O -------------------------------------------------------------------- */
 
 ssize_t devdrv_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
 {
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "read: NULL buffer");
-	revive(h);
+	if (revive_or_fail(h) < 0)
+		return DEVDRV_E_DISCONNECTED;
 	return dd_stack_read(h, buf, len, timeout_ms);
 }
 
@@ -326,7 +340,8 @@ ssize_t devdrv_write(struct devdrv_handle *h, const void *buf, size_t len, unsig
 {
 	if (!h || (!buf && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "write: NULL buffer");
-	revive(h);
+	if (revive_or_fail(h) < 0)
+		return DEVDRV_E_DISCONNECTED;
 	return dd_stack_write(h, buf, len, timeout_ms);
 }
 
@@ -335,7 +350,8 @@ int devdrv_control(struct devdrv_handle *h, uint8_t request_type, uint8_t reques
 {
 	if (!h || (!data && len))
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "control: NULL buffer");
-	revive(h);
+	if (revive_or_fail(h) < 0)
+		return DEVDRV_E_DISCONNECTED;
 	return devdrv_usb_control(h, request_type, request, value, index, data, len, timeout_ms);
 }
 
@@ -359,7 +375,8 @@ int devdrv_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t ar
 {
 	if (!h)
 		return DEVDRV_E_INVALID;
-	revive(h);
+	if (revive_or_fail(h) < 0)
+		return DEVDRV_E_DISCONNECTED;
 	return dd_stack_ioctl(h, request, arg, arg_size);
 }
 

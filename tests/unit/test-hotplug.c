@@ -464,6 +464,38 @@ static void test_reconnect_by_serial_and_refusals(void **state)
 	devdrv_context_free(ctx);
 }
 
+/* The device comes back but cannot be opened again (another handle took
+ * it first): the handle stays disconnected, every call says so, nothing
+ * of the old driver state is touched. */
+static void test_reconnect_that_fails(void **state)
+{
+	struct devdrv_context *ctx = bus(DEVDRV_EVENTS_THREAD);
+	struct devdrv_open_options o = { .size = sizeof(o), .flags = DEVDRV_OPEN_RECONNECT };
+	struct devdrv_handle *h, *other;
+	struct seen s;
+	uint8_t buf[4];
+
+	(void)state;
+	seen_init(&s);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	assert_int_equal(devdrv_open_with(ctx, "port=1-5", &o, &h), 0);
+	assert_int_equal(devdrv_hotplug_register(ctx, "port=1-5", 0, on_event, &s, NULL), 0);
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-5"), 0);
+	assert_int_equal(devdrv_read(h, buf, 4, 100), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-5"), 0);
+	assert_true(wait_for(&s, &s.arrived, 1));
+	assert_int_equal(devdrv_open(ctx, "1-5", &other), 0); /* first */
+	assert_int_equal(devdrv_read(h, buf, 4, 100), DEVDRV_E_DISCONNECTED);
+	assert_non_null(strstr(devdrv_errmsg(h), "did not open again"));
+	assert_int_equal(devdrv_read(h, buf, 4, 100), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_write(h, buf, 4, 100), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_ioctl(h, 0x0101, NULL, 0), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(devdrv_read(other, buf, 4, 1000), 4);
+	devdrv_close(other);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 static void test_bad_events_option(void **state)
 {
 	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .events = 7 };
@@ -487,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_event_thread_by_default),
 		cmocka_unit_test(test_reconnect_by_port),
 		cmocka_unit_test(test_reconnect_by_serial_and_refusals),
+		cmocka_unit_test(test_reconnect_that_fails),
 		cmocka_unit_test(test_bad_events_option),
 	};
 
