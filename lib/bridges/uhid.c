@@ -159,6 +159,7 @@ static int send_output(struct devdrv_uhid *u, const struct uhid_output_req *req)
 	if (req->size > sizeof(req->data))
 		return devdrv_handle_fail(u->h, DEVDRV_E_PROTOCOL, "uhid: an output report of %u bytes", req->size);
 	n = devdrv_write(u->h, req->data, req->size, UHID_DEVICE_MS);
+	devdrv_dbg(u->h, "uhid: output report of %u bytes (type %u): %zd", req->size, req->rtype, n);
 	if (n == DEVDRV_E_DISCONNECTED)
 		return (int)n;
 	if (n < 0) /* an LED that does not light is no reason to stop */
@@ -176,6 +177,7 @@ static int from_kernel(struct devdrv_uhid *u)
 		                                         : devdrv_handle_fail(u->h, DEVDRV_E_IO, "uhid: read: %s", strerror(errno));
 	if (n < (ssize_t)sizeof(ev.type))
 		return 0;
+	devdrv_dbg(u->h, "uhid: event %u from the kernel", ev.type);
 	switch (ev.type) {
 	case UHID_OUTPUT: return send_output(u, &ev.u.output);
 	case UHID_GET_REPORT: return answer_get_report(u, &ev.u.get_report);

@@ -1,4 +1,5 @@
-# uhid — devdrv run --uhid on QEMU's usb-kbd and usb-tablet: the kernel's HID
+# uhid — devdrv run --uhid on QEMU's usb-kbd and usb-tablet and on the
+# kernel's HID gadget (usb_f_hid) with a keyboard descriptor: the kernel's HID
 # core and hid-generic make input devices of ours (their physical path says
 # devdrv), and a reader of struct input_event sees QEMU's key presses and
 # tablet moves (sent over QMP) as key codes and absolute X/Y; a hidraw node
@@ -75,4 +76,48 @@ wait $kbd
 rc=$?
 check "SIGTERM ends the keyboard's run with 0" [ $rc -eq 0 ]
 check "and its input device is gone" sh -c '[ -z "$(ours 1-1)" ]'
+
+# the kernel's HID gadget as a boot keyboard (the HID 1.11 appendix B.1
+# descriptor): key reports written to /dev/hidg0 become key events; Caps
+# Lock makes the kernel light the LED: an output report back to the gadget
+KBD_DESC=05010906a101050719e029e71500250175019508810295017508810395057501050819012905910295017503910395067508150025650507190029658100c0
+g=/sys/kernel/config/usb_gadget/kbd
+mkdir -p "$g/strings/0x409" "$g/configs/c.1" "$g/functions/hid.kbd"
+echo 0x1d6b >"$g/idVendor"
+echo 0x0112 >"$g/idProduct"
+echo "devdrv keyboard" >"$g/strings/0x409/product"
+echo 1 >"$g/functions/hid.kbd/protocol"
+echo 1 >"$g/functions/hid.kbd/subclass"
+echo 8 >"$g/functions/hid.kbd/report_length"
+hex_to_file "$KBD_DESC" "$g/functions/hid.kbd/report_desc"
+ln -s "$g/functions/hid.kbd" "$g/configs/c.1/"
+echo dummy_udc.0 >"$g/UDC"
+check "the HID gadget keyboard enumerated" wait_for 30 usb_device 1d6b 0112
+port=$(usb_device 1d6b 0112)
+devdrv run 1d6b:0112 --uhid 2>/tmp/gkbd.err &
+gkbd=$!
+check "the gadget keyboard's event node, through uhid" wait_for 15 our_event_node "$port"
+input-events "devdrv/usb/$port" 3 >/tmp/gkbd.ev 2>/tmp/gkbd.rd &
+reader=$!
+wait_for 10 grep -q ready /tmp/gkbd.ev
+cat /dev/hidg0 >/tmp/hidg.out &
+leds=$!
+hex_to_file 0000040000000000 /dev/hidg0
+hex_to_file 0000000000000000 /dev/hidg0
+hex_to_file 0000390000000000 /dev/hidg0
+hex_to_file 0000000000000000 /dev/hidg0
+wait $reader
+echo "gadget keyboard events: $(tr '\n' ' ' </tmp/gkbd.ev)"
+check "a reader of input events sees the gadget's A (30) pressed and released" \
+	sh -c 'grep -qx "1 30 1" /tmp/gkbd.ev && grep -qx "1 30 0" /tmp/gkbd.ev'
+check "and Caps Lock (58)" grep -qx "1 58 1" /tmp/gkbd.ev
+kill $leds
+echo "output reports at the gadget: $(od -An -tx1 /tmp/hidg.out)"
+# the kernel sends the LEDs' state when the keyboard is opened (00), then
+# again when Caps Lock turns its LED on (02)
+check "the kernel's Caps Lock LED reaches the gadget as an output report (02)" \
+	sh -c '[ "$(od -An -tx1 /tmp/hidg.out | tr -d " \n" | tail -c 2)" = 02 ]'
+kill -TERM $gkbd
+wait $gkbd
+check "SIGTERM ends its run with 0" [ $? -eq 0 ]
 finish
