@@ -318,8 +318,12 @@ int devdrv_hotplug_register(struct devdrv_context *ctx, const char *selector, un
 	if (taken)
 		compare_pending_locked(ctx, hp);
 	w->id = ++hp->next_id;
-	w->next = hp->watches;
-	hp->watches = w;
+	/* callbacks are told in the order they were registered */
+	struct dd_watch **tail = &hp->watches;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = w;
 	for (size_t i = 0; (flags & DEVDRV_HOTPLUG_ENUMERATE) && i < hp->seen.count; i++)
 		if (!w->dead && watch_matches(ctx, w, &hp->seen.items[i]->info))
 			w->fn(ctx, DEVDRV_HOTPLUG_ARRIVED, &hp->seen.items[i]->info, w->user);

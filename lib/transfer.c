@@ -85,6 +85,10 @@ int devdrv_transfer_submit(struct devdrv_transfer *t)
 	seq = dd_handle_errseq(h);
 	rc = dd_stack_submit(t);
 	if (rc < 0) {
+		/* a device found gone at submission is gone for the handle's
+		 * other calls too, whichever thread submitted */
+		if (rc == DEVDRV_E_DISCONNECTED)
+			h->disconnected = 1;
 		/* not in flight: a waiter (of a callback that resubmitted) returns */
 		x->completed = 1;
 		t->status = rc;

@@ -7,7 +7,8 @@
  * names the driver devdrv_open() would bind.
  *
  * Callbacks run from event handling (the library's event thread, or the
- * application's loop: see devdrv/events.h), one at a time per context, and
+ * application's loop: see devdrv/events.h), one at a time per context, in
+ * the order the callbacks were registered, and
  * may open the device that arrived, register and deregister callbacks
  * (including their own). A device that has just arrived may not be ready for
  * a moment (udev still setting its permissions, the kernel still binding):
