@@ -158,7 +158,7 @@ def nbd_args(workdir):
     subprocess.run(["mcopy", "-i", path, text, "::HOST.TXT"], check=True, capture_output=True)
     IMAGES["fat"] = FatImage(path)
     return ["-drive", f"if=none,id=stick,format=raw,file={path}",
-            "-device", "usb-storage,bus=xhci.0,port=1,drive=stick,serial=DEVDRV-NBD"]
+            "-device", "usb-storage,bus=xhci.0,port=1,id=nbdstick,drive=stick,serial=DEVDRV-NBD"]
 
 
 class FatImage:
@@ -230,7 +230,7 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net")
+QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net", "nbd")
 # Scenarios that boot Debian's systemd as PID 1 (their own initramfs).
 SYSTEMD_SCENARIOS = ("autostart",)
 

@@ -22,4 +22,19 @@ rc=$?
 echo "run stderr: $(tr '\n' '|' </tmp/run.err)"
 check "on SIGTERM devdrv run exits 0" [ $rc -eq 0 ]
 check "and /dev/nbd0 is detached" sh -c '[ "$(cat /sys/block/nbd0/size)" -eq 0 ]'
+
+# unplugged while busy: a reader in the middle of the disk, the stick goes
+devdrv run serial=DEVDRV-NBD --nbd /dev/nbd0 2>/tmp/run2.err &
+pid=$!
+check "attached again" wait_for 20 sh -c '[ "$(cat /sys/block/nbd0/size)" -eq 32768 ]'
+dd if=/dev/nbd0 of=/dev/null bs=4k iflag=direct 2>/dev/null &
+reader=$!
+echo 'DEVDRV-QMP {"execute":"device_del","arguments":{"id":"nbdstick"}}'
+check "devdrv run ends when the stick is unplugged under a reader" wait_for 20 sh -c "! kill -0 $pid"
+wait $pid
+rc=$?
+echo "run stderr: $(tr '\n' '|' </tmp/run2.err)"
+check "with exit code 0" [ $rc -eq 0 ]
+check "/dev/nbd0 is detached" sh -c '[ "$(cat /sys/block/nbd0/size)" -eq 0 ]'
+check "the reader got its end, not a hang" wait_for 20 sh -c "! kill -0 $reader"
 finish
