@@ -138,5 +138,6 @@ void json_end_object(struct json *j);
 void json_end_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value); /* NULL: null */
 void json_int(struct json *j, const char *key, long long value);
+void json_bool(struct json *j, const char *key, int value);
 
 #endif

@@ -86,3 +86,9 @@ void json_int(struct json *j, const char *key, long long value)
 	member(j, key);
 	fprintf(j->f, "%lld", value);
 }
+
+void json_bool(struct json *j, const char *key, int value)
+{
+	member(j, key);
+	fputs(value ? "true" : "false", j->f);
+}

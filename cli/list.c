@@ -71,8 +71,8 @@ static void print_table(FILE *f, const struct devdrv_device_info *const *list, i
 		char busaddr[16];
 
 		snprintf(busaddr, sizeof(busaddr), "%u:%u", d->bus, d->address);
-		fprintf(f, "%-12s %-8s %04x:%04x %-6s %-9s %s%s%s%s%s\n", d->port_path, busaddr, d->vid,
-		        d->pid, devdrv_speed_name(d->speed), d->driver ? d->driver : "-",
+		fprintf(f, "%-12s %-8s %04x:%04x %-6s %-9s %s%s%s%s%s%s\n", d->port_path, busaddr, d->vid,
+		        d->pid, devdrv_speed_name(d->speed), d->driver ? d->driver : "-", d->remote ? "[usbip] " : "",
 		        safe(&mfr, d->manufacturer, ""), d->manufacturer ? " " : "",
 		        safe(&prod, d->product, ""), d->serial ? " serial=" : "", safe(&ser, d->serial, ""));
 		if (verbose)
@@ -160,6 +160,7 @@ static void json_device(struct json *j, const struct devdrv_device_info *d)
 	json_int(j, "active_config", d->active_config);
 	json_string(j, "driver", d->driver);
 	json_int(j, "driver_interface", d->driver_interface);
+	json_bool(j, "remote", d->remote);
 	json_configs(j, d);
 	json_end_object(j);
 }
@@ -273,6 +274,8 @@ static void print_info(FILE *f, const struct devdrv_device_info *d)
 	print_bcd(f, "bcdUSB", d->bcd_usb);
 	fprintf(f, "  %-14s %02x/%02x/%02x\n", "class", d->cls, d->subclass, d->protocol);
 	fprintf(f, "  %-14s %s Mbit/s\n", "speed", devdrv_speed_name(d->speed));
+	if (d->remote)
+		fprintf(f, "  %-14s imported over USB/IP (vhci_hcd)\n", "remote");
 	fprintf(f, "  %-14s %s\n", "manufacturer", safe(&text, d->manufacturer, "(none)"));
 	fprintf(f, "  %-14s %s\n", "product", safe(&text, d->product, "(none)"));
 	fprintf(f, "  %-14s %s\n", "serial", safe(&text, d->serial, "(none)"));

@@ -185,6 +185,9 @@ struct devdrv_device_info {
 	const struct devdrv_config_info *configs;
 	const char *driver;         /**< libdevdrv driver that would bind, or NULL */
 	int driver_interface;       /**< interface it binds to, -1 if none */
+	/** 1: the device is on another machine, imported over USB/IP (the
+	 * kernel's vhci_hcd); 0: local or virtual. */
+	int remote;
 };
 
 /**

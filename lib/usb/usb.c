@@ -283,6 +283,16 @@ static void set_port_path(struct dd_device *dev, libusb_device *d)
 		                        i ? '.' : '-', ports[i]);
 }
 
+/* A device behind the kernel's USB/IP host controller (vhci_hcd) is on
+ * another machine: its sysfs path goes through the controller. */
+static int imported_over_usbip(const char *sysname)
+{
+	char path[256], real[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", SYSFS_USB, sysname);
+	return realpath(path, real) && strstr(real, "/vhci_hcd") != NULL;
+}
+
 static int fill_record(struct usb_state *st, struct dd_device *dev, libusb_device *d)
 {
 	struct devdrv_device_info *info = &dev->info;
@@ -311,6 +321,7 @@ static int fill_record(struct usb_state *st, struct dd_device *dev, libusb_devic
 	if ((rc = add_configs(st, dev, d, dd.bNumConfigurations)) < 0)
 		return rc;
 	sysfs_names(info, root_hub, sysname, sizeof(sysname), prefix, sizeof(prefix));
+	info->remote = !root_hub && imported_over_usbip(sysname); /* its root hub is local */
 	if (sysfs_read(sysname, "bConfigurationValue", buf, sizeof(buf)) < 0) {
 		read_strings_from_device(dev, d, &dd);
 		return 0;

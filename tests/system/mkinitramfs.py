@@ -22,6 +22,7 @@ MODULES = [
     ("dummy_hcd", "num=3"), ("libcomposite", ""), ("usb_f_ss_lb", ""),
     ("usb_f_acm", ""), ("usb_f_fs", ""), ("usb_f_hid", ""), ("usb_f_mass_storage", ""),
     ("nbd", ""), ("vfat", ""), ("nls_cp437", ""), ("nls_ascii", ""), ("uhid", ""), ("evdev", ""), ("tun", ""),
+    ("usbip_host", ""), ("vhci_hcd", ""),
 ]
 
 
@@ -164,14 +165,19 @@ def build(args):
         udev = [os.path.join(root, "bin/udevadm"), os.path.join(root, "bin/udevadm")]
         copy(udev[0], os.path.join(tree, "lib/systemd/systemd-udevd"))
         copy(udev[1], os.path.join(tree, "bin/udevadm"))
+        # the usbip tools of Debian's package for this kernel
+        usbip = [os.path.join(root, "usr/sbin", p) for p in ("usbip", "usbipd")]
+        for prog in usbip:
+            copy(prog, os.path.join(tree, "usr/bin", os.path.basename(prog)))
         shutil.copytree(os.path.join(root, "lib/udev"), os.path.join(tree, "lib/udev"), symlinks=True,
                         dirs_exist_ok=True)
         for prog in args.programs:  # plugins go where the scenarios point DEVDRV_DRIVER_PATH
             where = "usr/lib/devdrv/drivers" if prog.endswith(".so") else "usr/bin"
             copy(prog, os.path.join(tree, where, os.path.basename(prog)))
         elves = add_systemd(tree, root, args.systemd) if args.systemd else []
-        for lib in shared_libraries(args.programs + udev + elves,
-                                    [os.path.join(root, "usr/lib/x86_64-linux-gnu/systemd")]):
+        for lib in shared_libraries(args.programs + udev + usbip + elves,
+                                    [os.path.join(root, "usr/lib/x86_64-linux-gnu/systemd"),
+                                     os.path.join(root, "usr/lib/x86_64-linux-gnu")]):
             name = os.path.basename(lib)
             where = "lib64" if name.startswith("ld-linux") else "lib/x86_64-linux-gnu"
             copy(lib, os.path.join(tree, where, name))

@@ -199,6 +199,13 @@ def devices(scenario, workdir):
         return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off", "-trace", "usb_serial_set_baud"]
     if scenario == "nbd":
         return nbd_args(workdir)
+    if scenario == "usbip":
+        sock = os.path.join(workdir, "ftdi.sock")
+        stick = Image(workdir, "usbip", 4 << 20)
+        return ["-chardev", f"socket,id=ser0,path={sock},server=on,wait=off",
+                "-device", "usb-serial,bus=xhci.0,chardev=ser0,always-plugged=on",
+                "-drive", f"if=none,id=stick,format=raw,file={stick.path}",
+                "-device", "usb-storage,bus=xhci.0,drive=stick,serial=DEVDRV-USBIP"]
     if scenario == "net":
         return ["-netdev", "user,id=net0", "-device", "usb-net,bus=xhci.0,id=net,netdev=net0,mac=52:54:00:de:dd:01"]
     if scenario == "uhid":
@@ -317,7 +324,7 @@ def boot(args):
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.Popen(qemu_command(args, workdir), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        if args.scenario in ("serial", "pty", "autostart"):
+        if args.scenario in ("serial", "pty", "autostart", "usbip"):
             args.peer = SerialPeer(os.path.join(workdir, "ftdi.sock"))
             args.peer.start()
         timed_out = threading.Event()
