@@ -4,6 +4,7 @@
  * functions is several ports: select one with iface=N (its communication
  * interface). */
 #include "builtin.h"
+#include "cdc.h"
 #include "serial-core.h"
 
 #include <string.h>
@@ -12,8 +13,6 @@
 #define CDC_SET_CONTROL_LINE_STATE 0x22
 #define CDC_SEND_BREAK 0x23
 #define CDC_NOTIFY_SERIAL_STATE 0x20
-#define CDC_CS_INTERFACE 0x24
-#define CDC_UNION 0x06
 #define CLASS_OUT 0x21 /* host to device, class, interface */
 
 struct acm {
@@ -31,12 +30,10 @@ static const struct devdrv_match acm_match[] = {
  * else the next interface number (as many devices without one expect). */
 static int data_interface(const struct devdrv_config_info *cfg, const struct devdrv_interface_info *comm)
 {
-	size_t off = 0;
-	const uint8_t *d;
+	const uint8_t *u = cdc_functional(comm, CDC_UNION, 5);
 
-	while ((d = devdrv_desc_next(comm->extra, comm->extra_len, &off, CDC_CS_INTERFACE)))
-		if (d[0] >= 5 && d[2] == CDC_UNION)
-			return d[4];
+	if (u)
+		return u[4];
 	return devdrv_find_interface(cfg, comm->number + 1) ? comm->number + 1 : -1;
 }
 

@@ -5,6 +5,7 @@
  * interface's alternate setting with a bulk pair carries one Ethernet frame
  * per transfer. */
 #include "builtin.h"
+#include "cdc.h"
 #include "../internal.h"
 
 #include <devdrv/net.h>
@@ -12,9 +13,6 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#define CDC_CS_INTERFACE 0x24
-#define CDC_UNION 0x06
-#define CDC_ETHERNET 0x0f
 #define ECM_SET_PACKET_FILTER 0x43
 #define ECM_FILTER_ALL_MULTICAST 0x02
 #define ECM_FILTER_DIRECTED 0x04
@@ -43,18 +41,6 @@ static const struct devdrv_match ecm_match[] = {
 	{ 0 },
 };
 
-/* The functional descriptor of @type among the communication interface's. */
-static const uint8_t *functional(const struct devdrv_interface_info *comm, uint8_t type, size_t min_len)
-{
-	size_t off = 0;
-	const uint8_t *d;
-
-	while ((d = devdrv_desc_next(comm->extra, comm->extra_len, &off, CDC_CS_INTERFACE)))
-		if (d[0] >= min_len && d[0] >= 3 && d[2] == type)
-			return d;
-	return NULL;
-}
-
 /* The data interface's alternate setting with a bulk IN and OUT, or -1. */
 static int data_alt_with_pipes(const struct devdrv_config_info *cfg, int data)
 {
@@ -74,7 +60,7 @@ static int ecm_probe(const struct devdrv_device_info *info, const struct devdrv_
 	const uint8_t *u;
 
 	(void)m;
-	if (!comm || !(u = functional(comm, CDC_UNION, 5)) || !functional(comm, CDC_ETHERNET, 13))
+	if (!comm || !(u = cdc_functional(comm, CDC_UNION, 5)) || !cdc_functional(comm, CDC_ETHERNET, 13))
 		return DEVDRV_E_NO_DRIVER;
 	return data_alt_with_pipes(cfg, u[4]) < 0 ? DEVDRV_E_NO_DRIVER : 0;
 }
@@ -153,7 +139,7 @@ static int ecm_open(struct devdrv_handle *h)
 	struct ecm *e = devdrv_handle_priv(h);
 	const struct devdrv_config_info *cfg = devdrv_active_config(devdrv_handle_info(h));
 	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, devdrv_handle_interface(h));
-	const uint8_t *u = functional(comm, CDC_UNION, 5), *eth = functional(comm, CDC_ETHERNET, 13);
+	const uint8_t *u = cdc_functional(comm, CDC_UNION, 5), *eth = cdc_functional(comm, CDC_ETHERNET, 13);
 	int rc;
 
 	pthread_mutex_init(&e->lock, NULL);
