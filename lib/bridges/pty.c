@@ -71,21 +71,13 @@ static speed_t code_of(uint32_t baud)
 	return best;
 }
 
+/* The terminal as the device is set: raw, its speed, stop bits and flow
+ * control. Data bits and parity are left out: a pty drops them (below). */
 static void termios_from_config(struct termios *t, const struct devdrv_serial_config *c)
 {
-	static const tcflag_t sizes[] = { CS5, CS6, CS7, CS8 };
-
 	cfmakeraw(t);
 	t->c_cflag |= CLOCAL | CREAD;
-	t->c_cflag = (t->c_cflag & ~(tcflag_t)CSIZE) |
-	             (c->data_bits >= 5 && c->data_bits <= 8 ? sizes[c->data_bits - 5] : CS8);
-	t->c_cflag &= ~(tcflag_t)(PARENB | PARODD | CMSPAR | CSTOPB | CRTSCTS);
-	if (c->parity != DEVDRV_PARITY_NONE)
-		t->c_cflag |= PARENB;
-	if (c->parity == DEVDRV_PARITY_ODD || c->parity == DEVDRV_PARITY_MARK)
-		t->c_cflag |= PARODD;
-	if (c->parity == DEVDRV_PARITY_MARK || c->parity == DEVDRV_PARITY_SPACE)
-		t->c_cflag |= CMSPAR;
+	t->c_cflag &= ~(tcflag_t)(CSTOPB | CRTSCTS);
 	if (c->stop_bits == DEVDRV_STOP_2)
 		t->c_cflag |= CSTOPB;
 	if (c->flow == DEVDRV_FLOW_RTSCTS)
