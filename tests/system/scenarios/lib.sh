@@ -96,3 +96,27 @@ emit_file() { # NAME FILE — FILE's bytes on the console, for the runner to
 	hexdump -v -e '512/1 "%02x" "\n"' "$2" | sed 's/ *$//' | sed "s/^/DEVDRV-FILE $1 /"
 	echo "DEVDRV-FILE-END $1 $(wc -c <"$2")"
 }
+
+mb_per_s() { # BYTES START END (centiseconds, uptime_cs) — MB/s, one decimal
+	awk -v b="$1" -v t="$(($3 - $2))" 'BEGIN { if (t < 1) t = 1; printf "%.2f", b / 1e6 / (t / 100) }'
+}
+
+rotated_rounds() { # BASE-NAME BASE-FN OURS-NAME OURS-FN RATIO-NAME — 5 rounds, the
+	# order rotated, each function printing MB/s; BENCH lines with both and
+	# their ratio, then the ratio's min, median and max
+	ratios=""
+	for round in 1 2 3 4 5; do
+		if [ $((round % 2)) -eq 1 ]; then
+			base=$($2)
+			ours=$($4)
+		else
+			ours=$($4)
+			base=$($2)
+		fi
+		r=$(awk -v o="$ours" -v b="$base" 'BEGIN { printf "%.3f", o / b }')
+		ratios="$ratios $r"
+		echo "BENCH round $round: $1 $base MB/s, $3 $ours MB/s, $5 $r"
+	done
+	echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk -v name="$5" '{ v[NR] = $1 } END {
+		printf "BENCH %s over %d rounds: min %s median %s max %s\n", name, NR, v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
