@@ -37,6 +37,8 @@ static const char main_usage[] =
     "  udev-rules [--group NAME] [--autostart FILE] [-o FILE]\n"
     "                             udev rules from the drivers' match tables\n"
     "  autostart DEVICE           what devdrv@.service runs for a plugged device\n"
+    "  usbip-export [SEL] [--listen ADDR:PORT] [--allow-remote]\n"
+    "                             serve the devices over USB/IP (usbip attach)\n"
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
     "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
@@ -62,7 +64,7 @@ static const struct {
 	{ "read", cmd_read },   { "write", cmd_write }, { "ctrl", cmd_ctrl },
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
 	{ "filters", cmd_filters }, { "watch", cmd_watch },   { "run", cmd_run },
-	{ "udev-rules", cmd_udev_rules }, { "autostart", cmd_autostart },
+	{ "udev-rules", cmd_udev_rules }, { "autostart", cmd_autostart }, { "usbip-export", cmd_usbip_export },
 };
 
 static const char *hint_for(const char *action, int code, const char *detail)

@@ -12,10 +12,75 @@
 
 /* ---- open / close --------------------------------------------------------- */
 
+/* ---- the whole device, for USB/IP export ---------------------------------- */
+
+static int whole_device_open(struct devdrv_handle *h)
+{
+	const struct devdrv_config_info *cfg = devdrv_active_config(devdrv_handle_info(h));
+	int rc;
+
+	for (unsigned i = 0; cfg && i < cfg->num_interfaces; i++) {
+		int number = cfg->interfaces[i].number;
+
+		if (!dd_handle_claimed(h, number) && (rc = devdrv_usb_claim_interface(h, number)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void whole_device_close(struct devdrv_handle *h)
+{
+	(void)h; /* the core releases the interfaces */
+}
+
+static ssize_t whole_device_refuses_io(struct devdrv_handle *h)
+{
+	return devdrv_handle_fail(h, DEVDRV_E_UNSUPPORTED, "the device is exported whole: no read or write");
+}
+
+static ssize_t whole_device_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
+{
+	(void)buf, (void)len, (void)timeout_ms;
+	return whole_device_refuses_io(h);
+}
+
+static ssize_t whole_device_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
+{
+	(void)buf, (void)len, (void)timeout_ms;
+	return whole_device_refuses_io(h);
+}
+
+static int whole_device_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
+{
+	(void)h, (void)request, (void)arg, (void)arg_size;
+	return DEVDRV_E_UNSUPPORTED;
+}
+
+/* Not registered: nothing binds it but dd_open_whole_device(). */
+static const struct devdrv_driver whole_device_driver = {
+	.api_version = DEVDRV_DRIVER_API_VERSION,
+	.name = "whole-device",
+	.description = "the whole device, every interface claimed (USB/IP export)",
+	.cls = DEVDRV_CLASS_RAW,
+	.open = whole_device_open,
+	.close = whole_device_close,
+	.read = whole_device_read,
+	.write = whole_device_write,
+	.ioctl = whole_device_ioctl,
+};
+
 static int bind_handle(struct devdrv_handle *h)
 {
 	const char *only = (h->sel.has & DD_SEL_DRIVER) ? h->sel.driver : NULL;
 	const struct devdrv_device_info *info = &h->dev->info;
+
+	if (h->whole_device) {
+		const struct devdrv_config_info *cfg = devdrv_active_config(info);
+
+		h->bind = (struct dd_binding){ .driver = &whole_device_driver,
+		                               .iface = cfg && cfg->num_interfaces ? cfg->interfaces[0].number : -1 };
+		return 0;
+	}
 
 	if (only && !dd_driver_by_name(only))
 		return dd_ctx_fail(h->ctx, DEVDRV_E_NO_DRIVER,
@@ -162,7 +227,9 @@ static int attach_device(struct devdrv_handle *h, const char *selector, int want
 	return 0;
 }
 
-/* One attempt; *settling says whether the failure may pass by itself. */
+/* One attempt; *settling says whether the failure may pass by itself.
+ * want_class DD_WHOLE_DEVICE: no function driver (dd_open_whole_device). */
+#define DD_WHOLE_DEVICE (-2)
 static int open_once(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
                      struct devdrv_handle **out, int *settling)
 {
@@ -173,6 +240,8 @@ static int open_once(struct devdrv_context *ctx, const char *selector, int want_
 	if (!(h = handle_new(ctx)))
 		return dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "open: out of memory");
 	h->open_arg = open_arg;
+	if (want_class == DD_WHOLE_DEVICE)
+		h->whole_device = 1, want_class = -1;
 	if ((rc = dd_parse_selector(ctx, selector, &h->sel)) < 0 ||
 	    (rc = attach_device(h, selector, want_class, settling)) < 0) {
 		handle_free(h);
@@ -201,6 +270,11 @@ int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, co
 		nanosleep(&(struct timespec){ 0, ARRIVAL_RETRY_MS * 1000000L }, NULL);
 	}
 	return rc;
+}
+
+int dd_open_whole_device(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out)
+{
+	return dd_open(ctx, selector, DD_WHOLE_DEVICE, NULL, out);
 }
 
 int devdrv_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out)

@@ -285,6 +285,7 @@ struct devdrv_handle {
 	int reconnect_watch;
 	_Atomic int device_back; /* set by the watch on any thread, read on the handle's */
 	int driver_open;         /* the driver's open succeeded: its close is due */
+	int whole_device;        /* no function driver: every interface claimed (USB/IP export) */
 	/* The detail of the last failure. A transfer callback may fail on
 	 * another thread (a resubmit after an unplug), so it is written and read
 	 * under a lock; errseq counts failures, to tell whether a layer below
@@ -299,6 +300,12 @@ struct devdrv_handle {
  * driver's class, and @open_arg reaches the class core's open. */
 int dd_open(struct devdrv_context *ctx, const char *selector, int want_class, const void *open_arg,
             struct devdrv_handle **out);
+
+/* Open the whole device @selector names without a function driver, every
+ * interface of its active configuration claimed: for the USB/IP server,
+ * which hands the device to another machine's drivers. Reads and writes on
+ * it are refused; transfers go to any endpoint of a current setting. */
+int dd_open_whole_device(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out);
 
 /* How many failures @h has recorded: unchanged across a call means the
  * call set no detail of its own. */

@@ -109,6 +109,12 @@ void *devdrv_vdev_state(struct devdrv_vdev *d);
  * control or service). */
 void devdrv_vdev_wake_in(struct devdrv_vdev *d, unsigned ms);
 
+/** Log through the context's callback, as "virtual PORT (MODEL): ...": what
+ * a model was told (a baud rate, a reset) for whoever watches it. From
+ * control or service. */
+void devdrv_vdev_log(struct devdrv_vdev *d, enum devdrv_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /** Make a model known to every context of the process. @return 0,
  * DEVDRV_E_INVALID (wrong api_version, no name or descriptors, a name in
  * use). */

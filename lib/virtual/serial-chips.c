@@ -23,6 +23,7 @@ struct chip {
 	unsigned lines; /* DEVDRV_SERIAL_DTR | RTS, as the host set them */
 	int enabled;    /* CP210x IFC_ENABLE */
 	uint32_t baud;
+	uint8_t latency_ms; /* FTDI latency timer; 0: the chip's default, 16 */
 	uint8_t line_coding[7];
 	uint8_t regs[256]; /* CH34x registers, PL2303 vendor registers */
 	int status_pending; /* CDC / PL2303: a status report is due */
@@ -153,6 +154,16 @@ static int ftdi_control(struct devdrv_vdev *d, struct devdrv_transfer *t, enum c
 		ftdi_status_bytes(c, st);
 		return reply(t, st, sizeof(st));
 	}
+	if (t->setup.request_type == 0xc0 && t->setup.request == 0x0a) { /* GET_LATENCY_TIMER */
+		uint8_t ms = c->latency_ms ? c->latency_ms : 16;
+
+		return ftdi_port_ok(c, i) ? reply(t, &ms, 1) : DEVDRV_E_PIPE;
+	}
+	if (t->setup.request_type == 0xc0 && t->setup.request == 0x90) { /* READ_EEPROM: word at wIndex */
+		static const uint8_t word[2]; /* CBUS pins in their default roles, none a GPIO */
+
+		return i < 64 ? reply(t, word, sizeof(word)) : DEVDRV_E_PIPE;
+	}
 	if (t->setup.request_type != 0x40 || t->length)
 		return DEVDRV_E_PIPE;
 	if (t->setup.request == 0x03) { /* SET_BAUDRATE: bits 16-17 in wIndex */
@@ -160,6 +171,7 @@ static int ftdi_control(struct devdrv_vdev *d, struct devdrv_transfer *t, enum c
 
 		if ((kind == FT2232H && !ftdi_port_ok(c, i)) || !(c->baud = ftdi_decode_baud(div, kind == FT2232H)))
 			return DEVDRV_E_PIPE;
+		devdrv_vdev_log(d, DEVDRV_LOG_INFO, "baud rate %u (divisor 0x%05x)", c->baud, div);
 		return 0;
 	}
 	if (!ftdi_port_ok(c, i))
@@ -172,7 +184,11 @@ static int ftdi_control(struct devdrv_vdev *d, struct devdrv_transfer *t, enum c
 	case 0x02: return ((i >> 8) == 0 || (i >> 8) == 1 || (i >> 8) == 2 || (i >> 8) == 4) ? 0 : DEVDRV_E_PIPE;
 	case 0x04: /* SET_DATA: 7 or 8 bits, parity 0-4, stop 0-2 */
 		return ((v & 0xff) == 7 || (v & 0xff) == 8) && ((v >> 8) & 7) <= 4 && ((v >> 11) & 7) <= 2 ? 0 : DEVDRV_E_PIPE;
-	case 0x09: return v >= 1 && v <= 255 ? 0 : DEVDRV_E_PIPE;              /* latency timer */
+	case 0x09: /* SET_LATENCY_TIMER */
+		if (v < 1 || v > 255)
+			return DEVDRV_E_PIPE;
+		c->latency_ms = (uint8_t)v;
+		return 0;
 	default: return DEVDRV_E_PIPE;
 	}
 }

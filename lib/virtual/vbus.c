@@ -11,6 +11,8 @@
 #include "vbus.h"
 #include "../deadline.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* A transfer's queue entry lives in its framework state: no allocation. */
@@ -217,6 +219,17 @@ static int vbus_cancel(struct devdrv_transfer *t)
 		vbus_complete_locked(bus, link, DEVDRV_E_CANCELLED);
 	pthread_mutex_unlock(&bus->lock);
 	return 0;
+}
+
+void devdrv_vdev_log(struct devdrv_vdev *d, enum devdrv_log_level level, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	devdrv_log(d->bus->ctx, level, "virtual %s (%s): %s", d->port, d->model->name, msg);
 }
 
 void devdrv_vdev_wake_in(struct devdrv_vdev *d, unsigned ms)

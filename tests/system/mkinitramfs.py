@@ -165,8 +165,9 @@ def build(args):
         udev = [os.path.join(root, "bin/udevadm"), os.path.join(root, "bin/udevadm")]
         copy(udev[0], os.path.join(tree, "lib/systemd/systemd-udevd"))
         copy(udev[1], os.path.join(tree, "bin/udevadm"))
-        # the usbip tools of Debian's package for this kernel
+        # the usbip tools of Debian's package for this kernel, and usbutils' lsusb
         usbip = [os.path.join(root, "usr/sbin", p) for p in ("usbip", "usbipd")]
+        usbip.append(os.path.join(root, "usr/bin/lsusb"))
         for prog in usbip:
             copy(prog, os.path.join(tree, "usr/bin", os.path.basename(prog)))
         shutil.copytree(os.path.join(root, "lib/udev"), os.path.join(tree, "lib/udev"), symlinks=True,

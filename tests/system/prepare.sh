@@ -2,6 +2,7 @@
 # prepare.sh CACHE_DIR — fetch what the QEMU bed boots: Debian's generic
 # kernel (the cloud flavour has no USB), udev, libsystemd-shared and systemd
 # (PID 1 of the autostart scenario), the usbip tools (and their libwrap),
+# usbutils' lsusb,
 # extracted without installing. Everything lands in CACHE_DIR; a second run does no
 # network work. Fails with a message saying what is missing.
 set -eu
@@ -10,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$cache"
 cd "$cache"
 # a cache made before systemd joined it is made again
-[ -f ready ] && [ -x root/lib/systemd/systemd ] && [ -x root/usr/sbin/usbip ] && exit 0
+[ -f ready ] && [ -x root/lib/systemd/systemd ] && [ -x root/usr/sbin/usbip ] && [ -x root/usr/bin/lsusb ] && exit 0
 
 need() {
 	command -v "$1" >/dev/null 2>&1 && return 0
@@ -33,8 +34,8 @@ if [ -z "$kpkg" ]; then
 fi
 rm -rf debs root && mkdir -p debs root
 # apt-get download writes to the current directory; _apt may not write here
-(cd debs && apt-get -q -o APT::Sandbox::User=root download "$kpkg" udev libsystemd-shared systemd usbip libwrap0) || {
-	echo "system tests: could not download $kpkg, udev, libsystemd-shared, systemd, usbip, libwrap0 from Debian's mirror" >&2
+(cd debs && apt-get -q -o APT::Sandbox::User=root download "$kpkg" udev libsystemd-shared systemd usbip libwrap0 usbutils) || {
+	echo "system tests: could not download $kpkg, udev, libsystemd-shared, systemd, usbip, libwrap0, usbutils from Debian's mirror" >&2
 	exit 1
 }
 for deb in debs/*.deb; do

@@ -42,6 +42,14 @@ usb_by_serial() { # SERIAL — sysfs name of the device with that serial number
 	return 1
 }
 
+vhci_port() { # VID PID — the imported device's port path (under vhci_hcd)
+	for d in /sys/bus/usb/devices/*; do
+		[ -f "$d/idVendor" ] && [ "$(cat "$d/idVendor")" = "$1" ] && [ "$(cat "$d/idProduct")" = "$2" ] || continue
+		case "$(readlink -f "$d")" in *vhci_hcd*) basename "$d"; return 0 ;; esac
+	done
+	return 1
+}
+
 interface_driver() { # SYSFS-INTERFACE — kernel driver bound, or nothing
 	[ -e "/sys/bus/usb/devices/$1/driver" ] && basename "$(readlink "/sys/bus/usb/devices/$1/driver")"
 }

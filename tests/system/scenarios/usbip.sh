@@ -6,14 +6,6 @@
 # one); usbip detach during a read gives DISCONNECTED, no hang.
 . /scenarios/lib.sh
 
-vhci_port() { # VID PID — the imported device's port path (under vhci_hcd)
-	for d in /sys/bus/usb/devices/*; do
-		[ -f "$d/idVendor" ] && [ "$(cat "$d/idVendor")" = "$1" ] && [ "$(cat "$d/idProduct")" = "$2" ] || continue
-		case "$(readlink -f "$d")" in *vhci_hcd*) basename "$d"; return 0 ;; esac
-	done
-	return 1
-}
-
 check "QEMU usb-serial enumerated" wait_for 30 usb_device 0403 6001
 check "QEMU usb-storage enumerated" wait_for 30 usb_by_serial DEVDRV-USBIP
 ftdi=$(usb_device 0403 6001)

@@ -1,0 +1,87 @@
+/* usbip.h — a USB/IP server: export the context's devices (virtual models,
+ * recorded sessions, real devices) over TCP with the protocol of the Linux
+ * kernel's usbip-host, so that another machine's `usbip attach` makes them
+ * its own USB devices, driven by its kernel's drivers.
+ *
+ * USB/IP has no authentication and no encryption: whoever reaches the port
+ * drives the devices. The server listens on 127.0.0.1 unless told otherwise,
+ * and refuses a non-loopback address without DEVDRV_USBIP_ALLOW_REMOTE;
+ * reach it from another machine through an SSH tunnel
+ * (ssh -L 3240:127.0.0.1:3240 HOST).
+ *
+ * Each device is imported by at most one client at a time; a client that
+ * sends something malformed, or vanishes, loses its connection (with a log
+ * line) and the device is free again; the server goes on. Control, bulk and
+ * interrupt transfers are served; isochronous ones are refused. A device
+ * unplugged while imported ends its connection, so the client's kernel sees
+ * it unplugged too.
+ *
+ * Threads: one per imported device, plus the context's event thread, which
+ * runs the completions (with DEVDRV_EVENTS_APPLICATION the application must
+ * handle events while the server runs). devdrv_usbip_server_stop() may be
+ * called from any thread and from a signal handler.
+ */
+#ifndef DEVDRV_USBIP_H
+#define DEVDRV_USBIP_H
+
+#include <devdrv/devdrv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+/** The port USB/IP clients connect to unless told otherwise. */
+#define DEVDRV_USBIP_PORT 3240
+
+enum devdrv_usbip_flags {
+	/** Accept a listening address other than loopback. */
+	DEVDRV_USBIP_ALLOW_REMOTE = 1 << 0,
+};
+
+struct devdrv_usbip_options {
+	size_t size;          /**< sizeof(struct devdrv_usbip_options) */
+	/** "ADDR:PORT", "ADDR" or ":PORT" (IPv4, or IPv6 in brackets); NULL:
+	 * "127.0.0.1:3240". Port 0 picks a free one (devdrv_usbip_server_port()). */
+	const char *listen;
+	unsigned flags;       /**< enum devdrv_usbip_flags */
+	/** Export only the devices this selector matches (NULL: every device of
+	 * the context). Their busid on the wire is their port path. */
+	const char *selector;
+};
+
+#define DEVDRV_USBIP_OPTIONS_INIT { .size = sizeof(struct devdrv_usbip_options) }
+
+struct devdrv_usbip_server;
+
+/** Listen. @return 0, DEVDRV_E_INVALID (malformed address or selector, a
+ * non-loopback address without DEVDRV_USBIP_ALLOW_REMOTE),
+ * DEVDRV_E_BUSY (address in use), DEVDRV_E_ACCESS, DEVDRV_E_NOMEM,
+ * DEVDRV_E_IO; devdrv_context_errmsg() says more. */
+int devdrv_usbip_server_new(struct devdrv_context *ctx, const struct devdrv_usbip_options *opts,
+                            struct devdrv_usbip_server **out);
+
+/** The TCP port the server listens on. */
+int devdrv_usbip_server_port(const struct devdrv_usbip_server *srv);
+
+/** Accept and serve clients until devdrv_usbip_server_stop(). One thread.
+ * @return 0 once stopped, DEVDRV_E_IO if accepting fails for good. */
+int devdrv_usbip_server_run(struct devdrv_usbip_server *srv);
+
+/** Make devdrv_usbip_server_run() return: connections are closed (their
+ * clients see the devices unplugged). Any thread; async-signal-safe. */
+void devdrv_usbip_server_stop(struct devdrv_usbip_server *srv);
+
+/** How many devices clients have imported now. Any thread. */
+int devdrv_usbip_server_imported(struct devdrv_usbip_server *srv);
+
+/** Free a server whose run() has returned (or never ran). NULL: no-op. */
+void devdrv_usbip_server_free(struct devdrv_usbip_server *srv);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif
