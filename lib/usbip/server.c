@@ -190,6 +190,9 @@ static void urb_done(struct devdrv_transfer *t)
 
 	if (t->status == 0 && u->in && u->short_not_ok && actual < t->length)
 		status = -EREMOTEIO;
+	if (t->status != 0 && t->status != DEVDRV_E_CANCELLED) /* what the client sees only as an errno */
+		devdrv_log(c->srv->ctx, DEVDRV_LOG_INFO, "usbip: %s: transfer %u on 0x%02x: %s", c->busid, u->seqnum,
+		           t->endpoint, devdrv_errmsg(c->h));
 	pthread_mutex_lock(&c->lock);
 	unlink_pending_locked(c, u);
 	if (u->unlink_seqnum) { /* the client gave it up: only RET_UNLINK, as usbip-host does */

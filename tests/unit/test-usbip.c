@@ -3,8 +3,8 @@
  * same device refused), control / bulk transfers through it, SET_INTERFACE,
  * CMD_UNLINK of a URB in flight and of one that is not, a device unplugged
  * under a pending URB, and hostile clients (unknown commands, huge lengths,
- * a wrong device id, a duplicate seqnum, a client that vanishes mid-data)
- * each ending only their own connection. Listening
+ * a wrong device id, a duplicate seqnum, a client that vanishes mid-data,
+ * 300 sessions of random commands) each ending only their own connection. Listening
  * is refused on a non-loopback address without the flag and on a malformed
  * one. The kernel's own client (vhci_hcd) is the QEMU scenario usbip-export. */
 #include <stdarg.h>
@@ -510,6 +510,56 @@ static void test_hostile_clients_end_only_their_connection(void **state)
 	wait_released(b);
 }
 
+static uint32_t lcg(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/* A command mostly like the kernel's, with one field or more off. */
+static void random_command(uint32_t *seed, uint32_t devid, uint8_t h[USBIP_HEADER_LEN], uint32_t *out_len)
+{
+	static const uint32_t lengths[] = { 0, 1, 8, 18, 64, 512, 4096, 65535, 65536, 4u << 20, (4u << 20) + 1 };
+	uint32_t r = lcg(seed), dir = r & 1;
+
+	put_cmd(h, (r & 0x700) ? 1 + ((r >> 3) & 1) : lcg(seed) & 7, lcg(seed) & 15, (r & 0x3000) ? devid : lcg(seed),
+	        (r & 0x4000) ? dir : lcg(seed) & 3, (r & 0x8000) ? (r >> 16) & 1 : lcg(seed) & 31);
+	usbip_put_be32(h + 20, lcg(seed) & 1);
+	usbip_put_be32(h + 24, lengths[lcg(seed) % (sizeof(lengths) / sizeof(lengths[0]))]);
+	usbip_put_be32(h + 32, (lcg(seed) & 7) ? 0 : lcg(seed));
+	for (int i = 40; i < 48; i++)
+		h[i] = (uint8_t)lcg(seed);
+	if (lcg(seed) & 1) /* a standard or vendor request the models know */
+		h[40] = (uint8_t)((dir ? 0x80 : 0) | (lcg(seed) & 0x63)), h[41] = (uint8_t)(lcg(seed) % 12);
+	*out_len = dir ? 0 : usbip_be32(h + 24);
+}
+
+/* 300 sessions of random commands (some OUT data cut short): each may end
+ * its connection, none the server, and none leaves the device imported. */
+static void test_random_sessions(void **state)
+{
+	struct bed *b = *state;
+	uint32_t seed = 20261205, devid, out_len;
+	uint8_t h[USBIP_HEADER_LEN], data[4096];
+
+	memset(data, 0x5a, sizeof(data));
+	for (int session = 0; session < 300; session++) {
+		int fd = import_ok(b, "1-3", &devid), n = 1 + (int)(lcg(&seed) % 6);
+
+		for (int i = 0; i < n; i++) {
+			random_command(&seed, devid, h, &out_len);
+			if (send(fd, h, sizeof(h), MSG_NOSIGNAL) != (ssize_t)sizeof(h))
+				break;
+			if (out_len && send(fd, data, out_len < sizeof(data) ? out_len : sizeof(data), MSG_NOSIGNAL) < 0)
+				break;
+		}
+		close(fd);
+		wait_released(b);
+	}
+	close(import_ok(b, "1-3", &devid)); /* and it still serves */
+	wait_released(b);
+}
+
 static void test_listen_refusals(void **state)
 {
 	struct bed *b = *state;
@@ -553,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_unplug_under_pending_urb),
 		cmocka_unit_test(test_unplug_while_idle_ends_the_connection),
 		cmocka_unit_test(test_hostile_clients_end_only_their_connection),
+		cmocka_unit_test(test_random_sessions),
 		cmocka_unit_test(test_listen_refusals),
 	};
 
