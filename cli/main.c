@@ -42,7 +42,7 @@ static const char main_usage[] =
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
     "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
-    "ep_out=0x01, transport=virtual; combine with commas.\n"
+    "ep_out=0x01, transport=virtual (usb, virtual, replay); combine with commas.\n"
     "\n"
     "  --virtual   use the in-process virtual bus instead of real USB\n"
     "  --plug MODEL@PORT  with --virtual, add a device model (ft232r@1-3, cp2102@1-4...)\n"

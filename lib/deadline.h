@@ -3,7 +3,17 @@
 #ifndef DEVDRV_DEADLINE_H
 #define DEVDRV_DEADLINE_H
 
+#include <stdint.h>
 #include <time.h>
+
+/* CLOCK_MONOTONIC now, in nanoseconds. */
+static inline uint64_t dd_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static inline void dd_ts_add_ms(struct timespec *ts, unsigned ms)
 {

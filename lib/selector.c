@@ -228,8 +228,9 @@ static int parse_key_value(struct parser *p, const char *s, const char *eq, cons
 	if (KEY("transport")) {
 		rc = copy_value(p, v, e, sel->transport, sizeof(sel->transport), DD_SEL_TRANSPORT,
 		                "transport");
-		if (rc == 0 && strcmp(sel->transport, "usb") && strcmp(sel->transport, "virtual"))
-			return fail_at(p, v, "transport must be usb or virtual");
+		if (rc == 0 && strcmp(sel->transport, "usb") && strcmp(sel->transport, "virtual") &&
+		    strcmp(sel->transport, "replay"))
+			return fail_at(p, v, "transport must be usb, virtual or replay");
 		return rc;
 	}
 	if (KEY("ep_in"))

@@ -6,6 +6,7 @@
  *
  * Transfers on one endpoint complete in the order they were submitted, so
  * the file keeps each endpoint's order, which is what replay checks. */
+#include "../deadline.h"
 #include "../internal.h"
 #include "../replay/format.h"
 
@@ -19,12 +20,22 @@ struct recorder {
 	int failed;
 };
 
+/* How long @t has waited since its submission, in milliseconds. */
+static unsigned waited_ms(const struct devdrv_transfer *t)
+{
+	uint64_t now_ns = dd_monotonic_ns(), then = devdrv_transfer_submit_time_ns(t);
+
+	return then && now_ns > then ? (unsigned)((now_ns - then) / 1000000u) : 0;
+}
+
+/* The device's answer time goes with every IN transfer, so that a replay
+ * answers as late as the device did (a keyboard's keys come one by one). */
 static void record_complete(struct devdrv_filter *f, struct devdrv_transfer *t)
 {
 	struct recorder *r = devdrv_filter_priv(f);
 
 	pthread_mutex_lock(&r->lock);
-	if (dd_rf_write_transfer(r->f, t) < 0 && !r->failed) {
+	if (dd_rf_write_transfer(r->f, t, waited_ms(t)) < 0 && !r->failed) {
 		r->failed = 1;
 		devdrv_warn(devdrv_filter_handle(f), "record: writing failed (%s); the recording is incomplete",
 		            strerror(errno));

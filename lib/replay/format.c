@@ -353,6 +353,24 @@ static int setup_fields(struct parser *p, struct field *f, size_t n, struct dd_r
 	return 0;
 }
 
+/* wait=MS, optional: only a bulk or interrupt IN transfer waits for its device. */
+static int wait_field(struct parser *p, struct field *f, size_t n, struct dd_rf_transfer *t)
+{
+	unsigned long ms;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (f[i].key_len == 4 && !strncmp(f[i].key, "wait", 4)) {
+			if (t->type == DEVDRV_TRANSFER_CONTROL || !(t->endpoint & 0x80))
+				return fail(p, "wait= is for bulk and interrupt IN transfers");
+			if ((rc = number(p, f, n, "wait", DD_RF_MAX_WAIT_MS, &ms)) < 0)
+				return rc;
+			t->wait_ms = (unsigned)ms;
+			return 0;
+		}
+	return 0;
+}
+
 static int transfer_fields(struct parser *p, struct field *f, size_t n, struct dd_rf_transfer *t)
 {
 	unsigned long ep, length, actual;
@@ -374,7 +392,7 @@ static int transfer_fields(struct parser *p, struct field *f, size_t n, struct d
 	t->length = length, t->actual = actual;
 	in = (t->endpoint & 0x80) != 0;
 	if ((rc = data_field(p, f, n, "out", in ? 0 : length, &t->out)) < 0 ||
-	    (rc = data_field(p, f, n, "in", in ? actual : 0, &t->in)) < 0)
+	    (rc = data_field(p, f, n, "in", in ? actual : 0, &t->in)) < 0 || (rc = wait_field(p, f, n, t)) < 0)
 		return rc;
 	return unused_field(p, f, n);
 }
@@ -595,7 +613,7 @@ int dd_rf_write_header(FILE *f, const struct devdrv_device_info *d)
 	return ferror(f) ? -1 : 0;
 }
 
-int dd_rf_write_transfer(FILE *f, const struct devdrv_transfer *t)
+int dd_rf_write_transfer(FILE *f, const struct devdrv_transfer *t, unsigned wait_ms)
 {
 	static const char *const kinds[] = { "control", "?", "bulk", "interrupt" };
 	int in = t->type == DEVDRV_TRANSFER_CONTROL ? (t->setup.request_type & 0x80) : (t->endpoint & 0x80);
@@ -612,6 +630,8 @@ int dd_rf_write_transfer(FILE *f, const struct devdrv_transfer *t)
 		write_hex(f, t->buffer, t->length);
 	}
 	fprintf(f, " status=%s actual=%zu", dd_rf_status_name(t->status), actual);
+	if (wait_ms && in && t->type != DEVDRV_TRANSFER_CONTROL)
+		fprintf(f, " wait=%u", wait_ms < DD_RF_MAX_WAIT_MS ? wait_ms : DD_RF_MAX_WAIT_MS);
 	if (in && actual) {
 		fputs(" in=", f);
 		write_hex(f, t->buffer, actual);

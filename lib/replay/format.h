@@ -37,6 +37,7 @@ struct dd_rf_transfer {
 	size_t actual;
 	uint8_t *out;            /* OUT data (length bytes), or NULL */
 	uint8_t *in;             /* IN data (actual bytes), or NULL */
+	unsigned wait_ms;        /* bulk/interrupt IN: how long the device took to answer */
 };
 
 struct dd_recording {
@@ -56,7 +57,11 @@ void dd_rf_free(struct dd_recording *r);
 /* Writing: the header (version, device, strings, configurations), then one
  * line per transfer. Return 0 or -1 (errno). */
 int dd_rf_write_header(FILE *f, const struct devdrv_device_info *info);
-int dd_rf_write_transfer(FILE *f, const struct devdrv_transfer *t);
+/* @wait_ms: how long a bulk or interrupt IN transfer waited for the device
+ * (written as wait= when not 0). */
+int dd_rf_write_transfer(FILE *f, const struct devdrv_transfer *t, unsigned wait_ms);
+/* The longest wait= a recording may say. */
+#define DD_RF_MAX_WAIT_MS 3600000u
 
 /* "ok", "stall"... and back; NULL / -1 when unknown. */
 const char *dd_rf_status_name(int status);

@@ -30,6 +30,7 @@ struct rnode {
 	devdrv_transfer_cb callback;
 	struct timespec deadline;
 	int has_deadline;
+	int status_then; /* what it completes with at the deadline */
 	struct rnode *next;
 };
 
@@ -136,7 +137,7 @@ static int expire_locked(struct replay *rp, struct timespec *next)
 
 		if (n->has_deadline && !dd_ts_before(&now, &n->deadline)) {
 			*link = n->next;
-			finish_locked(rp, n, DEVDRV_E_TIMEOUT);
+			finish_locked(rp, n, n->status_then);
 			continue;
 		}
 		if (n->has_deadline && (!pending || dd_ts_before(&n->deadline, next))) {
@@ -244,17 +245,32 @@ static void answer(struct devdrv_transfer *t, const struct dd_rf_transfer *rec)
 
 /* ---- transport ops ---------------------------------------------------------------------- */
 
-/* Keep @n pending until it is cancelled or its own timeout expires. */
-static void hold_locked(struct replay *rp, struct rnode *n, unsigned timeout_ms)
+/* Keep @n pending until it is cancelled or, after @ms (0: never), completes
+ * with @status_then. */
+static void hold_locked(struct replay *rp, struct rnode *n, unsigned ms, int status_then)
 {
-	n->has_deadline = timeout_ms != 0;
+	n->has_deadline = ms != 0;
+	n->status_then = status_then;
 	if (n->has_deadline)
-		n->deadline = dd_deadline_in(timeout_ms);
+		n->deadline = dd_deadline_in(ms);
 	n->next = rp->held;
 	rp->held = n;
 	pthread_cond_broadcast(&rp->cond);
 	if (n->has_deadline && n->callback) /* an event loop times it out */
 		dd_ctx_wake(rp->ctx);
+}
+
+/* An IN transfer the device took rec->wait_ms to answer is answered as
+ * late again (a keyboard's keys one by one, not all at once), unless its
+ * own timeout comes first. */
+static void answer_late_locked(struct replay *rp, struct rnode *n, const struct dd_rf_transfer *rec)
+{
+	struct devdrv_transfer *t = n->t;
+
+	if (t->timeout_ms && t->timeout_ms < rec->wait_ms)
+		return hold_locked(rp, n, t->timeout_ms, DEVDRV_E_TIMEOUT);
+	answer(t, rec);
+	hold_locked(rp, n, rec->wait_ms, rec->status);
 }
 
 static int is_in_pipe(const struct devdrv_transfer *t)
@@ -288,7 +304,9 @@ static int replay_submit(struct devdrv_transfer *t)
 	if (!rec || rec->status == DEVDRV_E_CANCELLED || rec->status == DEVDRV_E_TIMEOUT) {
 		if (rec)
 			answer(t, rec); /* what moved before the timeout */
-		hold_locked(rp, n, t->timeout_ms);
+		hold_locked(rp, n, t->timeout_ms, DEVDRV_E_TIMEOUT);
+	} else if (rec->wait_ms && rec->status != DEVDRV_E_DISCONNECTED) {
+		answer_late_locked(rp, n, rec);
 	} else {
 		answer(t, rec);
 		d->gone = rec->status == DEVDRV_E_DISCONNECTED;

@@ -208,6 +208,8 @@ def devices(scenario, workdir):
                 "-device", "usb-storage,bus=xhci.0,drive=stick,serial=DEVDRV-USBIP"]
     if scenario == "net":
         return ["-netdev", "user,id=net0", "-device", "usb-net,bus=xhci.0,id=net,netdev=net0,mac=52:54:00:de:dd:01"]
+    if scenario == "usbip-replay":
+        return ["-device", "usb-kbd,bus=xhci.0,port=1,id=kbd"]
     if scenario == "uhid":
         return ["-device", "usb-kbd,bus=xhci.0,port=1", "-device", "usb-tablet,bus=xhci.0,port=2,id=tablet"]
     if scenario == "watch":
@@ -237,7 +239,7 @@ def devices(scenario, workdir):
 
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
-QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net", "nbd")
+QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net", "nbd", "usbip-replay")
 # Scenarios that boot Debian's systemd as PID 1 (their own initramfs).
 SYSTEMD_SCENARIOS = ("autostart",)
 

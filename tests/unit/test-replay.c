@@ -239,6 +239,55 @@ static void test_environment_makes_replay_the_default(void **state)
 	devdrv_context_free(ctx);
 }
 
+/* The recorder writes how long an IN transfer waited for the device, and a
+ * replay answers as late again: the virtual button pressed 150 ms after the
+ * read was submitted is recorded with wait= about 150, and its replay takes
+ * as long, or times out if the read's own timeout is shorter. */
+static void test_recorded_waits(void **state)
+{
+	struct devdrv_context *ctx = recording_bus(NULL);
+	struct devdrv_transfer *t = devdrv_transfer_alloc();
+	struct devdrv_handle *h;
+	uint8_t report[8], buf[8];
+	char line[512], *w;
+	unsigned long wait = 0;
+	double t0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(devdrv_open(ctx, "1-2", &h), 0);
+	*t = (struct devdrv_transfer){ .handle = h, .type = DEVDRV_TRANSFER_INTERRUPT, .endpoint = 0x81,
+		                       .buffer = report, .length = sizeof(report), .timeout_ms = 3000 };
+	assert_int_equal(devdrv_transfer_submit(t), 0);
+	nanosleep(&(struct timespec){ 0, 150000000 }, NULL);
+	assert_int_equal(devdrv_control(h, 0x40, 0x01, 0x42, 0, NULL, 0, 1000), 0);
+	assert_int_equal(devdrv_transfer_wait(t), 0);
+	devdrv_transfer_free(t);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+	assert_non_null(f = fopen(rec_path, "r"));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "interrupt ep=0x81", 17) && (w = strstr(line, " wait=")))
+			wait = strtoul(w + 6, NULL, 10);
+	fclose(f);
+	assert_in_range(wait, 140, 2000);
+
+	ctx = replaying(rec_path);
+	assert_int_equal(devdrv_open(ctx, "1-2", &h), 0);
+	t0 = now_ms();
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 3000), 2);
+	assert_true(now_ms() - t0 >= (double)wait - 5);
+	assert_int_equal(buf[1], 0x42);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+
+	ctx = replaying(rec_path);
+	assert_int_equal(devdrv_open(ctx, "1-2", &h), 0);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 50), DEVDRV_E_TIMEOUT); /* the device was slower */
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 static const char header[] = "devdrv-recording 1\n"
                              "device vid=0x1209 pid=0x0001 bcd_device=0x0100 bcd_usb=0x0200 class=0xff "
                              "subclass=0x00 protocol=0x00 mps0=64 speed=480 bus=1 address=2 port=1-1 config=1\n";
@@ -268,6 +317,8 @@ static void test_malformed_recordings(void **state)
 		{ "bulk ep=0x81 length=2097152 status=ok actual=0\n", 0, "3: length=2097152 is not a number up to 1048576" },
 		{ "bulk ep=0x81 length=1 status=ok actual=0 colour=blue\n", 0, "3: unknown or repeated field \"colour\"" },
 		{ "config 0904\n", 0, "3: a configuration descriptor is 9 to 65535 bytes of hex" },
+		{ "bulk ep=0x01 length=0 status=ok actual=0 wait=5\n", 0, "3: wait= is for bulk and interrupt IN transfers" },
+		{ "bulk ep=0x81 length=0 status=ok actual=0 wait=3600001\n", 0, "3: wait=3600001 is not a number up to 3600000" },
 		{ "string product \"unterminated\n", 0, "3: a string is written \"TEXT\"" },
 	};
 	char path[300], expected[400];
@@ -299,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_serial_chips_replay),
 		cmocka_unit_test(test_recorded_disconnect),
 		cmocka_unit_test(test_environment_makes_replay_the_default),
+		cmocka_unit_test(test_recorded_waits),
 		cmocka_unit_test(test_malformed_recordings),
 	};
 

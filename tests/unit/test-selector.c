@@ -103,7 +103,7 @@ static void test_malformed(void **state)
 		{ "ep_in=0x01", "column 7", "not an IN endpoint" },
 		{ "ep_out=0x81", "column 8", "not an OUT endpoint" },
 		{ "serial=", "column 8", "serial= needs a value" },
-		{ "transport=pci", "column 11", "usb or virtual" },
+		{ "transport=pci", "column 11", "usb, virtual or replay" },
 		{ "0403:6001,vid=0403", "column 11", "given twice" },
 		{ "hello", "column 1", "expected VVVV:PPPP" },
 		{ "3:7:9", "column 1", "VVVV:PPPP" },
@@ -135,7 +135,7 @@ static void test_match_fields(void **state)
 	} cases[] = {
 		{ "0403:6001", 1 },  { "0403:6002", 0 },     { "3:7", 1 },          { "3:8", 0 },
 		{ "3-1.2", 1 },      { "3-1", 0 },           { "serial=A50285BI", 1 },
-		{ "serial=A5", 0 },  { "transport=usb", 1 }, { "transport=virtual", 0 },
+		{ "serial=A5", 0 },  { "transport=usb", 1 }, { "transport=virtual", 0 }, { "transport=replay", 0 },
 		{ "vid=0403,bus=3", 1 },
 	};
 

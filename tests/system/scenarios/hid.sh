@@ -147,12 +147,6 @@ in_range() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; } # N MIN MAX
 one_line() { [ "$(wc -l <"$1")" -eq 1 ]; }
 says_in_one_line() { one_line "$1" && grep -q "$2" "$1"; } # FILE TEXT
 
-qmp() { echo "DEVDRV-QMP $1"; } # the runner sends it to QEMU's monitor
-
-key_event() { # QCODE DOWN(true|false)
-	qmp "{\"execute\":\"input-send-event\",\"arguments\":{\"events\":[{\"type\":\"key\",\"data\":{\"down\":$2,\"key\":{\"type\":\"qcode\",\"data\":\"$1\"}}}]}}"
-}
-
 abs_event() { # X Y [BUTTON-EVENT] — a tablet move (and a button), one sync
 	qmp "{\"execute\":\"input-send-event\",\"arguments\":{\"events\":[{\"type\":\"abs\",\"data\":{\"axis\":\"x\",\"value\":$1}},{\"type\":\"abs\",\"data\":{\"axis\":\"y\",\"value\":$2}}$3]}}"
 }

@@ -50,6 +50,11 @@ vhci_port() { # VID PID — the imported device's port path (under vhci_hcd)
 	return 1
 }
 
+qmp() { echo "DEVDRV-QMP $1"; } # the runner sends it to QEMU's monitor
+key_event() { # QCODE DOWN(true|false)
+	qmp "{\"execute\":\"input-send-event\",\"arguments\":{\"events\":[{\"type\":\"key\",\"data\":{\"down\":$2,\"key\":{\"type\":\"qcode\",\"data\":\"$1\"}}}]}}"
+}
+
 interface_driver() { # SYSFS-INTERFACE — kernel driver bound, or nothing
 	[ -e "/sys/bus/usb/devices/$1/driver" ] && basename "$(readlink "/sys/bus/usb/devices/$1/driver")"
 }

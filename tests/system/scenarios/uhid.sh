@@ -7,10 +7,6 @@
 # its input device goes; SIGTERM ends the keyboard's.
 . /scenarios/lib.sh
 
-qmp() { echo "DEVDRV-QMP $1"; }
-key_event() { # QCODE DOWN(true|false)
-	qmp "{\"execute\":\"input-send-event\",\"arguments\":{\"events\":[{\"type\":\"key\",\"data\":{\"down\":$2,\"key\":{\"type\":\"qcode\",\"data\":\"$1\"}}}]}}"
-}
 abs_event() { # X Y
 	qmp "{\"execute\":\"input-send-event\",\"arguments\":{\"events\":[{\"type\":\"abs\",\"data\":{\"axis\":\"x\",\"value\":$1}},{\"type\":\"abs\",\"data\":{\"axis\":\"y\",\"value\":$2}}]}}"
 }
