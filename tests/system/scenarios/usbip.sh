@@ -3,7 +3,8 @@
 # served by the runner) and usb-storage; usbip attach -r 127.0.0.1 imports
 # them through vhci_hcd; devdrv lists them as remote and drives them (a
 # serial round trip with the host, a block read compared with the local
-# one); usbip detach during a read gives DISCONNECTED, no hang.
+# one); usbip detach during a read gives DISCONNECTED, no hang; attached
+# again, the device is back at the same port path.
 . /scenarios/lib.sh
 
 check "QEMU usb-serial enumerated" wait_for 30 usb_device 0403 6001
@@ -47,4 +48,9 @@ wait $reader
 rc=$?
 echo "detach: exit $rc, $(cat /tmp/detach.err)"
 check "with exit 1 and the device called unplugged" sh -c "[ $rc -eq 1 ] && grep -q unplugged /tmp/detach.err"
+# attached again, it is at the same port path, so a selector by port keeps naming it
+ftdi_at() { [ "$(vhci_port 0403 6001)" = "$1" ]; }
+check "usbip attach the FTDI again" usbip attach -r 127.0.0.1 -b "$ftdi"
+check "it comes back at the same port path ($rftdi)" wait_for 20 ftdi_at "$rftdi"
+check "and devdrv opens it there" devdrv info "$rftdi"
 finish
