@@ -32,7 +32,9 @@ static const char ctrl_usage[] =
     "usage: devdrv ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
     "  Control transfer on endpoint 0. Numbers are decimal or 0x hex.\n"
     "  REQTYPE bit 7 set (IN): read LEN bytes (default 64), printed as hex.\n"
-    "  REQTYPE bit 7 clear (OUT): send HEXDATA (\"01 02\" or \"0102\"), if any.\n";
+    "  REQTYPE bit 7 clear (OUT): send HEXDATA (\"01 02\" or \"0102\"), if any.\n"
+    "  --timeout MS   for the transfer (default 1000)\n"
+    "  An IN request the device answers with no data prints \"(0 bytes)\".\n";
 
 struct io_opts {
 	unsigned long bytes;
@@ -222,11 +224,37 @@ int cmd_write(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/* Take "--timeout MS" (or --timeout=MS) out of ctrl's arguments, wherever
+ * it is among the positional ones. Returns an exit code. */
+static int take_timeout(struct cli *c, int *argc, char **argv, unsigned long *timeout)
+{
+	int out = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		const char *value = NULL;
+
+		if (!strcmp(argv[i], "--timeout")) {
+			if (i + 1 >= *argc)
+				return cli_usage_error(c, "ctrl", "--timeout needs a number of milliseconds");
+			value = argv[++i];
+		} else if (!strncmp(argv[i], "--timeout=", 10)) {
+			value = argv[i] + 10;
+		} else {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (cli_parse_uint(value, 3600000, timeout) < 0)
+			return cli_usage_error(c, "ctrl", "--timeout takes milliseconds up to 3600000, not '%s'", value);
+	}
+	*argc = out;
+	return EXIT_OK;
+}
+
 int cmd_ctrl(struct cli *c, int argc, char **argv)
 {
 	static const char *const names[4] = { "REQTYPE", "REQ", "VALUE", "INDEX" };
 	static const unsigned long max[4] = { 0xff, 0xff, 0xffff, 0xffff };
-	unsigned long v[4], len = 64;
+	unsigned long v[4], len = 64, timeout = DEFAULT_TIMEOUT_MS;
 	unsigned char data[4096];
 	size_t out_len = 0;
 	struct devdrv_handle *h;
@@ -235,6 +263,8 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return fputs(ctrl_usage, c->out), EXIT_OK;
+	if ((rc = take_timeout(c, &argc, argv, &timeout)) != EXIT_OK)
+		return rc;
 	if (argc != 6 && argc != 7)
 		return cli_usage_error(c, "ctrl", "needs SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]");
 	for (int i = 0; i < 4; i++)
@@ -249,10 +279,12 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, "ctrl", argv[1], &h)) != EXIT_OK)
 		return rc;
 	rc = devdrv_control(h, (uint8_t)v[0], (uint8_t)v[1], (uint16_t)v[2], (uint16_t)v[3], data,
-	                    (uint16_t)(in ? len : out_len), DEFAULT_TIMEOUT_MS);
+	                    (uint16_t)(in ? len : out_len), (unsigned)timeout);
 	if (rc < 0) {
 		rc = io_error(c, "ctrl", argv[1], h, rc);
 	} else {
+		if (in && rc == 0)
+			fputs("(0 bytes)\n", c->out); /* an answer, not silence */
 		for (int i = 0; in && i < rc; i++)
 			fprintf(c->out, "%02x%c", data[i], i + 1 == rc ? '\n' : ' ');
 		rc = EXIT_OK;

@@ -15,7 +15,8 @@ static const char list_usage[] =
     "  Lists devices in bus and port order. Strings come from sysfs, so no\n"
     "  permission is needed. SEL filters (#N is ignored).\n"
     "  --json   one JSON array with every field, interfaces and endpoints\n"
-    "  -v       add interfaces and endpoints to the table\n";
+    "  -v       add interfaces and endpoints to the table\n"
+    "  Exits 1 when no device matches, as lsusb -d does.\n";
 static const char info_usage[] =
     "usage: devdrv info SEL\n"
     "  Descriptor tree of one device: strings, configurations, interfaces with\n"
@@ -211,6 +212,15 @@ static int has_help(int argc, char **argv)
 	return 0;
 }
 
+/* As lsusb: nothing matched is exit 1; no bus at all is worth a word. */
+static int nothing_listed(struct cli *c, int any_device)
+{
+	if (!any_device && (c->transports & (DEVDRV_TRANSPORT_VIRTUAL | DEVDRV_TRANSPORT_REPLAY)) == 0)
+		fprintf(c->err, "devdrv: list: no USB buses on this machine (or none this user can see); "
+		                "try --virtual for the virtual bus\n");
+	return EXIT_DEVICE;
+}
+
 int cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
@@ -249,12 +259,13 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		for (size_t i = 0; view[i]; i++)
 			json_device(&j, view[i]);
 		json_end_array(&j);
-	} else {
+	} else if (view[0]) {
 		print_table(c->out, view, verbose);
 	}
+	rc = view[0] ? EXIT_OK : nothing_listed(c, list[0] != NULL);
 	free(view);
 	devdrv_free_device_list(list);
-	return EXIT_OK;
+	return rc;
 }
 
 static void print_bcd(FILE *f, const char *name, uint16_t v)

@@ -40,8 +40,8 @@ static const char main_usage[] =
     "  usbip-export [SEL] [--listen ADDR:PORT] [--allow-remote]\n"
     "                             serve the devices over USB/IP (usbip attach)\n"
     "\n"
-    "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 3:7 (bus:address),\n"
-    "1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
+    "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 1209: (a vendor's),\n"
+    "3:7 (bus:address), 1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
     "ep_out=0x01, transport=virtual (usb, virtual, replay); combine with commas.\n"
     "\n"
     "  --virtual   use the in-process virtual bus instead of real USB\n"
@@ -78,6 +78,8 @@ static const char *hint_for(const char *action, int code, const char *detail)
 		return "the command differs from the recorded session; record it again with --record";
 	if (code == DEVDRV_E_INVALID && detail && *detail && !strstr(detail, "selector"))
 		return "check the arguments against 'devdrv --help'";
+	if (code == DEVDRV_E_UNSUPPORTED && detail && strstr(detail, "'devdrv drivers'"))
+		return NULL; /* the detail says what to do */
 	switch (code) {
 	case DEVDRV_E_INVALID: return "see 'devdrv --help' for the selector syntax";
 	case DEVDRV_E_NOT_FOUND: return "check the selector against 'devdrv list -v'";

@@ -167,8 +167,11 @@ static int check_class(struct devdrv_handle *h, int want_class)
 
 	if (want_class < 0 || (int)drv->cls == want_class)
 		return 0;
-	return dd_ctx_fail(h->ctx, DEVDRV_E_UNSUPPORTED, "%s binds driver %s, a %s driver, not a %s one",
+	return dd_ctx_fail(h->ctx, DEVDRV_E_UNSUPPORTED,
+	                   "%s binds driver %s, a %s driver, not a %s one ('devdrv drivers' lists the %s "
+	                   "drivers; driver=NAME in the selector picks one)",
 	                   h->dev->port_path, drv->name, devdrv_class_name(drv->cls),
+	                   devdrv_class_name((enum devdrv_class)want_class),
 	                   devdrv_class_name((enum devdrv_class)want_class));
 }
 

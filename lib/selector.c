@@ -113,11 +113,33 @@ static int parse_port_path(struct parser *p, const char *s, const char *e)
 	return 0;
 }
 
-/* "VVVV:PPPP" (four hex digits each) or "BUS:ADDR" (decimal, up to 3 digits). */
+/* "VVVV:" (every product of a vendor) or ":PPPP", as lsusb -d takes them. */
+static int parse_half_pair(struct parser *p, const char *s, const char *colon)
+{
+	int vendor = colon - s == 4;
+	const char *digits = vendor ? s : colon + 1;
+	unsigned long v;
+	int rc;
+
+	if ((rc = parse_number(p, digits, digits + 4, 16, 4, 0xffff, &v, vendor ? "vendor ID" : "product ID")) < 0 ||
+	    (rc = mark(p, digits, vendor ? DD_SEL_VID : DD_SEL_PID)) < 0)
+		return rc;
+	if (vendor)
+		p->sel->vid = (uint16_t)v;
+	else
+		p->sel->pid = (uint16_t)v;
+	return 0;
+}
+
+/* "VVVV:PPPP" (four hex digits each), "VVVV:", ":PPPP", or "BUS:ADDR"
+ * (decimal, up to 3 digits). */
 static int parse_colon_pair(struct parser *p, const char *s, const char *colon, const char *e)
 {
 	unsigned long a, b;
 	int rc;
+
+	if ((colon - s == 4 && e == colon + 1) || (colon == s && e - colon - 1 == 4))
+		return parse_half_pair(p, s, colon);
 
 	if (colon - s == 4 && e - colon - 1 == 4) {
 		if ((rc = parse_number(p, s, colon, 16, 4, 0xffff, &a, "vendor ID")) < 0 ||
@@ -137,7 +159,7 @@ static int parse_colon_pair(struct parser *p, const char *s, const char *colon, 
 		p->sel->addr = (unsigned)b;
 		return 0;
 	}
-	return fail_at(p, s, "expected VVVV:PPPP (4 hex digits each) or BUS:ADDR (decimal)");
+	return fail_at(p, s, "expected VVVV:PPPP (4 hex digits each, either may be left out) or BUS:ADDR (decimal)");
 }
 
 static int copy_value(struct parser *p, const char *s, const char *e, char *dst, size_t cap,

@@ -204,12 +204,13 @@ void devdrv_free_device_list(const struct devdrv_device_info **list);
 /**
  * Selector grammar, shared by the API, the CLI, udev units and config files:
  *   term[,term...][#N]
- *   term: VVVV:PPPP (four hex digits each) | BUS:ADDR (decimal) |
+ *   term: VVVV:PPPP (four hex digits each) | VVVV: (a vendor's devices) |
+ *         :PPPP | BUS:ADDR (decimal) |
  *         BUS-PORT[.PORT...] (port path) | key=value
  *   term: ... | BUS (a root hub's port path, as `devdrv list` shows it)
  *   keys: vid, pid (hex), bus, addr, iface, alt, lun (decimal), port (port
  *         path), serial, driver (a driver that can bind), ep_in, ep_out
- *         (0x81 or 129), transport (usb, virtual). alt=N selects that
+ *         (0x81 or 129), transport (usb, virtual, replay). alt=N selects that
  *         alternate setting of the bound interface when opening (and
  *         matches only devices that have it).
  *   #N picks the N-th match (from 0) in list order; the empty selector

@@ -296,6 +296,31 @@ static void test_device_strings_are_escaped(void **state)
 	}
 }
 
+/* ctrl says when an IN request got no data, and takes --timeout anywhere;
+ * a class command on a device of another class says where to look. */
+static void test_ctrl_and_class_hints(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x02", "0", "0", "16");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "(0 bytes)\n"); /* the loopback's scratch register is empty */
+	done(&r);
+	r = RUN("devdrv", "--virtual", "ctrl", "--timeout", "200", "1-1", "0x40", "0x01", "0", "0", "6869");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x02", "0", "0", "--timeout=200", "16");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "(0 bytes)\n"); /* a new bus per command: empty again */
+	done(&r);
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x02", "0", "0", "--timeout", "soon");
+	expect_failure(&r, 2, "--timeout takes milliseconds");
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x02", "0", "0", "--timeout");
+	expect_failure(&r, 2, "--timeout needs a number");
+	r = RUN("devdrv", "--virtual", "serial", "1-1");
+	expect_failure(&r, 1, "not a serial one ('devdrv drivers' lists the serial drivers");
+}
+
 /* Selector and exit-code edges found from outside. */
 static void test_selector_edges(void **state)
 {
@@ -306,10 +331,16 @@ static void test_selector_edges(void **state)
 	expect_failure(&r, 2, "the selector is empty");
 	r = RUN("devdrv", "--virtual", "read", "");
 	expect_failure(&r, 2, "the selector is empty");
-	/* a root hub's port path, as list shows it, is a selector (none here) */
+	/* a root hub's port path, as list shows it, is a selector (none here):
+	 * nothing matches, which is exit 1 and no output, as lsusb -d */
 	r = RUN("devdrv", "--virtual", "list", "1");
-	assert_int_equal(r.rc, 0);
-	assert_int_equal(count_lines(r.out), 1);
+	assert_int_equal(r.rc, 1);
+	assert_int_equal(count_lines(r.out), 0);
+	assert_int_equal(count_lines(r.err), 0); /* the bus exists: nothing to explain */
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "1", "--json");
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out, "[]\n");
 	done(&r);
 	/* a long selector's error still says which column */
 	memset(long_sel, 0, sizeof(long_sel));
@@ -750,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
+		cmocka_unit_test(test_ctrl_and_class_hints),
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
 		cmocka_unit_test(test_filters_from_the_command_line),
 		cmocka_unit_test(test_watch_arguments_and_existing), cmocka_unit_test(test_watch_sees_every_event),

@@ -31,6 +31,12 @@ static void test_vid_pid(void **state)
 	s = parse_ok("ABCD:ef01");
 	assert_int_equal(s.vid, 0xabcd);
 	assert_int_equal(s.pid, 0xef01);
+	s = parse_ok("1209:"); /* every product of a vendor, as lsusb -d 1209: */
+	assert_int_equal(s.has, DD_SEL_VID);
+	assert_int_equal(s.vid, 0x1209);
+	s = parse_ok(":6001");
+	assert_int_equal(s.has, DD_SEL_PID);
+	assert_int_equal(s.pid, 0x6001);
 }
 
 static void test_bus_addr(void **state)
@@ -107,6 +113,9 @@ static void test_malformed(void **state)
 		{ "0403:6001,vid=0403", "column 11", "given twice" },
 		{ "hello", "column 1", "expected VVVV:PPPP" },
 		{ "3:7:9", "column 1", "VVVV:PPPP" },
+		{ "120:", "column 1", "VVVV:PPPP" },
+		{ ":", "column 1", "VVVV:PPPP" },
+		{ "12z9:", "column 3", "not a hex digit" },
 	};
 
 	(void)state;
