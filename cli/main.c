@@ -53,6 +53,8 @@ static const char main_usage[] =
     "  --replay FILE   play a recorded session back instead of using a device\n"
     "  --debug     log library messages to stderr\n"
     "  --version   print the version\n"
+    "  help [COMMAND]  this text, or a command's own (as COMMAND --help)\n"
+    "  --virtual, --plug, --filter, --record, --replay and --debug may also follow the command.\n"
     "\n"
     "Exit codes: 0 success, 1 device or I/O error, 2 usage error.\n";
 
@@ -271,61 +273,135 @@ void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base)
 	}
 }
 
+static const struct option global_opts[] = {
+	{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
+	{ "plug", required_argument, NULL, 'p' },
+	{ "filter", required_argument, NULL, 'f' }, { "stats", optional_argument, NULL, 's' },
+	{ "record", required_argument, NULL, 'r' }, { "replay", required_argument, NULL, 'R' },
+	{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define GLOBAL_DONE (-1) /* --version or --help answered: exit 0 */
+
+/* One global option. Returns EXIT_OK, GLOBAL_DONE or a usage error. */
+static int apply_global(struct cli *c, int opt, const char *arg, char **argv)
+{
+	switch (opt) {
+	case 'V': c->transports = DEVDRV_TRANSPORT_VIRTUAL; return EXIT_OK;
+	case 'p':
+		if (c->num_plugs == CLI_MAX_PLUGS)
+			return cli_usage_error(c, NULL, "at most %d --plug options", CLI_MAX_PLUGS);
+		c->plugs[c->num_plugs++] = arg;
+		return EXIT_OK;
+	case 'd': c->debug = 1; return EXIT_OK;
+	case 'f': return add_filter(c, arg) == EXIT_OK ? EXIT_OK : EXIT_USAGE;
+	case 'r': return add_record(c, arg) == EXIT_OK ? EXIT_OK : EXIT_USAGE;
+	case 'R':
+		c->replay = arg;
+		c->transports = DEVDRV_TRANSPORT_REPLAY;
+		return EXIT_OK;
+	case 's':
+		if (arg && strcmp(arg, "json"))
+			return cli_usage_error(c, NULL, "--stats takes nothing or =json, not '%s'", arg);
+		c->stats = arg ? 2 : 1;
+		return EXIT_OK;
+	case 'v': fprintf(c->out, "devdrv %s\n", devdrv_version()); return GLOBAL_DONE;
+	case 'h': fputs(main_usage, c->out); return GLOBAL_DONE;
+	default: return cli_bad_option(c, NULL, argv);
+	}
+}
+
+/* The global options that may also follow the command ("devdrv list
+ * --virtual"): those no command has an option of the same name for. */
+static int global_after_command(const char *arg, int *opt, const char **value, int *takes_next)
+{
+	static const struct {
+		const char *name;
+		int opt, has_arg;
+	} movable[] = { { "--virtual", 'V', 0 }, { "--debug", 'd', 0 }, { "--plug", 'p', 1 },
+		        { "--filter", 'f', 1 },  { "--record", 'r', 1 }, { "--replay", 'R', 1 } };
+
+	for (size_t i = 0; i < sizeof(movable) / sizeof(movable[0]); i++) {
+		size_t n = strlen(movable[i].name);
+
+		if (strncmp(arg, movable[i].name, n) || (arg[n] && (arg[n] != '=' || !movable[i].has_arg)))
+			continue;
+		*opt = movable[i].opt;
+		*value = arg[n] == '=' ? arg + n + 1 : NULL;
+		*takes_next = movable[i].has_arg && !arg[n];
+		return 1;
+	}
+	return 0;
+}
+
+/* Apply and remove the global options among the command's arguments, up to
+ * "--" or run's --exec (what follows is another program's). */
+static int hoist_globals(struct cli *c, int *argc, char **argv)
+{
+	int out = 1, i = 1;
+
+	for (; i < *argc && strcmp(argv[i], "--") && strcmp(argv[i], "--exec"); i++) {
+		const char *value;
+		int opt, takes_next, rc;
+
+		if (!global_after_command(argv[i], &opt, &value, &takes_next)) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (takes_next && i + 1 >= *argc)
+			return cli_usage_error(c, NULL, "%s needs a value", argv[i]);
+		if ((rc = apply_global(c, opt, takes_next ? argv[++i] : value, argv)) != EXIT_OK)
+			return rc;
+	}
+	while (i < *argc)
+		argv[out++] = argv[i++];
+	if (out < *argc)
+		argv[out] = NULL; /* as argv ends, for the command's getopt */
+	*argc = out;
+	return EXIT_OK;
+}
+
+/* "devdrv help [CMD]": the command's own --help. */
+static int cmd_help(struct cli *c, int argc, char **argv)
+{
+	char *help_argv[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
+
+	if (argc > 2)
+		return cli_usage_error(c, "help", "takes at most one command");
+	if (argc < 2)
+		return fputs(main_usage, c->out), EXIT_OK;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(c, 2, help_argv);
+	return cli_usage_error(c, NULL, "unknown command '%s'", argv[1]);
+}
+
 int cli_main_in(struct devdrv_context *ctx, int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
-	static const struct option opts[] = {
-		{ "virtual", no_argument, NULL, 'V' }, { "debug", no_argument, NULL, 'd' },
-		{ "plug", required_argument, NULL, 'p' },
-		{ "filter", required_argument, NULL, 'f' }, { "stats", optional_argument, NULL, 's' },
-		{ "record", required_argument, NULL, 'r' }, { "replay", required_argument, NULL, 'R' },
-		{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli c = { .in = in, .out = out, .err = err, .ctx = ctx };
-	int opt, rc = -1;
+	int opt, rc = EXIT_OK, found = 0;
 
 	opterr = 0;
 	optind = 0; /* GNU getopt: full reset, so cli_main can run repeatedly */
-	while ((opt = getopt_long(argc, argv, "+dh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'V': c.transports = DEVDRV_TRANSPORT_VIRTUAL; break;
-		case 'p':
-			if (c.num_plugs == CLI_MAX_PLUGS)
-				return cli_usage_error(&c, NULL, "at most %d --plug options", CLI_MAX_PLUGS);
-			c.plugs[c.num_plugs++] = optarg;
-			break;
-		case 'd': c.debug = 1; break;
-		case 'f':
-			if (add_filter(&c, optarg) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case 'r':
-			if (add_record(&c, optarg) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case 'R':
-			c.replay = optarg;
-			c.transports = DEVDRV_TRANSPORT_REPLAY;
-			break;
-		case 's':
-			if (optarg && strcmp(optarg, "json"))
-				return cli_usage_error(&c, NULL, "--stats takes nothing or =json, not '%s'", optarg);
-			c.stats = optarg ? 2 : 1;
-			break;
-		case 'v': fprintf(out, "devdrv %s\n", devdrv_version()); return EXIT_OK;
-		case 'h': fputs(main_usage, out); return EXIT_OK;
-		default: return cli_bad_option(&c, NULL, argv);
-		}
-	}
+	while (rc == EXIT_OK && (opt = getopt_long(argc, argv, "+dh", global_opts, NULL)) != -1)
+		rc = apply_global(&c, opt, optarg, argv);
+	if (rc != EXIT_OK)
+		return rc == GLOBAL_DONE ? EXIT_OK : rc;
 	if (optind >= argc) {
 		fputs(main_usage, err);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[optind], commands[i].name))
-			rc = commands[i].run(&c, argc - optind, argv + optind);
-	if (rc < 0)
-		rc = cli_usage_error(&c, NULL, "unknown command '%s'", argv[optind]);
+	argc -= optind, argv += optind;
+	if ((rc = hoist_globals(&c, &argc, argv)) != EXIT_OK)
+		return rc;
+	if (!strcmp(argv[0], "help"))
+		rc = cmd_help(&c, argc, argv), found = 1;
+	for (size_t i = 0; !found && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[0], commands[i].name))
+			rc = commands[i].run(&c, argc, argv), found = 1;
+	if (!found)
+		rc = cli_usage_error(&c, NULL, "unknown command '%s'", argv[0]);
 	if (c.ctx != ctx)
 		devdrv_context_free(c.ctx);
 	fflush(out);

@@ -90,7 +90,42 @@ static void test_version_and_help(void **state)
 		assert_int_equal(r.rc, 0);
 		assert_non_null(strstr(r.out, want));
 		done(&r);
+		r = RUN("devdrv", "help", cmds[i]); /* the same, as git help does it */
+		assert_int_equal(r.rc, 0);
+		assert_non_null(strstr(r.out, want));
+		done(&r);
 	}
+	r = RUN("devdrv", "help");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "Exit codes"));
+	done(&r);
+	r = RUN("devdrv", "help", "frobnicate");
+	expect_failure(&r, 2, "unknown command 'frobnicate'");
+}
+
+/* Global options may follow the command, as users type them; not after
+ * run's --exec, whose arguments are another program's. */
+static void test_global_options_after_the_command(void **state)
+{
+	struct run r = RUN("devdrv", "list", "--virtual", "--plug", "ft232r@1-3", "1-3");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "0403:6001"));
+	done(&r);
+	r = RUN("devdrv", "list", "1-3", "--plug=cp2102@1-3", "--virtual", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "\"pid\":\"ea60\""));
+	done(&r);
+	/* the command's exit status is run's: 0 only if it got its --virtual */
+	r = RUN("devdrv", "--virtual", "run", "1-1", "--exec", "sh", "-c", "[ \"$1\" = --virtual ]", "sh", "--virtual");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "run", "1-1", "--exec", "sh", "-c", "[ \"$1\" = --virtual ]", "sh", "--debug");
+	assert_int_not_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "list", "--plug");
+	expect_failure(&r, 2, "--plug needs a value");
 }
 
 static void test_usage_errors(void **state)
@@ -782,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
 		cmocka_unit_test(test_ctrl_and_class_hints),
+		cmocka_unit_test(test_global_options_after_the_command),
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
 		cmocka_unit_test(test_filters_from_the_command_line),
 		cmocka_unit_test(test_watch_arguments_and_existing), cmocka_unit_test(test_watch_sees_every_event),
