@@ -49,6 +49,7 @@ int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_udev_rules(struct cli *c, int argc, char **argv);
 int cmd_autostart(struct cli *c, int argc, char **argv);
 int cmd_usbip_export(struct cli *c, int argc, char **argv);
+int cmd_models(struct cli *c, int argc, char **argv);
 
 /* devdrv run's disk bridge (cli/run-nbd.c): --nbd-socket PATH or --nbd DEV. */
 struct nbd_bridge;

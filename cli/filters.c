@@ -1,8 +1,11 @@
-/* filters.c — `devdrv filters`, and what --stats prints when a handle closes. */
+/* filters.c — `devdrv filters` and `devdrv models` (what --filter attaches
+ * and --plug plugs), and what --stats prints when a handle closes. */
 #include "cli.h"
 
 #include <devdrv/filter.h>
 #include <devdrv/stats.h>
+#include <devdrv/virtual.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char filters_usage[] =
@@ -142,4 +145,57 @@ void cli_close(struct cli *c, struct devdrv_handle *h)
 			stats_text(c, &s);
 	}
 	devdrv_close(h);
+}
+
+/* ---- devdrv models ------------------------------------------------------------ */
+
+static const char models_usage[] =
+    "usage: devdrv models [--json]\n"
+    "  The device models --virtual --plug MODEL@PORT can plug, one per line, sorted:\n"
+    "  the library's own, and those of plugins (DEVDRV_DRIVER_PATH).\n";
+
+#define CLI_MAX_MODELS 256
+
+struct model_names {
+	const char *name[CLI_MAX_MODELS];
+	size_t n;
+};
+
+static void add_model_name(const char *name, void *user)
+{
+	struct model_names *m = user;
+
+	if (m->n < CLI_MAX_MODELS)
+		m->name[m->n++] = name;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cmd_models(struct cli *c, int argc, char **argv)
+{
+	struct model_names m = { .n = 0 };
+	int json = argc == 2 && !strcmp(argv[1], "--json");
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs(models_usage, c->out), EXIT_OK;
+	if (argc > 2 || (argc == 2 && !json))
+		return cli_usage_error(c, "models", "takes only --json, not '%s'", argv[argc - 1]);
+	devdrv_virtual_models(c->ctx, add_model_name, &m);
+	qsort(m.name, m.n, sizeof(m.name[0]), by_name);
+	if (json) {
+		struct json j;
+
+		json_begin(&j, c->out);
+		json_array(&j, NULL);
+		for (size_t i = 0; i < m.n; i++)
+			json_string(&j, NULL, m.name[i]);
+		json_end_array(&j);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < m.n; i++)
+		fprintf(c->out, "%s\n", m.name[i]);
+	return EXIT_OK;
 }

@@ -29,6 +29,7 @@ static const char main_usage[] =
     "                             block devices (USB mass storage)\n"
     "  drivers                    drivers and their match tables\n"
     "  filters [--json]           filters --filter can attach\n"
+    "  models [--json]            device models --plug can plug\n"
     "  watch [SEL] [--json] [--count N] [--existing]\n"
     "                             one line per device arriving or leaving\n"
     "  run SEL [--pty LINK] [--exec CMD [ARGS...]]\n"
@@ -45,7 +46,8 @@ static const char main_usage[] =
     "ep_out=0x01, transport=virtual (usb, virtual, replay); combine with commas.\n"
     "\n"
     "  --virtual   use the in-process virtual bus instead of real USB\n"
-    "  --plug MODEL@PORT  with --virtual, add a device model (ft232r@1-3, cp2102@1-4...)\n"
+    "  --plug MODEL@PORT  with --virtual, add a device model (ft232r@1-3, cp2102@1-4...;\n"
+    "              'devdrv models' lists them all)\n"
     "  --filter NAME[:ARGS]  attach a filter to the device (repeatable, first on top):\n"
     "              trace:FILE.pcap (Wireshark), stats, fault:RULES, verifier; see 'devdrv filters'\n"
     "  --stats[=json]  count transfers per endpoint and print the counts on stderr at the end\n"
@@ -67,6 +69,7 @@ static const struct {
 	{ "serial", cmd_serial }, { "hid", cmd_hid },     { "storage", cmd_storage },
 	{ "filters", cmd_filters }, { "watch", cmd_watch },   { "run", cmd_run },
 	{ "udev-rules", cmd_udev_rules }, { "autostart", cmd_autostart }, { "usbip-export", cmd_usbip_export },
+	{ "models", cmd_models },
 };
 
 static const char *hint_for(const char *action, int code, const char *detail)

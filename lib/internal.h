@@ -325,6 +325,8 @@ int dd_plugin_acquire_driver(struct dd_plugin *p, const char *name, const struct
                              char *err, size_t errlen);
 const struct devdrv_filter_ops *dd_plugin_acquire_filter(const char *name, size_t len, struct dd_plugin **owner);
 const struct devdrv_vmodel *dd_plugin_acquire_model(const char *name, struct dd_plugin **owner);
+/* Every model of the plugins' index, by name (nothing is loaded). */
+void dd_plugin_each_model(void (*fn)(const char *name, void *user), void *user);
 /* A plugin filter's name and position from the index, without loading; NULL
  * if no plugin has it. */
 const char *dd_plugin_filter_info(const char *name, size_t len, enum devdrv_filter_position *pos);

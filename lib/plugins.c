@@ -537,6 +537,15 @@ int dd_plugin_acquire_driver(struct dd_plugin *p, const char *name, const struct
 	return rc;
 }
 
+void dd_plugin_each_model(void (*fn)(const char *name, void *user), void *user)
+{
+	pthread_mutex_lock(&plugins_lock);
+	for (struct dd_plugin *p = plugins; p; p = p->next)
+		for (size_t i = 0; !p->skip[0] && i < p->num_models; i++)
+			fn(p->models[i], user);
+	pthread_mutex_unlock(&plugins_lock);
+}
+
 /* A filter or model by name, from the index only (nothing is loaded). */
 static struct dd_plugin *owner_of_locked(const char *name, size_t len, int filter)
 {

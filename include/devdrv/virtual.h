@@ -63,6 +63,13 @@ int devdrv_virtual_plug(struct devdrv_context *ctx, const char *model, const cha
  * @return 0, DEVDRV_E_NOT_FOUND, DEVDRV_E_UNSUPPORTED. */
 int devdrv_virtual_unplug(struct devdrv_context *ctx, const char *port_path);
 
+/** Call @p fn with the name of every model devdrv_virtual_plug() knows: the
+ * library's own, those registered, and those of plugins (found, not
+ * loaded). Any thread; @p ctx (or NULL) only logs the plugin scan; @p fn
+ * must not register or unregister models.
+ * @return how many. */
+int devdrv_virtual_models(struct devdrv_context *ctx, void (*fn)(const char *name, void *user), void *user);
+
 /** Unplug every device of the virtual bus, as devdrv_virtual_unplug() does
  * one: a test that wants an empty bus starts with this.
  * @return how many were unplugged, or DEVDRV_E_UNSUPPORTED. */

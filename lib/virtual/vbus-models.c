@@ -49,6 +49,38 @@ const struct devdrv_vmodel *vbus_find_model(const char *name)
 	return m;
 }
 
+struct model_count {
+	void (*fn)(const char *name, void *user);
+	void *user;
+	int n;
+};
+
+static void count_model(const char *name, void *user)
+{
+	struct model_count *mc = user;
+
+	mc->fn(name, mc->user);
+	mc->n++;
+}
+
+int devdrv_virtual_models(struct devdrv_context *ctx, void (*fn)(const char *name, void *user), void *user)
+{
+	struct model_count mc = { fn, user, 0 };
+
+	if (!fn)
+		return DEVDRV_E_INVALID;
+	for (const struct devdrv_vmodel *const *m = __start_dd_section_vmodels;
+	     __start_dd_section_vmodels && m < __stop_dd_section_vmodels; m++)
+		count_model((*m)->name, &mc);
+	pthread_mutex_lock(&models_lock);
+	for (size_t i = 0; i < num_registered_models; i++)
+		count_model(registered_models[i]->name, &mc);
+	pthread_mutex_unlock(&models_lock);
+	dd_plugins_scan(ctx);
+	dd_plugin_each_model(count_model, &mc);
+	return mc.n;
+}
+
 static const char *model_problem(const struct devdrv_vmodel *m)
 {
 	if (m->api_version != DEVDRV_VMODEL_API_VERSION)

@@ -103,6 +103,36 @@ static void test_version_and_help(void **state)
 	expect_failure(&r, 2, "unknown command 'frobnicate'");
 }
 
+/* devdrv models: every model --plug takes, sorted, and they all plug. */
+static void test_models(void **state)
+{
+	struct run r = RUN("devdrv", "models");
+	char *save = NULL, prev[64] = "";
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	for (char *name = strtok_r(r.out, "\n", &save); name; name = strtok_r(NULL, "\n", &save), n++) {
+		char plug[80];
+		struct run p;
+
+		assert_true(strcmp(prev, name) < 0);
+		snprintf(prev, sizeof(prev), "%s", name);
+		snprintf(plug, sizeof(plug), "%s@1-9", name);
+		p = RUN("devdrv", "--virtual", "--plug", plug, "list", "1-9");
+		if (p.rc != 0)
+			fail_msg("--plug %s: rc %d: %s", plug, p.rc, p.err);
+		done(&p);
+	}
+	assert_in_range(n, 30, 256);
+	done(&r);
+	r = RUN("devdrv", "models", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "\"ft232r\""));
+	assert_int_equal(r.out[0], '[');
+	done(&r);
+}
+
 /* Global options may follow the command, as users type them; not after
  * run's --exec, whose arguments are another program's. */
 static void test_global_options_after_the_command(void **state)
@@ -818,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
 		cmocka_unit_test(test_ctrl_and_class_hints),
 		cmocka_unit_test(test_global_options_after_the_command),
+		cmocka_unit_test(test_models),
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
 		cmocka_unit_test(test_filters_from_the_command_line),
 		cmocka_unit_test(test_watch_arguments_and_existing), cmocka_unit_test(test_watch_sees_every_event),

@@ -54,7 +54,7 @@ echo 'DEVDRV-QMP {"execute":"device_add","arguments":{"driver":"usb-serial","id"
 check "devdrv watch saw the FTDI leave and come back" wait_for 30 sh -c "! kill -0 $watch"
 wait $auto
 rc=$?
-echo "autostart: $(tr '\n' '|' </tmp/auto.err)"
+echo "autostart: exit $rc, $(tr '\n' '|' </tmp/auto.err)"
 check "the autostarted driver ended with 0 when its device left" [ $rc -eq 0 ]
 check "and removed its terminal" [ ! -e /run/devdrv/ftdi ]
 kill $mon
