@@ -2,6 +2,7 @@
  * followed by a wait, so timeouts, cancellation and disconnect are handled in
  * one place per transport. */
 #include "internal.h"
+#include "deadline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,13 +52,6 @@ void devdrv_transfer_free(struct devdrv_transfer *t)
 	free(t);
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int devdrv_transfer_submit(struct devdrv_transfer *t)
 {
@@ -76,7 +70,7 @@ int devdrv_transfer_submit(struct devdrv_transfer *t)
 		                          h->dev->port_path);
 	x->completed = 0;
 	x->by_filter = 0;
-	x->submitted_ns = h->lower ? monotonic_ns() : 0; /* for filters only */
+	x->submitted_ns = h->lower ? dd_monotonic_ns() : 0; /* for filters only */
 	t->status = 0;
 	t->actual_length = 0;
 	/* a callback needs someone handling events: by default, the library */
