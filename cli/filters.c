@@ -174,6 +174,17 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A plugin's model may share a built-in's name (the built-in wins): once. */
+static size_t unique_names(const char **name, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!out || strcmp(name[out - 1], name[i]))
+			name[out++] = name[i];
+	return out;
+}
+
 int cmd_models(struct cli *c, int argc, char **argv)
 {
 	struct model_names m = { .n = 0 };
@@ -185,6 +196,7 @@ int cmd_models(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "models", "takes only --json, not '%s'", argv[argc - 1]);
 	devdrv_virtual_models(c->ctx, add_model_name, &m);
 	qsort(m.name, m.n, sizeof(m.name[0]), by_name);
+	m.n = unique_names(m.name, m.n);
 	if (json) {
 		struct json j;
 

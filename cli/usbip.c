@@ -64,7 +64,8 @@ static void print_exports(struct cli *c, const struct devdrv_usbip_options *o, i
 
 	fprintf(c->out, "usbip: listening on port %d\n", port);
 	for (ssize_t i = 0; i < n; i++) {
-		if (list[i]->cls == 0x09 || (o->selector && devdrv_selector_matches(c->ctx, o->selector, list[i]) != 1))
+		if (list[i]->cls == 0x09 || strlen(list[i]->port_path) >= 32 || /* a busid has 31 characters */
+		    (o->selector && devdrv_selector_matches(c->ctx, o->selector, list[i]) != 1))
 			continue;
 		fprintf(c->out, "  busid %-8s %04x:%04x %s\n", list[i]->port_path, list[i]->vid, list[i]->pid,
 		        list[i]->product ? list[i]->product : "");

@@ -16,9 +16,11 @@
  * unplugged while imported ends its connection, so the client's kernel sees
  * it unplugged too.
  *
- * Threads: one per imported device, plus the context's event thread, which
- * runs the completions (with DEVDRV_EVENTS_APPLICATION the application must
- * handle events while the server runs). devdrv_usbip_server_stop() may be
+ * Threads: one per connection (an imported device, or a client listing),
+ * plus the context's event thread, which runs the completions (with
+ * DEVDRV_EVENTS_APPLICATION the application must handle events while the
+ * server runs). A connection has at most 256 URBs and 64 MiB in flight (more
+ * waits), the server at most 64 connections. devdrv_usbip_server_stop() may be
  * called from any thread and from a signal handler.
  */
 #ifndef DEVDRV_USBIP_H

@@ -31,6 +31,10 @@ struct rnode {
 	struct timespec deadline;
 	int has_deadline;
 	int status_then; /* what it completes with at the deadline */
+	/* An answer held back (wait=): which record, to give it to the next
+	 * transfer instead if this one is cancelled or times out first. */
+	struct rdev *late_dev;
+	size_t late_record;
 	struct rnode *next;
 };
 
@@ -125,6 +129,25 @@ static void dispatch_locked(struct replay *rp)
 	}
 }
 
+/* A held-back answer that did not reach its transfer (cancelled, or timed
+ * out first) goes to the pipe's next transfer, as a device keeps what it
+ * has not sent yet. */
+static void give_back_locked(struct rnode *n)
+{
+	struct rdev *d = n->late_dev;
+	const struct dd_rf_transfer *rec;
+	unsigned key;
+
+	if (!d)
+		return;
+	rec = &d->rec->transfers[n->late_record];
+	key = pipe_key(rec->type, rec->endpoint);
+	if (d->cursor[key] > n->late_record)
+		d->cursor[key] = n->late_record;
+	n->t->actual_length = 0;
+	n->late_dev = NULL;
+}
+
 /* Time out held transfers that are due; *next gets the earliest other. */
 static int expire_locked(struct replay *rp, struct timespec *next)
 {
@@ -137,6 +160,8 @@ static int expire_locked(struct replay *rp, struct timespec *next)
 
 		if (n->has_deadline && !dd_ts_before(&now, &n->deadline)) {
 			*link = n->next;
+			if (n->status_then == DEVDRV_E_TIMEOUT)
+				give_back_locked(n);
 			finish_locked(rp, n, n->status_then);
 			continue;
 		}
@@ -253,24 +278,40 @@ static void hold_locked(struct replay *rp, struct rnode *n, unsigned ms, int sta
 	n->status_then = status_then;
 	if (n->has_deadline)
 		n->deadline = dd_deadline_in(ms);
-	n->next = rp->held;
-	rp->held = n;
+	struct rnode **tail = &rp->held;
+
+	while (*tail) /* in submission order: one pipe's transfers complete in theirs */
+		tail = &(*tail)->next;
+	n->next = NULL;
+	*tail = n;
 	pthread_cond_broadcast(&rp->cond);
 	if (n->has_deadline && n->callback) /* an event loop times it out */
 		dd_ctx_wake(rp->ctx);
 }
 
+/* A later transfer of the same pipe is not answered before an earlier one. */
+static void keep_pipe_order_locked(struct replay *rp, struct rnode *n)
+{
+	for (struct rnode *o = rp->held; o && o != n; o = o->next)
+		if (o->late_dev && o->t->handle == n->t->handle && o->t->endpoint == n->t->endpoint &&
+		    o->has_deadline && dd_ts_before(&n->deadline, &o->deadline))
+			n->deadline = o->deadline;
+}
+
 /* An IN transfer the device took rec->wait_ms to answer is answered as
  * late again (a keyboard's keys one by one, not all at once), unless its
  * own timeout comes first. */
-static void answer_late_locked(struct replay *rp, struct rnode *n, const struct dd_rf_transfer *rec)
+static void answer_late_locked(struct replay *rp, struct rdev *d, struct rnode *n, const struct dd_rf_transfer *rec)
 {
 	struct devdrv_transfer *t = n->t;
 
+	n->late_dev = d;
+	n->late_record = (size_t)(rec - d->rec->transfers);
 	if (t->timeout_ms && t->timeout_ms < rec->wait_ms)
 		return hold_locked(rp, n, t->timeout_ms, DEVDRV_E_TIMEOUT);
 	answer(t, rec);
 	hold_locked(rp, n, rec->wait_ms, rec->status);
+	keep_pipe_order_locked(rp, n);
 }
 
 static int is_in_pipe(const struct devdrv_transfer *t)
@@ -306,7 +347,7 @@ static int replay_submit(struct devdrv_transfer *t)
 			answer(t, rec); /* what moved before the timeout */
 		hold_locked(rp, n, t->timeout_ms, DEVDRV_E_TIMEOUT);
 	} else if (rec->wait_ms && rec->status != DEVDRV_E_DISCONNECTED) {
-		answer_late_locked(rp, n, rec);
+		answer_late_locked(rp, d, n, rec);
 	} else {
 		answer(t, rec);
 		d->gone = rec->status == DEVDRV_E_DISCONNECTED;
@@ -326,6 +367,7 @@ static int replay_cancel(struct devdrv_transfer *t)
 			struct rnode *n = *link;
 
 			*link = n->next;
+			give_back_locked(n);
 			finish_locked(rp, n, DEVDRV_E_CANCELLED);
 			break;
 		}

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libusb.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@ static const struct dd_transport_ops usb_transport;
 struct usb_state {
 	libusb_context *uctx;
 	struct devdrv_context *ctx;
+	/* Between a completion freeing its libusb transfer and a cancel on
+	 * another thread reaching for it. */
+	pthread_mutex_t urb_lock;
 	libusb_hotplug_callback_handle hotplug;
 	int watching;
 };
@@ -44,6 +48,7 @@ static int usb_init(struct devdrv_context *ctx, void **state)
 		                   libusb_error_name(rc));
 	}
 	st->ctx = ctx;
+	pthread_mutex_init(&st->urb_lock, NULL);
 	*state = st;
 	return 0;
 }
@@ -55,6 +60,7 @@ static void usb_exit(void *state)
 	if (st->watching)
 		libusb_hotplug_deregister_callback(st->uctx, st->hotplug);
 	libusb_exit(st->uctx);
+	pthread_mutex_destroy(&st->urb_lock);
 	free(st);
 }
 
@@ -489,6 +495,7 @@ static struct libusb_transfer **urb_of(struct devdrv_transfer *t)
 static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
 {
 	struct devdrv_transfer *t = x->user_data;
+	struct usb_state *st = t->handle->dev->tstate;
 	size_t actual = x->actual_length > 0 ? (size_t)x->actual_length : 0;
 
 	t->status = dd_usb_transfer_status(x->status);
@@ -502,7 +509,9 @@ static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
 		actual = t->length;
 	}
 	t->actual_length = actual;
+	pthread_mutex_lock(&st->urb_lock);
 	*urb_of(t) = NULL;
+	pthread_mutex_unlock(&st->urb_lock);
 	libusb_free_transfer(x);
 	dd_xfer(t)->completed = 1;
 	if (t->callback)
@@ -547,22 +556,31 @@ static int usb_submit(struct devdrv_transfer *t)
 		rc = dd_usb_error(libusb_submit_transfer(x));
 	}
 	if (rc < 0) {
+		struct usb_state *st = t->handle->dev->tstate;
+
+		pthread_mutex_lock(&st->urb_lock); /* a cancel may have reached for it */
+		*urb_of(t) = NULL;
+		pthread_mutex_unlock(&st->urb_lock);
 		if (t->type == DEVDRV_TRANSFER_CONTROL)
 			free(x->buffer);
 		libusb_free_transfer(x);
-		*urb_of(t) = NULL;
 	}
 	return rc;
 }
 
+/* Any thread: the lock keeps the libusb transfer alive while it is
+ * cancelled (libusb runs the completion without its own locks held, so
+ * this cannot wait for the completion that waits for it). */
 static int usb_cancel(struct devdrv_transfer *t)
 {
-	struct libusb_transfer *x = *urb_of(t);
-	int rc;
+	struct usb_state *st = t->handle->dev->tstate;
+	struct libusb_transfer *x;
+	int rc = 0;
 
-	if (!x)
-		return 0; /* already completed */
-	rc = libusb_cancel_transfer(x);
+	pthread_mutex_lock(&st->urb_lock);
+	if ((x = *urb_of(t))) /* else already completed */
+		rc = libusb_cancel_transfer(x);
+	pthread_mutex_unlock(&st->urb_lock);
 	return rc == LIBUSB_ERROR_NOT_FOUND ? 0 : dd_usb_error(rc);
 }
 

@@ -33,6 +33,11 @@
 #define SEND_TIMEOUT_S 10
 /* How many exported devices one OP_REP_DEVLIST describes at most. */
 #define MAX_LISTED 256
+/* What one connection may have in flight (the kernel's drivers queue a
+ * few dozen URBs at most), and how many connections the server takes. */
+#define MAX_URBS_IN_FLIGHT 256
+#define MAX_BYTES_IN_FLIGHT (64u << 20)
+#define MAX_CONNECTIONS 64
 
 struct urb {
 	struct conn *c;
@@ -40,8 +45,9 @@ struct urb {
 	uint8_t *data;
 	size_t cap;
 	uint32_t seqnum;
-	uint32_t unlink_seqnum; /* the CMD_UNLINK that cancelled it, 0: none */
-	int in, short_not_ok;
+	uint32_t unlink_seqnum; /* the CMD_UNLINK that cancelled it, when unlinked */
+	int unlinked, in, short_not_ok;
+	int submitted; /* its last submission was taken: its callback is waited for before a free */
 	struct urb *next;
 };
 
@@ -52,11 +58,13 @@ struct conn {
 	char busid[USBIP_BUSID_LEN];
 	char transport[16];
 	struct devdrv_handle *h;
+	int imported; /* h is open: written under the server's lock */
 	uint32_t devid;
 	pthread_mutex_t lock; /* the socket's write side, the lists, broken */
 	pthread_cond_t idle;
 	struct urb *pending, *spare;
 	unsigned in_flight;
+	size_t bytes_in_flight; /* buffers of those URBs */
 	int broken;
 	struct conn *next;
 };
@@ -141,8 +149,9 @@ static void send_locked(struct conn *c, const uint8_t *hdr, const void *data, si
 	if (c->broken)
 		return;
 	if (send_full(c->fd, hdr, USBIP_HEADER_LEN, data, len) < 0) {
-		devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s (%s): the client stopped reading; closing",
-		           c->peer, c->busid);
+		if (errno == EAGAIN || errno == EWOULDBLOCK) /* the send timeout, not a client that left */
+			devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s (%s): the client stopped reading; closing",
+			           c->peer, c->busid);
 		c->broken = 1;
 		shutdown(c->fd, SHUT_RDWR);
 	}
@@ -192,10 +201,10 @@ static void urb_done(struct devdrv_transfer *t)
 		status = -EREMOTEIO;
 	if (t->status != 0 && t->status != DEVDRV_E_CANCELLED) /* what the client sees only as an errno */
 		devdrv_log(c->srv->ctx, DEVDRV_LOG_INFO, "usbip: %s: transfer %u on 0x%02x: %s", c->busid, u->seqnum,
-		           t->endpoint, devdrv_errmsg(c->h));
+		           t->endpoint, devdrv_strerror(t->status));
 	pthread_mutex_lock(&c->lock);
 	unlink_pending_locked(c, u);
-	if (u->unlink_seqnum) { /* the client gave it up: only RET_UNLINK, as usbip-host does */
+	if (u->unlinked) { /* the client gave it up: only RET_UNLINK, as usbip-host does */
 		usbip_put_ret_unlink(hdr, u->unlink_seqnum, t->status == DEVDRV_E_CANCELLED ? -ECONNRESET : status);
 		send_locked(c, hdr, NULL, 0);
 	} else {
@@ -206,8 +215,9 @@ static void urb_done(struct devdrv_transfer *t)
 		shutdown(c->fd, SHUT_RD);
 	u->next = c->spare;
 	c->spare = u;
-	if (--c->in_flight == 0)
-		pthread_cond_broadcast(&c->idle);
+	c->in_flight--;
+	c->bytes_in_flight -= u->cap;
+	pthread_cond_broadcast(&c->idle); /* drain() and a reader held back by the limits */
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -241,7 +251,7 @@ static struct urb *urb_get(struct conn *c, size_t len)
 		}
 		u->data = p, u->cap = len ? len : 1;
 	}
-	u->unlink_seqnum = 0;
+	u->unlinked = 0;
 	u->next = NULL;
 	return u;
 }
@@ -361,6 +371,12 @@ static int handle_submit(struct conn *c, const struct usbip_cmd *cmd)
 	if (cmd->ep == 0 && cmd->length > 0xffff)
 		return devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s: control transfer of %u bytes; closing",
 		                  c->peer, cmd->length), -1;
+	/* the setup packet says where a control data stage goes: a header that
+	 * says otherwise would have the device's buffer sent back unwritten */
+	if (cmd->ep == 0 && cmd->length && ((cmd->setup[0] & 0x80) != 0) != (cmd->direction == USBIP_DIR_IN))
+		return devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN,
+		                  "usbip: %s: control transfer whose direction is not its setup packet's; closing",
+		                  c->peer), -1;
 	if (!(u = urb_get(c, cmd->length)))
 		return devdrv_log(c->srv->ctx, DEVDRV_LOG_ERROR, "usbip: out of memory; closing %s", c->peer), -1;
 	u->seqnum = cmd->seqnum;
@@ -383,14 +399,21 @@ static int handle_submit(struct conn *c, const struct usbip_cmd *cmd)
 		return 0;
 	}
 	pthread_mutex_lock(&c->lock);
+	/* a client may queue many URBs, not unbounded memory: it waits */
+	while (!c->broken && (c->in_flight >= MAX_URBS_IN_FLIGHT || c->bytes_in_flight + u->cap > MAX_BYTES_IN_FLIGHT) &&
+	       c->in_flight)
+		pthread_cond_wait(&c->idle, &c->lock);
 	u->next = c->pending, c->pending = u;
 	c->in_flight++;
+	c->bytes_in_flight += u->cap;
 	pthread_mutex_unlock(&c->lock);
-	if ((rc = devdrv_transfer_submit(u->t)) == 0)
+	u->submitted = (rc = devdrv_transfer_submit(u->t)) == 0;
+	if (rc == 0)
 		return 0;
 	pthread_mutex_lock(&c->lock);
 	unlink_pending_locked(c, u);
 	c->in_flight--;
+	c->bytes_in_flight -= u->cap;
 	pthread_mutex_unlock(&c->lock);
 	urb_put_back(c, u);
 	reply_submit(c, cmd->seqnum, usbip_status(rc));
@@ -405,7 +428,8 @@ static void handle_unlink(struct conn *c, const struct usbip_cmd *cmd)
 	struct urb *u;
 
 	pthread_mutex_lock(&c->lock);
-	if ((u = find_pending_locked(c, cmd->unlink_seqnum)) && !u->unlink_seqnum) {
+	if ((u = find_pending_locked(c, cmd->unlink_seqnum)) && !u->unlinked) {
+		u->unlinked = 1;
 		u->unlink_seqnum = cmd->seqnum;
 		devdrv_transfer_cancel(u->t);
 	} else {
@@ -537,6 +561,10 @@ static int open_export(struct conn *c, const char *busid)
 			devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s cannot import %s: %s", c->peer, busid,
 			           devdrv_context_errmsg(c->srv->ctx));
 			st = USBIP_ST_DEV_ERR;
+		} else {
+			pthread_mutex_lock(&c->srv->lock);
+			c->imported = 1;
+			pthread_mutex_unlock(&c->srv->lock);
 		}
 	}
 	if (n >= 0)
@@ -583,25 +611,33 @@ static void import_and_serve(struct conn *c)
 
 /* ---- connections ------------------------------------------------------------------------ */
 
+/* Leave the server's list first: from then on no other thread reaches the
+ * connection (its descriptor number may be reused once closed). */
 static void conn_free(struct conn *c)
 {
 	struct devdrv_usbip_server *srv = c->srv;
 
-	devdrv_close(c->h); /* after drain(): no completion of its is left */
-	urbs_free(c->spare);
-	close(c->fd);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->idle);
 	pthread_mutex_lock(&srv->lock);
 	for (struct conn **link = &srv->conns; *link; link = &(*link)->next)
 		if (*link == c) {
 			*link = c->next;
 			break;
 		}
+	pthread_mutex_unlock(&srv->lock);
+	/* after drain() each callback has begun; wait until it has returned */
+	for (struct urb *u = c->spare; u; u = u->next)
+		if (u->submitted)
+			devdrv_transfer_wait(u->t);
+	devdrv_close(c->h);
+	urbs_free(c->spare);
+	close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->idle);
+	free(c);
+	pthread_mutex_lock(&srv->lock);
 	srv->num_conns--;
 	pthread_cond_broadcast(&srv->gone);
 	pthread_mutex_unlock(&srv->lock);
-	free(c);
 }
 
 static void *conn_main(void *arg)
@@ -629,14 +665,23 @@ static void *conn_main(void *arg)
 
 static void accept_one(struct devdrv_usbip_server *srv)
 {
-	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC), one = 1, full;
 	struct conn *c;
 	pthread_attr_t attr;
 	pthread_t thread;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+			devdrv_log(srv->ctx, DEVDRV_LOG_WARN, "usbip: accept: %s; pausing", strerror(errno));
+			poll(NULL, 0, 100); /* the listener stays readable: no busy loop */
+		}
 		return;
-	if (!(c = calloc(1, sizeof(*c)))) {
+	}
+	pthread_mutex_lock(&srv->lock);
+	full = srv->num_conns >= MAX_CONNECTIONS;
+	pthread_mutex_unlock(&srv->lock);
+	if (full || !(c = calloc(1, sizeof(*c)))) {
+		devdrv_log(srv->ctx, DEVDRV_LOG_WARN, "usbip: %d connections already; refusing one", MAX_CONNECTIONS);
 		close(fd);
 		return;
 	}
@@ -784,7 +829,8 @@ int devdrv_usbip_server_new(struct devdrv_context *ctx, const struct devdrv_usbi
 	*out = NULL;
 	if (opts) {
 		if (opts->size < sizeof(o.size) || opts->size > sizeof(o))
-			return dd_ctx_fail(ctx, DEVDRV_E_INVALID, "devdrv_usbip_server_new: options.size not set");
+			return dd_ctx_fail(ctx, DEVDRV_E_INVALID,
+			                   "devdrv_usbip_server_new: options.size is not that of a struct this library knows");
 		memcpy(&o, opts, opts->size);
 	}
 	if (o.selector && (rc = dd_parse_selector(ctx, o.selector, &sel)) < 0)
@@ -823,7 +869,7 @@ int devdrv_usbip_server_imported(struct devdrv_usbip_server *srv)
 		return DEVDRV_E_INVALID;
 	pthread_mutex_lock(&srv->lock);
 	for (struct conn *c = srv->conns; c; c = c->next)
-		n += c->h != NULL;
+		n += c->imported;
 	pthread_mutex_unlock(&srv->lock);
 	return n;
 }

@@ -242,7 +242,8 @@ static void test_environment_makes_replay_the_default(void **state)
 /* The recorder writes how long an IN transfer waited for the device, and a
  * replay answers as late again: the virtual button pressed 150 ms after the
  * read was submitted is recorded with wait= about 150, and its replay takes
- * as long, or times out if the read's own timeout is shorter. */
+ * as long, or times out if the read's own timeout is shorter, and the next
+ * read gets the answer then. */
 static void test_recorded_waits(void **state)
 {
 	struct devdrv_context *ctx = recording_bus(NULL);
@@ -284,6 +285,8 @@ static void test_recorded_waits(void **state)
 	ctx = replaying(rec_path);
 	assert_int_equal(devdrv_open(ctx, "1-2", &h), 0);
 	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 50), DEVDRV_E_TIMEOUT); /* the device was slower */
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 3000), 2); /* and still has the press for the next read */
+	assert_int_equal(buf[1], 0x42);
 	devdrv_close(h);
 	devdrv_context_free(ctx);
 }

@@ -478,6 +478,10 @@ static void test_hostile_clients_end_only_their_connection(void **state)
 	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_OUT, 0);
 	usbip_put_be32(m + 24, 0x10000); /* control data stage over 64 KiB */
 	hostile(b, m, USBIP_HEADER_LEN);
+	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_IN, 0);
+	usbip_put_be32(m + 24, 4096); /* IN by the header, OUT by the setup packet: */
+	m[40] = 0x40, m[41] = 0x01;   /* the buffer would go back unwritten */
+	hostile(b, m, USBIP_HEADER_LEN);
 	/* a duplicate seqnum while the first is in flight */
 	fd = import_ok(b, "1-3", &devid);
 	submit(fd, 5, devid, USBIP_DIR_IN, 1, NULL, NULL, 512);
