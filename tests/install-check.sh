@@ -65,6 +65,7 @@ unit=$(find "$tmp" -path '*/systemd/system/devdrv@.service' | head -n 1)
 [ -n "$(find "$tmp" -path '*/sysusers.d/devdrv.conf')" ] || { echo "sysusers.d/devdrv.conf was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/bash-completion/completions/devdrv')" ] || { echo "the bash completion was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/doc/libdevdrv/LICENSE')" ] || { echo "LICENSE was not installed"; exit 1; }
+[ -n "$(find "$tmp" -path '*/man1/devdrv.1')" ] || { echo "devdrv(1) was not installed"; exit 1; }
 grep -q 'TAG+="uaccess"' "$rules"
 if grep -q '0666' "$rules"; then echo "a world-writable rule"; exit 1; fi
 grep -q '^BindsTo=%i.device$' "$unit"
