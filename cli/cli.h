@@ -4,6 +4,7 @@
 
 #include <devdrv/devdrv.h>
 #include <devdrv/serial.h>
+#include <signal.h>
 #include <stdio.h>
 
 enum cli_exit {
@@ -97,6 +98,16 @@ int cli_parse_line_setting(struct cli *c, const char *cmd, int opt, const char *
 /* The serial loop on an open, configured handle; returns an exit code. */
 int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
                        const struct cli_serial_opts *o);
+
+/* A command printed its --help: the caller exits 0. */
+#define CLI_HELP_SHOWN (-1)
+/* The arguments of a command that takes only --json (and --help): *json set.
+ * Returns EXIT_OK, CLI_HELP_SHOWN or a usage error. */
+int cli_json_flag(struct cli *c, const char *cmd, const char *usage, int argc, char **argv, int *json);
+/* SIGINT and SIGTERM to @fn without SA_RESTART (a blocking wait returns
+ * EINTR); @old (two) keeps what was there for cli_restore_stop_signals(). */
+void cli_catch_stop_signals(void (*fn)(int), struct sigaction *old);
+void cli_restore_stop_signals(const struct sigaction *old);
 
 /* Create the context on first use. Returns an exit code. */
 int cli_context(struct cli *c);

@@ -45,13 +45,12 @@ static void filters_json(struct cli *c, const struct devdrv_filter_ops **f, size
 int cmd_filters(struct cli *c, int argc, char **argv)
 {
 	const struct devdrv_filter_ops *f[CLI_MAX_FILTERS];
-	size_t n = devdrv_filters(f, CLI_MAX_FILTERS);
-	int json = argc == 2 && !strcmp(argv[1], "--json");
+	size_t n;
+	int json, rc;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return fputs(filters_usage, c->out), EXIT_OK;
-	if (argc > 2 || (argc == 2 && !json))
-		return cli_usage_error(c, "filters", "unexpected argument '%s'", argv[argc - 1]);
+	if ((rc = cli_json_flag(c, "filters", filters_usage, argc, argv, &json)) != EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? EXIT_OK : rc;
+	n = devdrv_filters(f, CLI_MAX_FILTERS);
 	if (n > CLI_MAX_FILTERS)
 		n = CLI_MAX_FILTERS;
 	if (json) {
@@ -188,12 +187,10 @@ static size_t unique_names(const char **name, size_t n)
 int cmd_models(struct cli *c, int argc, char **argv)
 {
 	struct model_names m = { .n = 0 };
-	int json = argc == 2 && !strcmp(argv[1], "--json");
+	int json, rc;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return fputs(models_usage, c->out), EXIT_OK;
-	if (argc > 2 || (argc == 2 && !json))
-		return cli_usage_error(c, "models", "takes only --json, not '%s'", argv[argc - 1]);
+	if ((rc = cli_json_flag(c, "models", models_usage, argc, argv, &json)) != EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? EXIT_OK : rc;
 	devdrv_virtual_models(c->ctx, add_model_name, &m);
 	qsort(m.name, m.n, sizeof(m.name[0]), by_name);
 	m.n = unique_names(m.name, m.n);

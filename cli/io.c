@@ -224,32 +224,6 @@ int cmd_write(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* Take "--timeout MS" (or --timeout=MS) out of ctrl's arguments, wherever
- * it is among the positional ones. Returns an exit code. */
-static int take_timeout(struct cli *c, int *argc, char **argv, unsigned long *timeout)
-{
-	int out = 0;
-
-	for (int i = 0; i < *argc; i++) {
-		const char *value = NULL;
-
-		if (!strcmp(argv[i], "--timeout")) {
-			if (i + 1 >= *argc)
-				return cli_usage_error(c, "ctrl", "--timeout needs a number of milliseconds");
-			value = argv[++i];
-		} else if (!strncmp(argv[i], "--timeout=", 10)) {
-			value = argv[i] + 10;
-		} else {
-			argv[out++] = argv[i];
-			continue;
-		}
-		if (cli_parse_uint(value, 3600000, timeout) < 0)
-			return cli_usage_error(c, "ctrl", "--timeout takes milliseconds up to 3600000, not '%s'", value);
-	}
-	*argc = out;
-	return EXIT_OK;
-}
-
 int cmd_ctrl(struct cli *c, int argc, char **argv)
 {
 	static const char *const names[4] = { "REQTYPE", "REQ", "VALUE", "INDEX" };
@@ -257,14 +231,22 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 	unsigned long v[4], len = 64, timeout = DEFAULT_TIMEOUT_MS;
 	unsigned char data[4096];
 	size_t out_len = 0;
+	static const struct option opts[] = { { "timeout", required_argument, NULL, 't' },
+		                              { "help", no_argument, NULL, 'h' },
+		                              { NULL, 0, NULL, 0 } };
 	struct devdrv_handle *h;
-	int rc, in;
+	int rc, in, opt;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+	optind = 0; /* getopt moves the options after the numbers, which never start with '-' */
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h')
 			return fputs(ctrl_usage, c->out), EXIT_OK;
-	if ((rc = take_timeout(c, &argc, argv, &timeout)) != EXIT_OK)
-		return rc;
+		if (opt != 't')
+			return cli_bad_option(c, "ctrl", argv);
+		if (cli_parse_uint(optarg, 3600000, &timeout) < 0)
+			return cli_usage_error(c, "ctrl", "--timeout takes milliseconds up to 3600000, not '%s'", optarg);
+	}
+	argc -= optind - 1, argv += optind - 1; /* argv[1] is SEL again */
 	if (argc != 6 && argc != 7)
 		return cli_usage_error(c, "ctrl", "needs SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]");
 	for (int i = 0; i < 4; i++)

@@ -7,6 +7,7 @@
 #include <devdrv/virtual.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +129,40 @@ int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
 int cli_bad_option(struct cli *c, const char *cmd, char **argv)
 {
 	/* optopt names a short option, also one inside a cluster like -zq;
-	 * a long one is the argument getopt just passed */
+	 * a long one is the argument getopt just passed (getopt sets optopt to
+	 * a long option's value too, when its argument is missing) */
+	if (optind > 0 && !strncmp(argv[optind - 1], "--", 2))
+		return cli_usage_error(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 	if (optopt)
 		return cli_usage_error(c, cmd, "unknown or incomplete option '-%c'", optopt);
 	return cli_usage_error(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+}
+
+int cli_json_flag(struct cli *c, const char *cmd, const char *usage, int argc, char **argv, int *json)
+{
+	*json = argc == 2 && !strcmp(argv[1], "--json");
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs(usage, c->out), CLI_HELP_SHOWN;
+	if (argc > 2 || (argc == 2 && !*json))
+		return cli_usage_error(c, cmd, "takes only --json, not '%s'", argv[argc - 1]);
+	return EXIT_OK;
+}
+
+void cli_catch_stop_signals(void (*fn)(int), struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+}
+
+void cli_restore_stop_signals(const struct sigaction *old)
+{
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
 }
 
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)

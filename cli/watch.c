@@ -112,8 +112,6 @@ static void on_event(struct devdrv_context *ctx, enum devdrv_hotplug_event ev, c
 	atomic_fetch_add(&w->shown, 1);
 }
 
-#define HELP_SHOWN (-1) /* parse_watch_args printed --help: exit 0 */
-
 static int parse_watch_args(struct cli *c, int argc, char **argv, struct watch *w, int *existing, const char **sel)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
@@ -132,7 +130,7 @@ static int parse_watch_args(struct cli *c, int argc, char **argv, struct watch *
 		else if (opt == 'n' && (cli_parse_uint(optarg, 1000000000, &w->limit) < 0 || !w->limit))
 			return cli_usage_error(c, "watch", "--count takes a number of events from 1, not '%s'", optarg);
 		else if (opt == 'h')
-			return fputs(watch_usage, c->out), HELP_SHOWN;
+			return fputs(watch_usage, c->out), CLI_HELP_SHOWN;
 		else if (opt != 'n')
 			return cli_bad_option(c, "watch", argv);
 	}
@@ -140,18 +138,6 @@ static int parse_watch_args(struct cli *c, int argc, char **argv, struct watch *
 		return cli_usage_error(c, "watch", "takes at most one selector");
 	*sel = optind < argc ? argv[optind] : NULL;
 	return EXIT_OK;
-}
-
-static void catch_signals(struct sigaction *old)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: the wait returns */
-	sigemptyset(&sa.sa_mask);
-	stop_signal = 0;
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
 }
 
 int cmd_watch(struct cli *c, int argc, char **argv)
@@ -162,14 +148,14 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	int rc, existing = 0, id;
 
 	if ((rc = parse_watch_args(c, argc, argv, &w, &existing, &sel)) != EXIT_OK)
-		return rc == HELP_SHOWN ? EXIT_OK : rc;
+		return rc == CLI_HELP_SHOWN ? EXIT_OK : rc;
 	if ((rc = cli_context(c)) != EXIT_OK)
 		return rc;
-	catch_signals(old);
+	stop_signal = 0;
+	cli_catch_stop_signals(on_signal, old);
 	rc = devdrv_hotplug_register(c->ctx, sel, existing ? DEVDRV_HOTPLUG_ENUMERATE : 0, on_event, &w, &id);
 	if (rc < 0) {
-		sigaction(SIGINT, &old[0], NULL);
-		sigaction(SIGTERM, &old[1], NULL);
+		cli_restore_stop_signals(old);
 		return cli_fail(c, "watch", rc, devdrv_context_errmsg(c->ctx));
 	}
 	/* the library's event thread calls on_event; this one waits for the end */
@@ -177,8 +163,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		if ((rc = devdrv_handle_events(c->ctx, 200)) < 0)
 			break;
 	devdrv_hotplug_deregister(c->ctx, id);
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
+	cli_restore_stop_signals(old);
 	if (rc < 0)
 		return cli_fail(c, "watch", rc, devdrv_context_errmsg(c->ctx));
 	return EXIT_OK;

@@ -381,7 +381,7 @@ static void test_ctrl_and_class_hints(void **state)
 	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x02", "0", "0", "--timeout", "soon");
 	expect_failure(&r, 2, "--timeout takes milliseconds");
 	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0xc0", "0x02", "0", "0", "--timeout");
-	expect_failure(&r, 2, "--timeout needs a number");
+	expect_failure(&r, 2, "incomplete option '--timeout'");
 	r = RUN("devdrv", "--virtual", "serial", "1-1");
 	expect_failure(&r, 1, "not a serial one ('devdrv drivers' lists the serial drivers");
 }
