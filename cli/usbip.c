@@ -28,8 +28,6 @@ static void on_signal(int sig)
 		devdrv_usbip_server_stop(running_server);
 }
 
-#define HELP_SHOWN (-1)
-
 static int parse_args(struct cli *c, int argc, char **argv, struct devdrv_usbip_options *o)
 {
 	static const struct option opts[] = { { "listen", required_argument, NULL, 'l' },
@@ -45,7 +43,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct devdrv_usbip_
 		else if (opt == 'a')
 			o->flags |= DEVDRV_USBIP_ALLOW_REMOTE;
 		else if (opt == 'h')
-			return fputs(usbip_usage, c->out), HELP_SHOWN;
+			return fputs(usbip_usage, c->out), CLI_HELP_SHOWN;
 		else
 			return cli_bad_option(c, "usbip-export", argv);
 	}
@@ -56,16 +54,15 @@ static int parse_args(struct cli *c, int argc, char **argv, struct devdrv_usbip_
 }
 
 /* What a user needs to attach: the busids exported now. */
-static void print_exports(struct cli *c, const struct devdrv_usbip_options *o, int port)
+static void print_exports(struct cli *c, const struct devdrv_usbip_server *srv)
 {
 	const struct devdrv_device_info **list = NULL;
 	ssize_t n = devdrv_get_device_list(c->ctx, &list);
 	int shown = 0;
 
-	fprintf(c->out, "usbip: listening on port %d\n", port);
+	fprintf(c->out, "usbip: listening on port %d\n", devdrv_usbip_server_port(srv));
 	for (ssize_t i = 0; i < n; i++) {
-		if (list[i]->cls == 0x09 || strlen(list[i]->port_path) >= 32 || /* a busid has 31 characters */
-		    (o->selector && devdrv_selector_matches(c->ctx, o->selector, list[i]) != 1))
+		if (!devdrv_usbip_server_exports(srv, list[i]))
 			continue;
 		fprintf(c->out, "  busid %-8s %04x:%04x %s\n", list[i]->port_path, list[i]->vid, list[i]->pid,
 		        list[i]->product ? list[i]->product : "");
@@ -82,25 +79,20 @@ int cmd_usbip_export(struct cli *c, int argc, char **argv)
 {
 	struct devdrv_usbip_options o = DEVDRV_USBIP_OPTIONS_INIT;
 	struct devdrv_usbip_server *srv;
-	struct sigaction sa, old[2];
+	struct sigaction old[2];
 	int rc;
 
 	if ((rc = parse_args(c, argc, argv, &o)) != EXIT_OK)
-		return rc == HELP_SHOWN ? EXIT_OK : rc;
+		return rc == CLI_HELP_SHOWN ? EXIT_OK : rc;
 	if ((rc = cli_context(c)) != EXIT_OK)
 		return rc;
 	if ((rc = devdrv_usbip_server_new(c->ctx, &o, &srv)) < 0)
 		return cli_fail(c, "usbip-export", rc, devdrv_context_errmsg(c->ctx));
-	print_exports(c, &o, devdrv_usbip_server_port(srv));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
+	print_exports(c, srv);
 	running_server = srv;
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
+	cli_catch_stop_signals(on_signal, old);
 	rc = devdrv_usbip_server_run(srv);
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
+	cli_restore_stop_signals(old);
 	running_server = NULL;
 	devdrv_usbip_server_free(srv);
 	return rc < 0 ? cli_fail(c, "usbip-export", rc, devdrv_context_errmsg(c->ctx)) : EXIT_OK;

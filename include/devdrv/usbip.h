@@ -75,6 +75,10 @@ int devdrv_usbip_server_run(struct devdrv_usbip_server *srv);
  * clients see the devices unplugged). Any thread; async-signal-safe. */
 void devdrv_usbip_server_stop(struct devdrv_usbip_server *srv);
 
+/** 1 if the server exports @p info's device (the selector matches, it is
+ * not a hub, its port path fits a busid), else 0. Any thread. */
+int devdrv_usbip_server_exports(const struct devdrv_usbip_server *srv, const struct devdrv_device_info *info);
+
 /** How many devices clients have imported now. Any thread. */
 int devdrv_usbip_server_imported(struct devdrv_usbip_server *srv);
 

@@ -488,9 +488,11 @@ static void drain(struct conn *c)
 
 /* ---- the operation stage ------------------------------------------------------------ */
 
-static int exported(struct devdrv_usbip_server *srv, const struct devdrv_device_info *info)
+int devdrv_usbip_server_exports(const struct devdrv_usbip_server *srv, const struct devdrv_device_info *info)
 {
-	if (info->cls == 0x09) /* hubs stay: their ports are this machine's */
+	if (!srv || !info || info->cls == 0x09) /* hubs stay: their ports are this machine's */
+		return 0;
+	if (strlen(info->port_path) >= USBIP_BUSID_LEN) /* the busid on the wire */
 		return 0;
 	return !srv->selector || devdrv_selector_matches(srv->ctx, srv->selector, info) == 1;
 }
@@ -498,26 +500,23 @@ static int exported(struct devdrv_usbip_server *srv, const struct devdrv_device_
 static void send_devlist(struct conn *c)
 {
 	struct devdrv_usbip_server *srv = c->srv;
-	const struct devdrv_device_info **list = NULL;
+	const struct devdrv_device_info **list = NULL, *listed[MAX_LISTED];
 	ssize_t n = devdrv_get_device_list(srv->ctx, &list);
 	uint8_t head[USBIP_OP_LEN + 4], dev[USBIP_DEVICE_LEN], ifaces[255 * USBIP_IFACE_LEN];
 	uint32_t count = 0;
-	int ok = 0;
+	int ok;
 
 	for (ssize_t i = 0; i < n && count < MAX_LISTED; i++)
-		count += exported(srv, list[i]) && strlen(list[i]->port_path) < USBIP_BUSID_LEN;
+		if (devdrv_usbip_server_exports(srv, list[i]))
+			listed[count++] = list[i];
 	usbip_put_op(head, USBIP_OP_REP_DEVLIST, n < 0 ? USBIP_ST_ERROR : USBIP_ST_OK);
 	usbip_put_be32(head + USBIP_OP_LEN, count);
 	ok = send_full(c->fd, head, sizeof(head), NULL, 0) == 0;
-	for (ssize_t i = 0; ok && count && i < n; i++) {
-		unsigned k;
+	for (uint32_t i = 0; ok && i < count; i++) {
+		unsigned k = usbip_put_interfaces(ifaces, 255, listed[i]);
 
-		if (!exported(srv, list[i]) || strlen(list[i]->port_path) >= USBIP_BUSID_LEN)
-			continue;
-		usbip_put_device(dev, list[i], list[i]->port_path);
-		k = usbip_put_interfaces(ifaces, 255, list[i]);
+		usbip_put_device(dev, listed[i], listed[i]->port_path);
 		ok = send_full(c->fd, dev, sizeof(dev), ifaces, (size_t)(k > 255 ? 255 : k) * USBIP_IFACE_LEN) == 0;
-		count--;
 	}
 	devdrv_log(srv->ctx, DEVDRV_LOG_INFO, "usbip: %s listed the devices", c->peer);
 	if (n >= 0)
@@ -551,7 +550,7 @@ static int open_export(struct conn *c, const char *busid)
 	int st;
 
 	for (ssize_t i = 0; i < n && !info; i++)
-		if (!strcmp(list[i]->port_path, busid) && exported(c->srv, list[i]))
+		if (!strcmp(list[i]->port_path, busid) && devdrv_usbip_server_exports(c->srv, list[i]))
 			info = list[i];
 	if (!info) {
 		st = USBIP_ST_NODEV;

@@ -277,6 +277,31 @@ static void test_devlist(void **state)
 	close(fd);
 }
 
+/* A server with a selector exports what it matches, and lists only that. */
+static void test_selector_limits_the_exports(void **state)
+{
+	struct bed *b = *state;
+	struct devdrv_usbip_options o = { .size = sizeof(o), .listen = "127.0.0.1:0", .selector = "0403:" };
+	const struct devdrv_device_info **list;
+	struct devdrv_usbip_server *srv;
+	ssize_t n;
+	int exported = 0;
+
+	(void)state;
+	assert_int_equal(devdrv_usbip_server_new(b->ctx, &o, &srv), 0);
+	assert_true((n = devdrv_get_device_list(b->ctx, &list)) >= 3);
+	for (ssize_t i = 0; i < n; i++) {
+		int want = list[i]->vid == 0x0403;
+
+		assert_int_equal(devdrv_usbip_server_exports(srv, list[i]), want);
+		assert_int_equal(devdrv_usbip_server_exports(b->srv, list[i]), 1); /* no selector: all */
+		exported += want;
+	}
+	assert_int_equal(exported, 1);
+	devdrv_free_device_list(list);
+	devdrv_usbip_server_free(srv);
+}
+
 static void test_control_and_bulk_through_import(void **state)
 {
 	struct bed *b = *state;
@@ -435,20 +460,38 @@ static void test_unplug_while_idle_ends_the_connection(void **state)
 	assert_int_equal(devdrv_virtual_plug(b->ctx, "ft232r", "1-5"), 0);
 }
 
-/* Each hostile message ends its connection; the server then still lists. */
-static void hostile(struct bed *b, const uint8_t *msg, size_t len)
+/* Headers that end their connection: each is sent right after an import,
+ * with the imported device's id unless it names another. */
+static const struct hostile_header {
+	const char *what;
+	uint32_t command, devid, direction, ep, length;
+	int32_t packets;
+	uint8_t setup0, setup1;
+} hostile_headers[] = {
+	{ "unknown command", 7, 0, 0, 0, 0, 0, 0, 0 },
+	{ "2 GiB", USBIP_CMD_SUBMIT, 0, USBIP_DIR_IN, 1, 0x7fffffff, 0, 0, 0 },
+	{ "another device's id", USBIP_CMD_SUBMIT, 0x12345678, USBIP_DIR_IN, 1, 0, 0, 0, 0 },
+	{ "no such direction", USBIP_CMD_SUBMIT, 0, 5, 1, 0, 0, 0, 0 },
+	{ "endpoint 99", USBIP_CMD_SUBMIT, 0, USBIP_DIR_IN, 99, 0, 0, 0, 0 },
+	{ "isochronous packets", USBIP_CMD_SUBMIT, 0, USBIP_DIR_IN, 1, 0, 8, 0, 0 },
+	{ "a control data stage over 64 KiB", USBIP_CMD_SUBMIT, 0, USBIP_DIR_OUT, 0, 0x10000, 0, 0, 0 },
+	/* IN by the header, OUT by the setup packet: the buffer would go back unwritten */
+	{ "directions that disagree", USBIP_CMD_SUBMIT, 0, USBIP_DIR_IN, 0, 4096, 0, 0x40, 0x01 },
+};
+
+static void send_hostile(struct bed *b, const struct hostile_header *x)
 {
 	uint32_t devid;
 	int fd = import_ok(b, "1-3", &devid);
-	uint8_t h[USBIP_HEADER_LEN];
+	uint8_t h[USBIP_HEADER_LEN], reply;
 
-	memcpy(h, msg, USBIP_HEADER_LEN);
-	if (usbip_be32(h + 8) == 0xdddddddd)
-		usbip_put_be32(h + 8, devid);
+	put_cmd(h, x->command, 1, x->devid ? x->devid : devid, x->direction, x->ep);
+	usbip_put_be32(h + 24, x->length);
+	usbip_put_be32(h + 32, (uint32_t)x->packets);
+	h[40] = x->setup0, h[41] = x->setup1;
 	send_all(fd, h, sizeof(h));
-	if (len > sizeof(h))
-		send_all(fd, msg + sizeof(h), len - sizeof(h));
-	assert_closed(fd);
+	if (recv(fd, &reply, 1, 0) != 0)
+		fail_msg("%s: the server answered or hung instead of closing the connection", x->what);
 	close(fd);
 	wait_released(b);
 }
@@ -461,27 +504,8 @@ static void test_hostile_clients_end_only_their_connection(void **state)
 	uint8_t dev[USBIP_DEVICE_LEN];
 	int fd;
 
-	put_cmd(m, 7, 1, 0xdddddddd, 0, 0); /* unknown command */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_IN, 1);
-	usbip_put_be32(m + 24, 0x7fffffff); /* 2 GiB */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0x12345678, USBIP_DIR_IN, 1); /* not this device */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, 5, 1); /* no such direction */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_IN, 99); /* endpoint 99 */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_IN, 1);
-	usbip_put_be32(m + 32, 8); /* isochronous packets */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_OUT, 0);
-	usbip_put_be32(m + 24, 0x10000); /* control data stage over 64 KiB */
-	hostile(b, m, USBIP_HEADER_LEN);
-	put_cmd(m, USBIP_CMD_SUBMIT, 1, 0xdddddddd, USBIP_DIR_IN, 0);
-	usbip_put_be32(m + 24, 4096); /* IN by the header, OUT by the setup packet: */
-	m[40] = 0x40, m[41] = 0x01;   /* the buffer would go back unwritten */
-	hostile(b, m, USBIP_HEADER_LEN);
+	for (size_t i = 0; i < sizeof(hostile_headers) / sizeof(hostile_headers[0]); i++)
+		send_hostile(b, &hostile_headers[i]);
 	/* a duplicate seqnum while the first is in flight */
 	fd = import_ok(b, "1-3", &devid);
 	submit(fd, 5, devid, USBIP_DIR_IN, 1, NULL, NULL, 512);
@@ -600,6 +624,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_devlist),
+		cmocka_unit_test(test_selector_limits_the_exports),
 		cmocka_unit_test(test_control_and_bulk_through_import),
 		cmocka_unit_test(test_set_interface_makes_endpoints),
 		cmocka_unit_test(test_unlink),
