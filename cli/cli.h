@@ -24,6 +24,7 @@ struct cli {
 	int stats;            /* --stats: print the stats filter's counts at close */
 	char filters[1024];   /* --filter NAME[:ARGS], joined with ';' */
 	const char *replay;   /* --replay FILE */
+	const char *remote;   /* --remote HOST[:PORT]: the usbip transport's server */
 	int progress_line; /* a progress line without its newline is on stderr */
 	struct devdrv_context *ctx;
 };

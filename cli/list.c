@@ -286,7 +286,7 @@ static void print_info(FILE *f, const struct devdrv_device_info *d)
 	fprintf(f, "  %-14s %02x/%02x/%02x\n", "class", d->cls, d->subclass, d->protocol);
 	fprintf(f, "  %-14s %s Mbit/s\n", "speed", devdrv_speed_name(d->speed));
 	if (d->remote)
-		fprintf(f, "  %-14s imported over USB/IP (vhci_hcd)\n", "remote");
+		fprintf(f, "  %-14s imported over USB/IP (%s)\n", "remote", strcmp(d->transport, "usbip") ? "vhci_hcd" : "the usbip transport");
 	fprintf(f, "  %-14s %s\n", "manufacturer", safe(&text, d->manufacturer, "(none)"));
 	fprintf(f, "  %-14s %s\n", "product", safe(&text, d->product, "(none)"));
 	fprintf(f, "  %-14s %s\n", "serial", safe(&text, d->serial, "(none)"));

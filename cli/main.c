@@ -4,6 +4,7 @@
 
 #include <devdrv/driver.h>
 #include <devdrv/replay.h>
+#include <devdrv/usbip.h>
 #include <devdrv/virtual.h>
 #include <errno.h>
 #include <getopt.h>
@@ -13,7 +14,8 @@
 #include <string.h>
 
 static const char main_usage[] =
-    "usage: devdrv [--virtual | --replay FILE] [--filter NAME[:ARGS]]... [--record FILE] [--stats[=json]]\n"
+    "usage: devdrv [--virtual | --remote HOST[:PORT] | --replay FILE] [--filter NAME[:ARGS]]...\n"
+    "              [--record FILE] [--stats[=json]]\n"
     "              [--debug] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
@@ -44,7 +46,7 @@ static const char main_usage[] =
     "\n"
     "SEL selects a device: 0403:6001, 0403:6001#1 (second match), 1209: (a vendor's),\n"
     "3:7 (bus:address), 1-1.2 (port path), serial=A50285BI, driver=generic, iface=1, ep_in=0x81,\n"
-    "ep_out=0x01, transport=virtual (usb, virtual, replay); combine with commas.\n"
+    "ep_out=0x01, transport=virtual (usb, virtual, replay, usbip); combine with commas.\n"
     "\n"
     "  --virtual   use the in-process virtual bus instead of real USB\n"
     "  --plug MODEL@PORT  with --virtual, add a device model (ft232r@1-3, cp2102@1-4...;\n"
@@ -53,11 +55,14 @@ static const char main_usage[] =
     "              trace:FILE.pcap (Wireshark), stats, fault:RULES, verifier; see 'devdrv filters'\n"
     "  --stats[=json]  count transfers per endpoint and print the counts on stderr at the end\n"
     "  --record FILE   record the session (descriptors and transfers) to FILE\n"
+    "  --remote HOST[:PORT]  the devices a USB/IP server exports (usbipd, devdrv usbip-export),\n"
+    "              driven over TCP by devdrv's drivers; no usbip attach, no root\n"
     "  --replay FILE   play a recorded session back instead of using a device\n"
     "  --debug     log library messages to stderr\n"
     "  --version   print the version\n"
     "  help [COMMAND]  this text, or a command's own (as COMMAND --help)\n"
-    "  --virtual, --plug, --filter, --record, --replay and --debug may also follow the command.\n"
+    "  --virtual, --plug, --remote, --filter, --record, --replay and --debug may also follow\n"
+    "  the command.\n"
     "\n"
     "Exit codes: 0 success, 1 device or I/O error, 2 usage error.\n";
 
@@ -100,9 +105,22 @@ static const char *hint_for(const char *action, int code, const char *detail)
 	}
 }
 
+/* Each --virtual command builds a bus of its own: a read finds nothing an
+ * earlier command wrote, and a longer timeout would not help. */
+static const char *virtual_bus_hint(const struct cli *c, const char *action, int code)
+{
+	if (code != DEVDRV_E_TIMEOUT || c->transports != DEVDRV_TRANSPORT_VIRTUAL || strncmp(action, "read", 4))
+		return NULL;
+	return "each 'devdrv --virtual' command has a virtual bus of its own; to share one between commands, "
+	       "keep it in 'devdrv --virtual usbip-export &' and reach it with 'devdrv --remote 127.0.0.1'";
+}
+
 int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 {
-	const char *hint = hint_for(action, code, detail);
+	const char *hint = virtual_bus_hint(c, action, code);
+
+	if (!hint)
+		hint = hint_for(action, code, detail);
 	char shown_action[CLI_ESCAPED_MAX], shown_detail[CLI_ESCAPED_MAX];
 
 	/* the action quotes a selector and the detail may quote device data */
@@ -261,6 +279,8 @@ int cli_context(struct cli *c)
 	}
 	if (rc < 0)
 		return cli_fail(c, "start", rc, devdrv_context_errmsg(NULL));
+	if (c->remote && (rc = devdrv_usbip_use_server(c->ctx, c->remote)) < 0)
+		return cli_usage_error(c, NULL, "--remote: %s", devdrv_context_errmsg(c->ctx));
 	if (c->replay && (rc = devdrv_replay_add(c->ctx, c->replay)) < 0) {
 		fprintf(c->err, "devdrv: --replay: %s; give a file written by --record\n", devdrv_context_errmsg(c->ctx));
 		return EXIT_USAGE;
@@ -312,6 +332,7 @@ static const struct option global_opts[] = {
 	{ "plug", required_argument, NULL, 'p' },
 	{ "filter", required_argument, NULL, 'f' }, { "stats", optional_argument, NULL, 's' },
 	{ "record", required_argument, NULL, 'r' }, { "replay", required_argument, NULL, 'R' },
+	{ "remote", required_argument, NULL, 'X' },
 	{ "version", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -335,6 +356,10 @@ static int apply_global(struct cli *c, int opt, const char *arg, char **argv)
 		c->replay = arg;
 		c->transports = DEVDRV_TRANSPORT_REPLAY;
 		return EXIT_OK;
+	case 'X':
+		c->remote = arg;
+		c->transports = DEVDRV_TRANSPORT_USBIP;
+		return EXIT_OK;
 	case 's':
 		if (arg && strcmp(arg, "json"))
 			return cli_usage_error(c, NULL, "--stats takes nothing or =json, not '%s'", arg);
@@ -354,7 +379,8 @@ static int global_after_command(const char *arg, int *opt, const char **value, i
 		const char *name;
 		int opt, has_arg;
 	} movable[] = { { "--virtual", 'V', 0 }, { "--debug", 'd', 0 }, { "--plug", 'p', 1 },
-		        { "--filter", 'f', 1 },  { "--record", 'r', 1 }, { "--replay", 'R', 1 } };
+		        { "--filter", 'f', 1 },  { "--record", 'r', 1 }, { "--replay", 'R', 1 },
+		        { "--remote", 'X', 1 } };
 
 	for (size_t i = 0; i < sizeof(movable) / sizeof(movable[0]); i++) {
 		size_t n = strlen(movable[i].name);

@@ -26,20 +26,25 @@ static enum devdrv_log_level level_from_env(void)
 static int transports_from_env(struct devdrv_context *ctx, unsigned *mask)
 {
 	const char *env = getenv("DEVDRV_TRANSPORT"), *replay = getenv("DEVDRV_REPLAY");
+	const char *server = getenv("DEVDRV_USBIP_SERVER");
 
 	if ((!env || !*env) && replay && *replay) /* a recorded run needs no hardware */
 		*mask = DEVDRV_TRANSPORT_REPLAY;
+	else if ((!env || !*env) && server && *server) /* naming a server means its devices */
+		*mask = DEVDRV_TRANSPORT_USBIP;
 	else if (!env || !*env || !strcmp(env, "usb"))
 		*mask = DEVDRV_TRANSPORT_USB;
 	else if (!strcmp(env, "virtual"))
 		*mask = DEVDRV_TRANSPORT_VIRTUAL;
 	else if (!strcmp(env, "replay"))
 		*mask = DEVDRV_TRANSPORT_REPLAY;
+	else if (!strcmp(env, "usbip"))
+		*mask = DEVDRV_TRANSPORT_USBIP;
 	else if (!strcmp(env, "all"))
 		*mask = DEVDRV_TRANSPORT_ALL;
 	else
 		return dd_ctx_fail(ctx, DEVDRV_E_INVALID,
-		                   "DEVDRV_TRANSPORT='%s' is not one of usb, virtual, replay, all", env);
+		                   "DEVDRV_TRANSPORT='%s' is not one of usb, virtual, replay, usbip, all", env);
 	return 0;
 }
 

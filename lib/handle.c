@@ -87,6 +87,12 @@ static int bind_handle(struct devdrv_handle *h)
 		                   "driver=%s: no such driver (see 'devdrv drivers')", only);
 	if (dd_bind(info, only, h->sel.iface, &h->bind) == 0)
 		return 0;
+	if (!info->num_configs && h->dev->ops->undescribed) {
+		int rc = h->dev->ops->undescribed(h->ctx, h->dev);
+
+		if (rc < 0)
+			return rc;
+	}
 	return dd_ctx_fail(h->ctx, DEVDRV_E_NO_DRIVER,
 	                   "%s (%04x:%04x): no driver binds%s%s; it has no claimable interface "
 	                   "with bulk or interrupt endpoints",

@@ -53,6 +53,9 @@ struct dd_transport_ops {
 	int (*watch)(void *state);
 	/* After an I/O error: 1 if the device still answers, 0 if it is gone. */
 	int (*present)(struct devdrv_handle *h);
+	/* A device listed without descriptors (nothing can bind it): why, as a
+	 * code with the context's message set; NULL or 0: the usual message. */
+	int (*undescribed)(struct devdrv_context *ctx, const struct dd_device *dev);
 	/* Bytes of per-transfer state the transport keeps in dd_transfer.tpriv
 	 * (at most DD_TPRIV_MAX): no allocation of its own per transfer. */
 	size_t transfer_priv_size;
@@ -76,6 +79,7 @@ struct dd_transfer {
 	int by_filter;       /* completed by a filter, not by the transport */
 	int deferred_running; /* its callback runs now (filter completions) */
 	struct dd_transfer *deferred_next;
+	struct dd_transfer *cq_next; /* in a transport's completion queue (cq.h) */
 	uint64_t submitted_ns;
 	_Alignas(max_align_t) unsigned char tpriv[DD_TPRIV_MAX];
 };

@@ -251,8 +251,8 @@ static int parse_key_value(struct parser *p, const char *s, const char *eq, cons
 		rc = copy_value(p, v, e, sel->transport, sizeof(sel->transport), DD_SEL_TRANSPORT,
 		                "transport");
 		if (rc == 0 && strcmp(sel->transport, "usb") && strcmp(sel->transport, "virtual") &&
-		    strcmp(sel->transport, "replay"))
-			return fail_at(p, v, "transport must be usb, virtual or replay");
+		    strcmp(sel->transport, "replay") && strcmp(sel->transport, "usbip"))
+			return fail_at(p, v, "transport must be usb, virtual, replay or usbip");
 		return rc;
 	}
 	if (KEY("ep_in"))

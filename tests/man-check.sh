@@ -1,7 +1,8 @@
 #!/bin/sh
 # man-check.sh DEVDRV MANPAGE — devdrv(1) against the program: groff renders
 # it without a warning, every command of `devdrv --help` has its entry, and
-# every long option of each command's --help is in the page.
+# every global option and every long option of each command's --help is in
+# the page.
 set -u
 devdrv=$1 page=$2
 fail=0
@@ -14,6 +15,16 @@ else
 fi
 # plain ASCII, without overstrike, in lines long enough never to break an option
 text=$(groff -man -Tascii -rLL=1000n -P-cbou "$page")
+# the global options: the option lines of the main --help
+for o in $("$devdrv" --help | sed -n '/^commands:/,/^$/!p' | grep -o -- '--[a-z][-a-z]*' | sort -u); do
+	[ "$o" = --help ] && continue
+	if printf '%s\n' "$text" | grep -q -- "$o"; then
+		echo "ok - global $o"
+	else
+		echo "not ok - global option $o is not in $page"
+		fail=1
+	fi
+done
 commands=$("$devdrv" --help | awk '/^commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')
 for c in $commands; do
 	if printf '%s\n' "$text" | grep -q "^       $c\( \|$\)"; then

@@ -15,6 +15,7 @@
  * never completes inline; callbacks run from event handling. */
 #include "../internal.h"
 #include "format.h"
+#include "../cq.h"
 #include "../deadline.h"
 
 #include <devdrv/replay.h>
@@ -27,7 +28,6 @@
 
 struct rnode {
 	struct devdrv_transfer *t;
-	devdrv_transfer_cb callback;
 	struct timespec deadline;
 	int has_deadline;
 	int status_then; /* what it completes with at the deadline */
@@ -53,8 +53,7 @@ struct replay {
 	struct devdrv_context *ctx;
 	struct rdev *devs;
 	struct rnode *held;                /* pending until cancelled or timed out */
-	struct rnode *done, **done_tail;   /* finished, callback not yet run */
-	const struct devdrv_transfer *running[16]; /* callbacks running now */
+	struct dd_cq cq;                   /* finished, callback not yet run */
 };
 
 static const struct dd_transport_ops replay_transport;
@@ -83,50 +82,7 @@ static void rdev_unref_locked(struct rdev *d)
 
 static void finish_locked(struct replay *rp, struct rnode *n, int status)
 {
-	n->t->status = status;
-	if (!n->callback) {
-		dd_xfer(n->t)->completed = 1; /* the waiter's from here on */
-	} else {
-		n->next = NULL;
-		*rp->done_tail = n;
-		rp->done_tail = &n->next;
-		dd_ctx_wake(rp->ctx); /* a callback is due: wake an event loop */
-	}
-	pthread_cond_broadcast(&rp->cond);
-}
-
-static int running_slot_locked(struct replay *rp, const struct devdrv_transfer *t)
-{
-	for (int i = 0; i < 16; i++)
-		if (rp->running[i] == t)
-			return i;
-	return -1;
-}
-
-/* Callbacks run without the lock (they may submit again); a callback that
- * cannot get a running slot (16 threads dispatching at once) waits. */
-static void dispatch_locked(struct replay *rp)
-{
-	struct rnode *batch = rp->done;
-
-	rp->done = NULL;
-	rp->done_tail = &rp->done;
-	while (batch) {
-		struct rnode *n = batch;
-		struct devdrv_transfer *t = n->t;
-		int slot;
-
-		batch = n->next;
-		while ((slot = running_slot_locked(rp, NULL)) < 0)
-			pthread_cond_wait(&rp->cond, &rp->lock);
-		rp->running[slot] = t;
-		dd_xfer(t)->completed = 1;
-		pthread_mutex_unlock(&rp->lock);
-		dd_transfer_complete(t);
-		pthread_mutex_lock(&rp->lock);
-		rp->running[slot] = NULL;
-		pthread_cond_broadcast(&rp->cond);
-	}
+	dd_cq_finish_locked(&rp->cq, n->t, status);
 }
 
 /* A held-back answer that did not reach its transfer (cancelled, or timed
@@ -285,7 +241,7 @@ static void hold_locked(struct replay *rp, struct rnode *n, unsigned ms, int sta
 	n->next = NULL;
 	*tail = n;
 	pthread_cond_broadcast(&rp->cond);
-	if (n->has_deadline && n->callback) /* an event loop times it out */
+	if (n->has_deadline && n->t->callback) /* an event loop times it out */
 		dd_ctx_wake(rp->ctx);
 }
 
@@ -341,7 +297,7 @@ static int replay_submit(struct devdrv_transfer *t)
 		pthread_mutex_unlock(&rp->lock);
 		return diverged(d, t, rec, why);
 	}
-	*n = (struct rnode){ .t = t, .callback = t->callback };
+	*n = (struct rnode){ .t = t };
 	if (!rec || rec->status == DEVDRV_E_CANCELLED || rec->status == DEVDRV_E_TIMEOUT) {
 		if (rec)
 			answer(t, rec); /* what moved before the timeout */
@@ -375,13 +331,6 @@ static int replay_cancel(struct devdrv_transfer *t)
 	return 0;
 }
 
-static int wait_over_locked(struct replay *rp, struct devdrv_transfer *t, int has_callback)
-{
-	if (has_callback && running_slot_locked(rp, t) >= 0)
-		return 0;
-	return dd_xfer(t)->completed || dd_xfer(t)->by_filter;
-}
-
 static int replay_wait(struct devdrv_transfer *t)
 {
 	struct replay *rp = ((struct rdev *)t->handle->tpriv)->rp;
@@ -392,11 +341,11 @@ static int replay_wait(struct devdrv_transfer *t)
 		struct timespec next;
 		int timed;
 
-		dispatch_locked(rp);
+		dd_cq_dispatch_locked(&rp->cq);
 		timed = expire_locked(rp, &next);
-		if (wait_over_locked(rp, t, has_callback))
+		if (dd_cq_wait_over_locked(&rp->cq, t, has_callback))
 			break;
-		if (!rp->done)
+		if (!dd_cq_pending_locked(&rp->cq))
 			sleep_locked(rp, timed, &next);
 	}
 	pthread_mutex_unlock(&rp->lock);
@@ -415,7 +364,7 @@ static int replay_poll_info(void *state, struct pollfd *fds, size_t max, int *ti
 	pthread_mutex_lock(&rp->lock);
 	if (expire_locked(rp, &next))
 		dd_timeout_until(&next, timeout_ms);
-	if (rp->done)
+	if (dd_cq_pending_locked(&rp->cq))
 		*timeout_ms = 0;
 	pthread_mutex_unlock(&rp->lock);
 	return 0;
@@ -431,8 +380,8 @@ static int replay_handle_events(void *state, unsigned timeout_ms)
 	for (;;) {
 		int timed = expire_locked(rp, &next);
 
-		if (rp->done) {
-			dispatch_locked(rp);
+		if (dd_cq_pending_locked(&rp->cq)) {
+			dd_cq_dispatch_locked(&rp->cq);
 			break;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -473,7 +422,7 @@ static void replay_close(struct devdrv_handle *h)
 			link = &n->next;
 		}
 	}
-	dispatch_locked(rp);
+	dd_cq_dispatch_locked(&rp->cq);
 	pthread_mutex_unlock(&rp->lock);
 	h->tpriv = NULL;
 }
@@ -661,7 +610,7 @@ static int replay_init(struct devdrv_context *ctx, void **state)
 	pthread_cond_init(&rp->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	rp->ctx = ctx;
-	rp->done_tail = &rp->done;
+	dd_cq_init(&rp->cq, ctx, &rp->lock, &rp->cond);
 	if ((rc = add_from_environment(ctx, rp)) < 0) {
 		replay_exit(rp);
 		return rc;
@@ -675,7 +624,7 @@ static void replay_exit(void *state)
 	struct replay *rp = state;
 
 	pthread_mutex_lock(&rp->lock);
-	dispatch_locked(rp);
+	dd_cq_dispatch_locked(&rp->cq);
 	while (rp->devs) {
 		struct rdev *d = rp->devs;
 

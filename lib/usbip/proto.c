@@ -170,3 +170,109 @@ void usbip_put_ret_unlink(uint8_t b[USBIP_HEADER_LEN], uint32_t seqnum, int32_t 
 	usbip_put_be32(b + 4, seqnum);
 	usbip_put_be32(b + 20, (uint32_t)status);
 }
+
+/* ---- the client's side ------------------------------------------------- */
+
+void usbip_put_cmd_submit(uint8_t b[USBIP_HEADER_LEN], const struct usbip_cmd *cmd)
+{
+	memset(b, 0, USBIP_HEADER_LEN);
+	usbip_put_be32(b, USBIP_CMD_SUBMIT);
+	usbip_put_be32(b + 4, cmd->seqnum);
+	usbip_put_be32(b + 8, cmd->devid);
+	usbip_put_be32(b + 12, cmd->direction);
+	usbip_put_be32(b + 16, cmd->ep);
+	usbip_put_be32(b + 20, cmd->flags);
+	usbip_put_be32(b + 24, cmd->length);
+	usbip_put_be32(b + 28, (uint32_t)cmd->start_frame);
+	usbip_put_be32(b + 32, (uint32_t)cmd->packets);
+	usbip_put_be32(b + 36, (uint32_t)cmd->interval);
+	memcpy(b + 40, cmd->setup, 8);
+}
+
+void usbip_put_cmd_unlink(uint8_t b[USBIP_HEADER_LEN], uint32_t seqnum, uint32_t devid, uint32_t victim)
+{
+	memset(b, 0, USBIP_HEADER_LEN);
+	usbip_put_be32(b, USBIP_CMD_UNLINK);
+	usbip_put_be32(b + 4, seqnum);
+	usbip_put_be32(b + 8, devid);
+	usbip_put_be32(b + 20, victim);
+}
+
+int usbip_parse_ret(const uint8_t b[USBIP_HEADER_LEN], struct usbip_ret *ret, char *why, size_t why_len)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->command = usbip_be32(b);
+	ret->seqnum = usbip_be32(b + 4);
+	ret->status = (int32_t)usbip_be32(b + 20);
+	if (ret->command == USBIP_RET_UNLINK)
+		return 0;
+	if (ret->command != USBIP_RET_SUBMIT)
+		return refuse(why, why_len, "unknown reply", ret->command);
+	ret->actual = usbip_be32(b + 24);
+	ret->packets = (int32_t)usbip_be32(b + 32);
+	/* a server that reports isochronous packets for our non-isochronous
+	 * URB would be followed by descriptors we do not read */
+	if (ret->packets != 0 && ret->packets != -1)
+		return refuse(why, why_len, "isochronous packets in a reply", (uint32_t)ret->packets);
+	return 0;
+}
+
+/* The busid must end within its field and be printable: it becomes a port
+ * path, a selector term and a file name in messages. */
+static int parse_busid(const uint8_t *b, char *busid)
+{
+	if (usbip_check_busid(b) < 0)
+		return -1;
+	memcpy(busid, b, USBIP_BUSID_LEN);
+	return 0;
+}
+
+static enum devdrv_speed speed_from_wire(uint32_t s)
+{
+	switch (s) {
+	case 1: return DEVDRV_SPEED_LOW;
+	case 2: return DEVDRV_SPEED_FULL;
+	case 3: return DEVDRV_SPEED_HIGH;
+	case 5: return DEVDRV_SPEED_SUPER;
+	case 6: return DEVDRV_SPEED_SUPER_PLUS;
+	default: return DEVDRV_SPEED_UNKNOWN;
+	}
+}
+
+int usbip_parse_device(const uint8_t b[USBIP_DEVICE_LEN], struct usbip_device *dev)
+{
+	const uint8_t *p = b + USBIP_PATH_LEN + USBIP_BUSID_LEN;
+
+	memset(dev, 0, sizeof(*dev));
+	if (parse_busid(b + USBIP_PATH_LEN, dev->busid) < 0)
+		return -1;
+	dev->busnum = usbip_be32(p);
+	dev->devnum = usbip_be32(p + 4);
+	dev->speed = speed_from_wire(usbip_be32(p + 8));
+	dev->vid = usbip_be16(p + 12);
+	dev->pid = usbip_be16(p + 14);
+	dev->bcd_device = usbip_be16(p + 16);
+	dev->cls = p[18], dev->subclass = p[19], dev->protocol = p[20];
+	dev->config_value = p[21];
+	dev->num_configs = p[22];
+	dev->num_interfaces = p[23];
+	/* bus and address are bytes in USB; a server that says more lies */
+	return dev->busnum > 255 || dev->devnum > 255 ? -1 : 0;
+}
+
+int usbip_devdrv_status(int32_t status)
+{
+	switch (-status) {
+	case 0: return 0;
+	case EPIPE: return DEVDRV_E_PIPE;
+	case EOVERFLOW: return DEVDRV_E_OVERFLOW;
+	case ESHUTDOWN: case ENODEV: return DEVDRV_E_DISCONNECTED;
+	case EXDEV: return DEVDRV_E_UNSUPPORTED;
+	case ECONNRESET: case ENOENT: return DEVDRV_E_CANCELLED;
+	case ETIMEDOUT: return DEVDRV_E_TIMEOUT;
+	case EPROTO: case EILSEQ: case EREMOTEIO: return DEVDRV_E_PROTOCOL;
+	case EINVAL: return DEVDRV_E_INVALID;
+	case ENOMEM: return DEVDRV_E_NOMEM;
+	default: return DEVDRV_E_IO;
+	}
+}

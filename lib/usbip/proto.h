@@ -102,4 +102,35 @@ uint32_t usbip_speed(enum devdrv_speed s);
 /* A transfer's result as the negative errno a URB carries. */
 int32_t usbip_status(int devdrv_status);
 
+
+/* ---- the client's side (the usbip transport) ---- */
+
+struct usbip_ret {
+	uint32_t command, seqnum;
+	int32_t status; /* a negative errno, as the URB ended */
+	uint32_t actual;
+	int32_t packets;
+};
+
+/* A device of OP_REP_DEVLIST or OP_REP_IMPORT, as the server describes it. */
+struct usbip_device {
+	char busid[USBIP_BUSID_LEN];
+	uint32_t busnum, devnum;
+	enum devdrv_speed speed;
+	uint16_t vid, pid, bcd_device;
+	uint8_t cls, subclass, protocol;
+	uint8_t config_value, num_configs, num_interfaces;
+};
+
+void usbip_put_cmd_submit(uint8_t b[USBIP_HEADER_LEN], const struct usbip_cmd *cmd);
+void usbip_put_cmd_unlink(uint8_t b[USBIP_HEADER_LEN], uint32_t seqnum, uint32_t devid, uint32_t victim);
+/* Decode a reply header: RET_SUBMIT or RET_UNLINK, no isochronous packets.
+ * The caller checks actual against what it asked for. 0, or -1 with @why. */
+int usbip_parse_ret(const uint8_t b[USBIP_HEADER_LEN], struct usbip_ret *ret, char *why, size_t why_len);
+/* Decode and check a server's device record (busid terminated and
+ * printable, bus and address bytes). 0 or -1. */
+int usbip_parse_device(const uint8_t b[USBIP_DEVICE_LEN], struct usbip_device *dev);
+/* A URB's negative errno as a DEVDRV_E_* code. */
+int usbip_devdrv_status(int32_t status);
+
 #endif

@@ -10,6 +10,7 @@
  * its transfers cancelled, awaited and freed, and its handle closed. */
 #include "../internal.h"
 #include "proto.h"
+#include "sock.h"
 
 #include <arpa/inet.h>
 #include <devdrv/hotplug.h>
@@ -80,55 +81,6 @@ struct devdrv_usbip_server {
 	unsigned num_conns;
 };
 
-/* ---- socket helpers ---------------------------------------------------------- */
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n, len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int send_full(int fd, const void *a, size_t alen, const void *b, size_t blen)
-{
-	struct iovec iov[2] = { { (void *)a, alen }, { (void *)b, blen } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = blen ? 2 : 1 };
-
-	while (msg.msg_iovlen) {
-		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		while (msg.msg_iovlen && (size_t)n >= msg.msg_iov[0].iov_len) {
-			n -= (ssize_t)msg.msg_iov[0].iov_len;
-			msg.msg_iov++, msg.msg_iovlen--;
-		}
-		if (msg.msg_iovlen) {
-			msg.msg_iov[0].iov_base = (uint8_t *)msg.msg_iov[0].iov_base + n;
-			msg.msg_iov[0].iov_len -= (size_t)n;
-		}
-	}
-	return 0;
-}
-
-static void set_timeout(int fd, int option, int seconds)
-{
-	struct timeval tv = { seconds, 0 };
-
-	setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
-}
-
 static void describe_peer(int fd, char *out, size_t len)
 {
 	struct sockaddr_storage ss;
@@ -148,7 +100,7 @@ static void send_locked(struct conn *c, const uint8_t *hdr, const void *data, si
 {
 	if (c->broken)
 		return;
-	if (send_full(c->fd, hdr, USBIP_HEADER_LEN, data, len) < 0) {
+	if (usbip_send_full(c->fd, hdr, USBIP_HEADER_LEN, data, len) < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) /* the send timeout, not a client that left */
 			devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s (%s): the client stopped reading; closing",
 			           c->peer, c->busid);
@@ -382,7 +334,7 @@ static int handle_submit(struct conn *c, const struct usbip_cmd *cmd)
 	u->seqnum = cmd->seqnum;
 	u->in = cmd->direction == USBIP_DIR_IN;
 	u->short_not_ok = (cmd->flags & USBIP_URB_SHORT_NOT_OK) != 0;
-	if (!u->in && cmd->length && read_full(c->fd, u->data, cmd->length) < 0) {
+	if (!u->in && cmd->length && usbip_read_full(c->fd, u->data, cmd->length) < 0) {
 		urb_put_back(c, u);
 		return -1;
 	}
@@ -455,7 +407,7 @@ static void serve_urbs(struct conn *c)
 	struct usbip_cmd cmd;
 	char why[80];
 
-	while (read_full(c->fd, hdr, sizeof(hdr)) == 0) {
+	while (usbip_read_full(c->fd, hdr, sizeof(hdr)) == 0) {
 		if (usbip_parse_cmd(hdr, &cmd, why, sizeof(why)) < 0) {
 			devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s sent a bad command (%s); closing", c->peer,
 			           why);
@@ -511,12 +463,12 @@ static void send_devlist(struct conn *c)
 			listed[count++] = list[i];
 	usbip_put_op(head, USBIP_OP_REP_DEVLIST, n < 0 ? USBIP_ST_ERROR : USBIP_ST_OK);
 	usbip_put_be32(head + USBIP_OP_LEN, count);
-	ok = send_full(c->fd, head, sizeof(head), NULL, 0) == 0;
+	ok = usbip_send_full(c->fd, head, sizeof(head), NULL, 0) == 0;
 	for (uint32_t i = 0; ok && i < count; i++) {
 		unsigned k = usbip_put_interfaces(ifaces, 255, listed[i]);
 
 		usbip_put_device(dev, listed[i], listed[i]->port_path);
-		ok = send_full(c->fd, dev, sizeof(dev), ifaces, (size_t)(k > 255 ? 255 : k) * USBIP_IFACE_LEN) == 0;
+		ok = usbip_send_full(c->fd, dev, sizeof(dev), ifaces, (size_t)(k > 255 ? 255 : k) * USBIP_IFACE_LEN) == 0;
 	}
 	devdrv_log(srv->ctx, DEVDRV_LOG_INFO, "usbip: %s listed the devices", c->peer);
 	if (n >= 0)
@@ -586,23 +538,23 @@ static void import_and_serve(struct conn *c)
 	uint8_t busid[USBIP_BUSID_LEN], head[USBIP_OP_LEN], dev[USBIP_DEVICE_LEN];
 	int st;
 
-	if (read_full(c->fd, busid, sizeof(busid)) < 0)
+	if (usbip_read_full(c->fd, busid, sizeof(busid)) < 0)
 		return;
 	st = usbip_check_busid(busid) < 0 ? USBIP_ST_ERROR : open_export(c, (const char *)busid);
 	usbip_put_op(head, USBIP_OP_REP_IMPORT, (uint32_t)st);
 	if (st != USBIP_ST_OK) {
 		devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s asked to import %.31s: %s", c->peer,
 		           st == USBIP_ST_ERROR ? "a malformed busid" : (const char *)busid, import_status_name(st));
-		send_full(c->fd, head, sizeof(head), NULL, 0);
+		usbip_send_full(c->fd, head, sizeof(head), NULL, 0);
 		return;
 	}
 	usbip_put_device(dev, devdrv_handle_info(c->h), c->busid);
 	c->devid = usbip_devid(devdrv_handle_info(c->h));
-	if (send_full(c->fd, head, sizeof(head), dev, sizeof(dev)) < 0)
+	if (usbip_send_full(c->fd, head, sizeof(head), dev, sizeof(dev)) < 0)
 		return;
 	devdrv_log(c->srv->ctx, DEVDRV_LOG_INFO, "usbip: %s imported %s (%04x:%04x)", c->peer, c->busid,
 	           devdrv_handle_info(c->h)->vid, devdrv_handle_info(c->h)->pid);
-	set_timeout(c->fd, SO_RCVTIMEO, 0); /* an attached device may stay idle for days */
+	usbip_set_timeout(c->fd, SO_RCVTIMEO, 0); /* an attached device may stay idle for days */
 	serve_urbs(c);
 	drain(c);
 	devdrv_log(c->srv->ctx, DEVDRV_LOG_INFO, "usbip: %s released %s", c->peer, c->busid);
@@ -645,7 +597,7 @@ static void *conn_main(void *arg)
 	uint8_t b[USBIP_OP_LEN];
 	struct usbip_op op;
 
-	if (read_full(c->fd, b, sizeof(b)) == 0) {
+	if (usbip_read_full(c->fd, b, sizeof(b)) == 0) {
 		usbip_parse_op(b, &op);
 		if (op.version != USBIP_VERSION)
 			devdrv_log(c->srv->ctx, DEVDRV_LOG_WARN, "usbip: %s speaks protocol version %x.%x.%x, not 1.1.1",
@@ -690,8 +642,8 @@ static void accept_one(struct devdrv_usbip_server *srv)
 	pthread_cond_init(&c->idle, NULL);
 	describe_peer(fd, c->peer, sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* a reply is one URB's latency */
-	set_timeout(fd, SO_RCVTIMEO, HANDSHAKE_TIMEOUT_S);
-	set_timeout(fd, SO_SNDTIMEO, SEND_TIMEOUT_S);
+	usbip_set_timeout(fd, SO_RCVTIMEO, HANDSHAKE_TIMEOUT_S);
+	usbip_set_timeout(fd, SO_SNDTIMEO, SEND_TIMEOUT_S);
 	pthread_mutex_lock(&srv->lock);
 	c->next = srv->conns, srv->conns = c;
 	srv->num_conns++;
@@ -726,35 +678,6 @@ static void device_left(struct devdrv_context *ctx, enum devdrv_hotplug_event ev
 
 /* ---- the listener ------------------------------------------------------------------------- */
 
-/* Split "ADDR:PORT", "[V6]:PORT", "ADDR" or ":PORT". */
-static int split_address(const char *text, char *host, size_t hlen, char *port, size_t plen)
-{
-	const char *colon, *h = text;
-	size_t n;
-
-	if (*text == '[') {
-		const char *end = strchr(text, ']');
-
-		if (!end || (end[1] && end[1] != ':'))
-			return -1;
-		h = text + 1, n = (size_t)(end - h);
-		colon = end[1] ? end + 1 : NULL;
-	} else {
-		colon = strrchr(text, ':');
-		if (colon && strchr(text, ':') != colon)
-			return -1; /* a bare IPv6 address: brackets needed */
-		n = colon ? (size_t)(colon - text) : strlen(text);
-	}
-	if (n >= hlen || (colon && (!colon[1] || strlen(colon + 1) >= plen)))
-		return -1;
-	memcpy(host, h, n);
-	host[n] = 0;
-	if (!*host)
-		snprintf(host, hlen, "127.0.0.1");
-	snprintf(port, plen, "%s", colon ? colon + 1 : "3240");
-	return 0;
-}
-
 static int is_loopback(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
@@ -784,7 +707,7 @@ static int open_listener(struct devdrv_context *ctx, const char *addr, unsigned 
 	socklen_t blen = sizeof(bound);
 	int fd, one = 1;
 
-	if (split_address(addr, host, sizeof(host), port, sizeof(port)) < 0 ||
+	if (usbip_split_address(addr, host, sizeof(host), port, sizeof(port)) < 0 ||
 	    getaddrinfo(host, port, &hints, &ai) != 0)
 		return dd_ctx_fail(ctx, DEVDRV_E_INVALID,
 		                   "usbip: '%s' is not an address to listen on: give ADDR:PORT, e.g. 127.0.0.1:3240 "

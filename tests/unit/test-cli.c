@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <devdrv/usbip.h>
 #include <devdrv/virtual.h>
+#include <stdint.h>
 
 #include "cli.h"
 
@@ -305,6 +307,52 @@ static void test_io_commands(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "12 01 00 02 ff 00 00 40 09 12 01 00 00 01 01 02 03 01\n");
 	done(&r);
+}
+
+static void *serve_usbip(void *arg)
+{
+	return (void *)(intptr_t)devdrv_usbip_server_run(arg);
+}
+
+/* Separate commands share one virtual bus when a server holds it: what
+ * 'write' puts in the loopback, a later 'read' gets back. Without it, the
+ * read's error says why it finds nothing. */
+static void test_shared_virtual_bus(void **state)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	struct devdrv_usbip_options so = { .size = sizeof(so), .listen = "127.0.0.1:0" };
+	struct devdrv_usbip_server *srv;
+	struct devdrv_context *bus;
+	pthread_t thread;
+	char address[32];
+	struct run r;
+
+	(void)state;
+	r = RUN("devdrv", "--virtual", "read", "1-1", "--timeout", "50");
+	expect_failure(&r, 1, "usbip-export");
+	assert_int_equal(devdrv_context_new(&o, &bus), 0);
+	assert_int_equal(devdrv_usbip_server_new(bus, &so, &srv), 0);
+	snprintf(address, sizeof(address), "127.0.0.1:%d", devdrv_usbip_server_port(srv));
+	assert_int_equal(pthread_create(&thread, NULL, serve_usbip, srv), 0);
+	r = RUN("devdrv", "--remote", address, "write", "1-1", "kept");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	r = RUN("devdrv", "read", "1-1", "--remote", address);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "kept");
+	done(&r);
+	r = RUN("devdrv", "--remote", address, "list");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "[usbip] libdevdrv Virtual Loopback"));
+	done(&r);
+	r = RUN("devdrv", "--remote", "[::1", "list");
+	expect_failure(&r, 2, "--remote");
+	devdrv_usbip_server_stop(srv);
+	pthread_join(thread, NULL);
+	devdrv_usbip_server_free(srv);
+	devdrv_context_free(bus);
+	r = RUN("devdrv", "--remote", address, "list");
+	expect_failure(&r, 1, "cannot reach");
 }
 
 /* Hex data is two digits a byte: "0 12" is refused, not sent as 01 12. */
@@ -843,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_version_and_help), cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
 		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
+		cmocka_unit_test(test_shared_virtual_bus),
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),

@@ -109,7 +109,7 @@ static void test_malformed(void **state)
 		{ "ep_in=0x01", "column 7", "not an IN endpoint" },
 		{ "ep_out=0x81", "column 8", "not an OUT endpoint" },
 		{ "serial=", "column 8", "serial= needs a value" },
-		{ "transport=pci", "column 11", "usb, virtual or replay" },
+		{ "transport=pci", "column 11", "usb, virtual, replay or usbip" },
 		{ "0403:6001,vid=0403", "column 11", "given twice" },
 		{ "hello", "column 1", "expected VVVV:PPPP" },
 		{ "3:7:9", "column 1", "VVVV:PPPP" },

@@ -1,6 +1,7 @@
 # usbip — drivers on devices imported over USB/IP, in one guest with
 # Debian's usbip tools: usbipd exports QEMU's usb-serial (FTDI, its chardev
-# served by the runner) and usb-storage; usbip attach -r 127.0.0.1 imports
+# served by the runner) and usb-storage; devdrv --remote (the library's own
+# USB/IP client) lists and drives them with no vhci_hcd; then usbip attach -r 127.0.0.1 imports
 # them through vhci_hcd; devdrv lists them as remote and drives them (a
 # serial round trip with the host, a block read compared with the local
 # one); usbip detach during a read gives DISCONNECTED, no hang; attached
@@ -18,7 +19,20 @@ usbipd -4 >/tmp/usbipd.log 2>&1 &
 sleep 1
 check "usbip bind the FTDI" usbip bind -b "$ftdi"
 check "usbip bind the stick" usbip bind -b "$stick"
-check "usbip attach the FTDI from 127.0.0.1" usbip attach -r 127.0.0.1 -b "$ftdi"
+# first without vhci_hcd: devdrv's own USB/IP client (--remote) drives what
+# the kernel's usbip-host exports, with devdrv's drivers, over TCP
+devdrv --remote 127.0.0.1 list >/tmp/rlist.txt 2>&1
+echo "remote list: $(tr '\n' '|' </tmp/rlist.txt)"
+check "devdrv --remote lists usbipd's FTDI, bound to the ftdi driver" grep -q "^$ftdi .*0403:6001 .*ftdi .*\[usbip\]" /tmp/rlist.txt
+check "and the stick, bound to msc" grep -q "^$stick .*46f4:0001 .*msc .*\[usbip\]" /tmp/rlist.txt
+(printf 'ping-from-guest'; sleep 4) | devdrv --remote 127.0.0.1 serial "$ftdi" --baud 115200 --drain 1500 >/tmp/rftdi.out 2>/tmp/rftdi.err
+rc=$?
+echo "remote serial: $(cat /tmp/rftdi.err)"
+check "devdrv --remote serial through usbip-host exits 0" [ $rc -eq 0 ]
+check "the host's answer came back over devdrv's USB/IP client" sh -c 'printf "pong-from-host\n" | cmp - /tmp/rftdi.out'
+check "devdrv --remote storage reads the stick through usbip-host" wait_for 10 devdrv --remote 127.0.0.1 storage "$stick" read 100 8 -o /tmp/client.bin
+check "the same blocks as read locally" cmp /tmp/local.bin /tmp/client.bin
+check "usbip attach the FTDI from 127.0.0.1" wait_for 10 usbip attach -r 127.0.0.1 -b "$ftdi"
 check "usbip attach the stick" usbip attach -r 127.0.0.1 -b "$stick"
 check "the imported FTDI appears under vhci_hcd" wait_for 20 vhci_port 0403 6001
 check "the imported stick appears under vhci_hcd" wait_for 20 vhci_port 46f4 0001
