@@ -66,6 +66,12 @@ unit=$(find "$tmp" -path '*/systemd/system/devdrv@.service' | head -n 1)
 [ -n "$(find "$tmp" -path '*/bash-completion/completions/devdrv')" ] || { echo "the bash completion was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/doc/libdevdrv/LICENSE')" ] || { echo "LICENSE was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/man1/devdrv.1')" ] || { echo "devdrv(1) was not installed"; exit 1; }
+[ -n "$(find "$tmp" -path '*/man3/libdevdrv.3')" ] || { echo "libdevdrv(3) was not installed"; exit 1; }
+# the API reference is installed only where Doxygen was found (the docs
+# option): ask the build's install plan whether it is
+if grep -q '/docs/html"' "$build/meson-info/intro-installed.json"; then
+	[ -n "$(find "$tmp" -path '*/doc/libdevdrv/html/index.html')" ] || { echo "the API reference was not installed"; exit 1; }
+fi
 grep -q 'TAG+="uaccess"' "$rules"
 if grep -q '0666' "$rules"; then echo "a world-writable rule"; exit 1; fi
 grep -q '^BindsTo=%i.device$' "$unit"

@@ -1,4 +1,5 @@
-/* block.h — the block class: USB mass storage (Bulk-Only Transport + SCSI:
+/** @file
+ * The block class: USB mass storage (Bulk-Only Transport + SCSI:
  * sticks, card readers, disks in USB enclosures) as logical blocks, whatever
  * the device. One handle is one logical unit: the selector key lun=N picks
  * it (card readers have one per slot), lun 0 without it.
@@ -39,6 +40,7 @@ extern "C" {
 /** Largest transfer of one command: longer reads and writes are split. */
 #define DEVDRV_BLOCK_MAX_TRANSFER 65536u
 
+/** A logical unit and its medium, from devdrv_block_info(). */
 struct devdrv_block_info {
 	uint64_t blocks;         /**< logical blocks; 0 without a medium */
 	uint32_t block_size;     /**< bytes a block: a power of two, 512-65536; 0 without a medium */
@@ -48,15 +50,21 @@ struct devdrv_block_info {
 	int write_protected;     /**< the medium's write-protect bit; 0 if the device does not say */
 	int removable;           /**< the medium can be removed (INQUIRY RMB) */
 	uint8_t device_type;     /**< SCSI peripheral type: 0 disk, 5 CD/DVD, 7 optical, 0x0e RBC */
-	char vendor[9];          /**< INQUIRY strings: printable ASCII, trailing blanks removed */
+	/** INQUIRY strings: printable ASCII, trailing blanks removed; vendor,
+	 * product and revision. @{ */
+	char vendor[9];
 	char product[17];
 	char revision[5];
+	/** @} */
 };
 
 /**
  * Open the logical unit @p selector names (lun=N, else 0) of a mass-storage
  * device, refusing devices whose driver is not a block driver before it
  * touches them. Thread safety: as devdrv_open().
+ * @param ctx       the context
+ * @param selector  the device, as for devdrv_open(), and lun=N
+ * @param[out] out  the handle
  * @return the codes of devdrv_open(); DEVDRV_E_UNSUPPORTED (not a block
  *         device, or a unit that is not a disk/CD/optical/RBC one),
  *         DEVDRV_E_NOT_FOUND (no such lun=N: the context errmsg says how
@@ -68,6 +76,8 @@ int devdrv_block_open(struct devdrv_context *ctx, const char *selector, struct d
  * Identity and medium of the handle's logical unit, asked afresh each time
  * (TEST UNIT READY, READ CAPACITY, MODE SENSE): a card may have changed.
  * Without a medium it succeeds with medium_present 0.
+ * @param h  a block handle
+ * @param[out] info  the unit and its medium
  * @return 0, DEVDRV_E_INVALID (NULL @p info), DEVDRV_E_UNSUPPORTED (not a
  *         block handle), DEVDRV_E_PROTOCOL (a block size that is not a power
  *         of two from 512 to 65536, a short or impossible capacity, or a
@@ -83,6 +93,11 @@ int devdrv_block_info(struct devdrv_handle *h, struct devdrv_block_info *info);
  * LBA needs more than 32 bits. @p timeout_ms applies to each transfer of
  * each command; 0 waits forever. On failure, blocks before the failing
  * command may have been read; the message names the command's LBA.
+ * @param h           a block handle
+ * @param lba         the first block
+ * @param count       how many blocks
+ * @param[out] buf    room for @p count blocks
+ * @param timeout_ms  for each transfer, 0 none
  * @return 0 (also for @p count 0), DEVDRV_E_INVALID (NULL @p buf, or a range
  *         past the end: "LBA out of range"), DEVDRV_E_UNSUPPORTED, the codes
  *         of devdrv_block_info(), DEVDRV_E_IO (e.g. "unrecovered read
@@ -95,6 +110,11 @@ int devdrv_block_read(struct devdrv_handle *h, uint64_t lba, size_t count, void 
  * Write @p count blocks from @p buf at @p lba; as devdrv_block_read() for
  * splitting, timeouts and partial failures. The data may sit in the
  * device's cache until devdrv_block_flush().
+ * @param h           a block handle
+ * @param lba         the first block
+ * @param count       how many blocks
+ * @param buf         @p count blocks of data
+ * @param timeout_ms  for each transfer, 0 none
  * @return the codes of devdrv_block_read(); DEVDRV_E_UNSUPPORTED also when
  *         the device refuses because the medium is write protected ("DATA
  *         PROTECT, write protected" in devdrv_errmsg()).
@@ -105,6 +125,7 @@ int devdrv_block_write(struct devdrv_handle *h, uint64_t lba, size_t count, cons
 /**
  * Ask the device to write its cache to the medium (SYNCHRONIZE CACHE); a
  * device without that command has no cache and succeeds.
+ * @param h  a block handle
  * @return 0, DEVDRV_E_UNSUPPORTED (not a block handle), DEVDRV_E_IO,
  *         DEVDRV_E_PROTOCOL, DEVDRV_E_TIMEOUT, DEVDRV_E_DISCONNECTED.
  */
@@ -113,22 +134,30 @@ int devdrv_block_flush(struct devdrv_handle *h);
 /**
  * Set the LBA where the next devdrv_read()/devdrv_write() on @p h starts;
  * the number of blocks (the end) is allowed.
+ * @param h    a block handle
+ * @param lba  the block where the next read or write starts
  * @return 0, DEVDRV_E_INVALID (past the end), DEVDRV_E_UNSUPPORTED, the
  *         codes of devdrv_block_info() (the capacity is needed).
  */
 int devdrv_block_seek(struct devdrv_handle *h, uint64_t lba);
 
 /* The ioctls behind the functions (class 3 = block). */
+/** Argument of DEVDRV_IOC_BLOCK_READ and DEVDRV_IOC_BLOCK_WRITE. */
 struct devdrv_block_io {
-	uint64_t lba;
+	uint64_t lba;        /**< the first block */
 	size_t count;        /**< blocks */
 	void *buf;           /**< only read from by DEVDRV_IOC_BLOCK_WRITE */
-	unsigned timeout_ms;
+	unsigned timeout_ms; /**< for each transfer, 0 none */
 };
+/** devdrv_block_info(); arg struct devdrv_block_info. */
 #define DEVDRV_IOC_BLOCK_INFO DEVDRV_IOC(3, 1)  /* struct devdrv_block_info */
+/** devdrv_block_read(); arg struct devdrv_block_io. */
 #define DEVDRV_IOC_BLOCK_READ DEVDRV_IOC(3, 2)  /* struct devdrv_block_io */
+/** devdrv_block_write(); arg struct devdrv_block_io. */
 #define DEVDRV_IOC_BLOCK_WRITE DEVDRV_IOC(3, 3) /* struct devdrv_block_io */
+/** devdrv_block_flush(); arg NULL, size 0. */
 #define DEVDRV_IOC_BLOCK_FLUSH DEVDRV_IOC(3, 4) /* NULL, 0 */
+/** devdrv_block_seek(); arg uint64_t, the LBA. */
 #define DEVDRV_IOC_BLOCK_SEEK DEVDRV_IOC(3, 5)  /* uint64_t */
 
 #pragma GCC visibility pop

@@ -1,4 +1,5 @@
-/* events.h — libdevdrv's event loop: who runs the callbacks of asynchronous
+/** @file
+ * libdevdrv's event loop: who runs the callbacks of asynchronous
  * transfers, streams and hotplug, and how an application with its own loop
  * (poll, epoll, GLib, libuv) takes that job.
  *
@@ -44,6 +45,8 @@ enum devdrv_events_mode {
  * transfers nobody waits for. Synchronous calls do this themselves while
  * they wait. Any thread, concurrently: each completion's callback runs
  * exactly once, on one of the threads handling events.
+ * @param ctx         the context
+ * @param timeout_ms  the longest to wait for an event, 0 not at all
  * @return 0 or a DEVDRV_E_* code. */
 int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms);
 
@@ -52,7 +55,9 @@ int devdrv_handle_events(struct devdrv_context *ctx, unsigned timeout_ms);
  * devdrv_handle_events(ctx, 0): file descriptors (with the events to wait
  * for in .events) and a timeout. Ask again before every wait: the set and
  * the timeout change as transfers come and go.
- * @param fds      filled with up to @p max entries
+ * @param ctx      the context
+ * @param[out] fds filled with up to @p max entries
+ * @param max      room in @p fds
  * @param[out] timeout_ms  the longest the loop may wait (-1: no limit; 0:
  *                 something is due now)
  * @return the number of descriptors the context has (more than @p max means
@@ -63,6 +68,7 @@ int devdrv_get_pollfds(struct devdrv_context *ctx, struct pollfd *fds, size_t ma
 
 /** Wake a thread blocked in devdrv_handle_events() or in poll() on the
  * context's descriptors, for instance to make a loop see a stop flag.
+ * @param ctx  the context
  * @return 0, DEVDRV_E_INVALID. */
 int devdrv_events_wakeup(struct devdrv_context *ctx);
 

@@ -1,4 +1,5 @@
-/* nbd.h — serve a block-class device over the NBD protocol, so that any NBD
+/** @file
+ * Serve a block-class device over the NBD protocol, so that any NBD
  * client (nbdcopy, qemu-img, nbd-client) or the kernel's NBD driver
  * (/dev/nbdN) reads and writes it through the user-space driver.
  *
@@ -24,16 +25,23 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/** Options of devdrv_nbd_serve(). */
 struct devdrv_nbd_options {
 	size_t size;        /**< sizeof(struct devdrv_nbd_options) */
 	int read_only;      /**< refuse writes even if the medium takes them */
 	/** 0: negotiate first (a client on a socket); 1: the peer is the
 	 * kernel's NBD driver, set up with ioctls, which starts with requests. */
 	int transmission_only;
-	int stop_fd;        /**< readable: end the session (-1: none) */
+	/** Readable: end the session (-1: none). 0 is a descriptor like any
+	 * other (standard input): a zeroed struct waits on it. */
+	int stop_fd;
 };
 
-/** The export's name for @p h, e.g. "1209:000a-1-3" (VID:PID-port). */
+/** The export's name for @p h, e.g.\ "1209:000a-1-3" (VID:PID-port).
+ * @param h    an open handle
+ * @param buf  where the name is written, truncated to fit
+ * @param len  bytes of room in @p buf
+ * @return @p buf. */
 const char *devdrv_nbd_export_name(struct devdrv_handle *h, char *buf, size_t len);
 
 /**
@@ -41,10 +49,16 @@ const char *devdrv_nbd_export_name(struct devdrv_handle *h, char *buf, size_t le
  * client disconnects, @p o->stop_fd becomes readable, or the device leaves.
  * Device errors are replied to the client as EIO (EPERM for a write to a
  * read-only export) and the session goes on.
+ * @param h   a block handle (devdrv/block.h)
+ * @param fd  a connected socket: a client's, or one end of a socket pair
+ *            whose other end the kernel's NBD driver has
+ * @param o   options; NULL: negotiate, no stop descriptor, read-only only
+ *            if the medium is write-protected
  * @return 0 (the session ended), DEVDRV_E_DISCONNECTED (the device left),
  *         DEVDRV_E_UNSUPPORTED (not a block handle, or no medium),
  *         DEVDRV_E_PROTOCOL (the client broke the protocol: the detail says
- *         how), DEVDRV_E_IO (the socket failed).
+ *         how), DEVDRV_E_IO (the socket failed), DEVDRV_E_INVALID (a NULL
+ *         handle, a negative @p fd, or @p o->size too small).
  */
 int devdrv_nbd_serve(struct devdrv_handle *h, int fd, const struct devdrv_nbd_options *o);
 

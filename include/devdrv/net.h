@@ -1,4 +1,5 @@
-/* net.h — the network class: Ethernet frames to and from a USB network
+/** @file
+ * The network class: Ethernet frames to and from a USB network
  * adapter (CDC-ECM today), its MAC address, link state and speed.
  *
  * On a net handle, devdrv_read() returns one received Ethernet frame
@@ -24,23 +25,38 @@ extern "C" {
 
 #define DEVDRV_NET_MAX_FRAME 1518 /**< Ethernet frame with a VLAN tag, no FCS */
 
+/** A network adapter's state, from devdrv_net_info(). */
 struct devdrv_net_info {
 	uint8_t mac[6];           /**< the adapter's address (iMACAddress) */
 	int link;                 /**< 1 connected, 0 not, -1 not told yet */
-	uint64_t speed_down, speed_up; /**< bits per second, 0 if not told */
+	/** Download and upload speeds, in bits per second, 0 if not told. @{ */
+	uint64_t speed_down, speed_up;
+	/** @} */
 	uint16_t max_segment;     /**< wMaxSegmentSize of the adapter */
+	/** Frames received and sent, and those that failed either way, since
+	 * the handle was opened. @{ */
 	uint64_t rx_frames, tx_frames, rx_errors, tx_errors;
+	/** @} */
 };
 
 /** devdrv_open() for a network adapter; other drivers are refused before
- * they touch the device. @return the codes of devdrv_open(),
+ * they touch the device.
+ * @param ctx       the context
+ * @param selector  the device, as for devdrv_open()
+ * @param[out] out  the handle
+ * @return the codes of devdrv_open(),
  * DEVDRV_E_UNSUPPORTED (not a net driver), DEVDRV_E_PROTOCOL (no usable MAC
  * address). */
 int devdrv_net_open(struct devdrv_context *ctx, const char *selector, struct devdrv_handle **out);
 
-/** MAC, link, speed, counters. @return 0, DEVDRV_E_UNSUPPORTED. */
+/** MAC, link, speed, counters.
+ * @param h     a net handle
+ * @param[out] info  the adapter's state now
+ * @return 0, DEVDRV_E_UNSUPPORTED, DEVDRV_E_INVALID (NULL @p info). */
 int devdrv_net_info(struct devdrv_handle *h, struct devdrv_net_info *info);
 
+/** The ioctl behind devdrv_net_info() (class 4 = net); arg struct
+ * devdrv_net_info. */
 #define DEVDRV_IOC_NET_INFO DEVDRV_IOC(4, 1) /* struct devdrv_net_info */
 
 #pragma GCC visibility pop

@@ -1,4 +1,5 @@
-/* plugin.h — loadable drivers: a shared object that brings drivers, filters
+/** @file
+ * Loadable drivers: a shared object that brings drivers, filters
  * and virtual device models, loaded when a device it matches is opened (or
  * one of its filters or models is used) and unloaded when the last user is
  * gone.
@@ -31,12 +32,15 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/** The plugin ABI this header describes; DEVDRV_PLUGIN() states it. */
 #define DEVDRV_PLUGIN_API_VERSION 1
 
+/** What a plugin brings: the symbol devdrv_plugin that DEVDRV_PLUGIN()
+ * defines. */
 struct devdrv_plugin {
 	unsigned api_version; /**< DEVDRV_PLUGIN_API_VERSION */
-	const char *name;
-	const char *description;
+	const char *name;     /**< the plugin's name, for people (the loader knows a plugin by its file) */
+	const char *description; /**< one line, for people */
 	const struct devdrv_driver *const *drivers;      /**< NULL-terminated, or NULL */
 	const struct devdrv_filter_ops *const *filters;  /**< NULL-terminated, or NULL */
 	const struct devdrv_vmodel *const *models;       /**< NULL-terminated, or NULL */
@@ -50,8 +54,11 @@ struct devdrv_plugin {
 
 /** Where driver @p drv (from devdrv_drivers()) comes from: *path gets its
  * plugin file, or NULL for a driver built in or registered by the program;
- * *loaded whether that plugin is loaded now. Any thread. @return 0,
- * DEVDRV_E_INVALID. */
+ * *loaded whether that plugin is loaded now. Any thread.
+ * @param drv          a driver of devdrv_drivers()
+ * @param[out] path    the plugin's file, or NULL
+ * @param[out] loaded  1 if that plugin is loaded now, else 0
+ * @return 0, DEVDRV_E_INVALID (a NULL argument). */
 int devdrv_driver_origin(const struct devdrv_driver *drv, const char **path, int *loaded);
 
 #pragma GCC visibility pop

@@ -1,11 +1,22 @@
-/* raw.h — ioctls of the raw class (the generic driver) and the core ioctls
- * every handle answers. Request codes carry the class in bits 8-15. */
+/** @file
+ * Ioctls of the raw class (the generic driver) and the core ioctls
+ * every handle answers. Request codes carry the class in bits 8-15.
+ *
+ * devdrv_ioctl() takes these codes; the class headers (devdrv/serial.h,
+ * devdrv/hid.h, devdrv/block.h, devdrv/net.h) define theirs with
+ * DEVDRV_IOC(). */
 #ifndef DEVDRV_RAW_H
 #define DEVDRV_RAW_H
 
 #include <devdrv/devdrv.h>
 
+/** Request code number @p nr (0-255) of class @p cls: the class in bits
+ * 8-15, the number in bits 0-7. The class is that of enum devdrv_class
+ * (raw 0, serial 1, hid 2, block 3, net 4), DEVDRV_IOC_CORE_CLASS or
+ * DEVDRV_IOC_PRIVATE_CLASS. */
 #define DEVDRV_IOC(cls, nr) (((unsigned)(cls) << 8) | (unsigned)(nr))
+/** Class byte of the core ioctls, which the core answers for every handle
+ * whatever its driver. */
 #define DEVDRV_IOC_CORE_CLASS 0xff
 /** Class byte for a driver's own ioctls (a vendor driver's, like the toaster's). */
 #define DEVDRV_IOC_PRIVATE_CLASS 0x80
@@ -18,7 +29,9 @@
 /** Raw pipes a handle reads and writes. */
 struct devdrv_raw_pipes {
 	int interface; /**< bound interface */
-	uint8_t in, out; /**< endpoint addresses, 0 when absent */
+	/** Endpoint addresses of the IN and OUT pipes, 0 when absent. @{ */
+	uint8_t in, out;
+	/** @} */
 };
 
 /** Raw: get the pipes (arg struct devdrv_raw_pipes). */

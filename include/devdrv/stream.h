@@ -1,4 +1,5 @@
-/* stream.h — a continuous reader: several transfers always in flight on an
+/** @file
+ * A continuous reader: several transfers always in flight on an
  * IN pipe, so that a device that produces data without pause (a logic
  * analyser, a sensor, gadget zero's source) never waits for the host; and
  * its mirror, a queued writer that keeps an OUT pipe busy (a display, a
@@ -35,6 +36,7 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/** A stream of transfers on one pipe of a handle. */
 struct devdrv_stream;
 
 /** Options; NULL or zero members take the defaults. Set size to sizeof. */
@@ -48,38 +50,64 @@ struct devdrv_stream_options {
 
 /** What to do with @p len bytes (len may be 0 for a zero-length packet).
  * Return 0 to go on, anything else to stop the stream (then
- * devdrv_stream_wait() returns 0). */
+ * devdrv_stream_wait() returns 0).
+ * @param s     the stream
+ * @param data  the bytes one transfer brought, valid during the call only
+ * @param len   how many
+ * @param user  the @p user given to devdrv_stream_start() */
 typedef int (*devdrv_stream_cb)(struct devdrv_stream *s, const uint8_t *data, size_t len, void *user);
 
-/** Start reading. @return 0, DEVDRV_E_INVALID (bad options, no IN pipe),
+/** Start reading.
+ * @param h     the handle
+ * @param opts  options, or NULL for the defaults
+ * @param cb    called with the data of each transfer, in order
+ * @param user  passed to @p cb
+ * @param[out] out  the stream, for devdrv_stream_wait() and devdrv_stream_free()
+ * @return 0, DEVDRV_E_INVALID (bad options, no IN pipe),
  * DEVDRV_E_NOMEM, or the error of the first submission. */
 int devdrv_stream_start(struct devdrv_handle *h, const struct devdrv_stream_options *opts, devdrv_stream_cb cb,
                         void *user, struct devdrv_stream **out);
 
 /** Fill @p buf (@p len bytes of room) with what to send next; return how
- * many bytes (at most @p len), or 0 to end the stream. */
+ * many bytes (at most @p len), or 0 to end the stream.
+ * @param s     the stream
+ * @param buf   the next transfer's buffer
+ * @param len   its room: the options' transfer_size
+ * @param user  the @p user given to devdrv_stream_start_writer() */
 typedef size_t (*devdrv_stream_fill_cb)(struct devdrv_stream *s, uint8_t *buf, size_t len, void *user);
 
-/** Start writing. @return 0, DEVDRV_E_INVALID (bad options, no OUT pipe),
+/** Start writing.
+ * @param h     the handle
+ * @param opts  options, or NULL for the defaults
+ * @param fill  called for the data of each transfer, in order
+ * @param user  passed to @p fill
+ * @param[out] out  the stream, for devdrv_stream_wait() and devdrv_stream_free()
+ * @return 0, DEVDRV_E_INVALID (bad options, no OUT pipe),
  * DEVDRV_E_NOMEM, or the error of the first submission. */
 int devdrv_stream_start_writer(struct devdrv_handle *h, const struct devdrv_stream_options *opts,
                                devdrv_stream_fill_cb fill, void *user, struct devdrv_stream **out);
 
 /** Handle events until the stream ends (the callback said stop, devdrv_stream_stop(),
  * or an error) or @p timeout_ms pass (0: no limit).
+ * @param s           the stream
+ * @param timeout_ms  the longest to wait, 0 no limit
  * @return 0 when it ended without error, 1 when the time passed and it goes
  *         on, or the error that ended it (DEVDRV_E_DISCONNECTED, or
  *         DEVDRV_E_TIMEOUT when a transfer's own timeout expired...). */
 int devdrv_stream_wait(struct devdrv_stream *s, unsigned timeout_ms);
 
 /** Ask the stream to end: nothing is resubmitted, what is in flight is
- * cancelled; devdrv_stream_wait() then returns once everything completed. */
+ * cancelled; devdrv_stream_wait() then returns once everything completed.
+ * @param s  the stream; NULL is a no-op */
 void devdrv_stream_stop(struct devdrv_stream *s);
 
-/** Bytes delivered to the callback (reading) or sent (writing) so far. */
+/** Bytes delivered to the callback (reading) or sent (writing) so far.
+ * @param s  the stream
+ * @return the count; 0 for a NULL @p s. */
 uint64_t devdrv_stream_bytes(const struct devdrv_stream *s);
 
-/** Stop, wait for every transfer, free. NULL is a no-op. */
+/** Stop, wait for every transfer, free. NULL is a no-op.
+ * @param s  the stream, freed */
 void devdrv_stream_free(struct devdrv_stream *s);
 
 #pragma GCC visibility pop

@@ -1,4 +1,5 @@
-/* tap.h — publish a network-class device as a TAP interface, so that the
+/** @file
+ * Publish a network-class device as a TAP interface, so that the
  * kernel's network stack (ip, ping, DHCP clients, any socket) uses the
  * user-space driver as a network adapter.
  *
@@ -21,22 +22,33 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/** A TAP interface bridged to a net handle. */
 struct devdrv_tap;
 
-/** Create interface @p name (NULL or "": the kernel names it, devdrv%d
- * style) for net handle @p h. @return 0, DEVDRV_E_UNSUPPORTED (not a net
+/** Create interface @p name (NULL or "": the kernel names it, devdrv\%d
+ * style) for net handle @p h.
+ * @param h     a net handle (devdrv/net.h)
+ * @param name  the interface's name, or NULL
+ * @param[out] out  the bridge, for devdrv_tap_run() and devdrv_tap_close()
+ * @return 0, DEVDRV_E_UNSUPPORTED (not a net
  * handle), DEVDRV_E_ACCESS (CAP_NET_ADMIN is needed), DEVDRV_E_BUSY (the
  * name is taken), DEVDRV_E_IO. */
 int devdrv_tap_open(struct devdrv_handle *h, const char *name, struct devdrv_tap **out);
 
-/** The interface's name. */
+/** The interface's name.
+ * @param t  the bridge
+ * @return its name, valid until devdrv_tap_close(); NULL for a NULL @p t. */
 const char *devdrv_tap_name(const struct devdrv_tap *t);
 
 /** Move frames until @p stop_fd (-1: none) is readable or the device
- * leaves. @return 0 (stopped), DEVDRV_E_DISCONNECTED, another error. */
+ * leaves.
+ * @param t        the bridge
+ * @param stop_fd  a descriptor that ends the bridge when readable, or -1
+ * @return 0 (stopped), DEVDRV_E_DISCONNECTED, another error. */
 int devdrv_tap_run(struct devdrv_tap *t, int stop_fd);
 
-/** Remove the interface; the handle stays open. NULL is a no-op. */
+/** Remove the interface; the handle stays open. NULL is a no-op.
+ * @param t  the bridge, freed */
 void devdrv_tap_close(struct devdrv_tap *t);
 
 #pragma GCC visibility pop
