@@ -5,6 +5,7 @@
 #include <devdrv/devdrv.h>
 #include <devdrv/serial.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum cli_exit {
@@ -27,6 +28,8 @@ struct cli {
 	const char *remote;   /* --remote HOST[:PORT]: the usbip transport's server */
 	int progress_line; /* a progress line without its newline is on stderr */
 	struct devdrv_context *ctx;
+	void *hwdb;           /* sd_hwdb, opened at the first name looked up (names.c) */
+	int hwdb_missing;
 };
 
 /* Entry point, separate from main() so tests run it in-process. */
@@ -34,6 +37,16 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
 /* The same on a context of the caller's (a test plugging virtual devices
  * while `watch` runs); the caller frees it. */
 int cli_main_in(struct devdrv_context *ctx, int argc, char **argv, FILE *in, FILE *out, FILE *err);
+
+/* Names from the udev hwdb, as lsusb has them (names.c); NULL when the
+ * database does not know, or is not there. Valid until cli_names_close(). */
+const char *cli_vendor_name(struct cli *c, uint16_t vid);
+const char *cli_product_name(struct cli *c, uint16_t vid, uint16_t pid);
+const char *cli_class_name(struct cli *c, uint8_t cls);
+/* "Class / Subclass / Protocol" names, as far as the database has them;
+ * empty when it has none. */
+void cli_class_names(struct cli *c, uint8_t cls, uint8_t subclass, uint8_t protocol, char *out, size_t len);
+void cli_names_close(struct cli *c);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_list(struct cli *c, int argc, char **argv);

@@ -19,8 +19,9 @@ static const char main_usage[] =
     "              [--debug] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  list [SEL] [--json] [-v]   devices, in bus and port order\n"
-    "  info SEL                   descriptor tree, kernel drivers, binding\n"
+    "  list [SEL] [-d VID:[PID]] [-s [BUS:][ADDR]] [-t] [-v] [--json]\n"
+    "                             devices, in bus and port order (-t: a tree)\n"
+    "  info [SEL]                 descriptor trees as lsusb -v, kernel drivers, binding\n"
     "  read SEL [-n BYTES] [--timeout MS] [--hex]\n"
     "  write SEL [DATA|-] [--hex] [--timeout MS]\n"
     "  ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
@@ -464,6 +465,7 @@ int cli_main_in(struct devdrv_context *ctx, int argc, char **argv, FILE *in, FIL
 		rc = cli_usage_error(&c, NULL, "unknown command '%s'", argv[0]);
 	if (c.ctx != ctx)
 		devdrv_context_free(c.ctx);
+	cli_names_close(&c);
 	fflush(out);
 	return rc;
 }

@@ -82,6 +82,19 @@ ssize_t devdrv_select(struct devdrv_context *ctx, const char *selector,
 	return not_found(ctx, selector, &sel, seen, i);
 }
 
+/* The most specific kind of match among @flags, in words, for the reason
+ * a driver won: what the binder ranks first. */
+static const char *rank_words(unsigned flags)
+{
+	if (flags & DEVDRV_MATCH_PRODUCT)
+		return "a product match is the most specific there is";
+	if (flags & DEVDRV_MATCH_VENDOR)
+		return "no driver names the product, and a vendor match beats any class match";
+	if (flags & (DEVDRV_MATCH_DEV_CLASS | DEVDRV_MATCH_DEV_SUBCLASS | DEVDRV_MATCH_DEV_PROTOCOL))
+		return "no driver names the vendor or product; a device class match beats an interface class one";
+	return "no driver names the vendor, product or device class; the interface's class is the closest match";
+}
+
 int devdrv_binding_reason(const struct devdrv_device_info *info, char *buf, size_t len)
 {
 	static const char *const names[] = { "vendor", "product", "device class", "device subclass",
@@ -90,6 +103,7 @@ int devdrv_binding_reason(const struct devdrv_device_info *info, char *buf, size
 		                             "interface number" };
 	struct dd_binding b;
 	size_t off;
+	int first = 1;
 
 	if (!info || !buf || !len)
 		return DEVDRV_E_INVALID;
@@ -98,16 +112,22 @@ int devdrv_binding_reason(const struct devdrv_device_info *info, char *buf, size
 		return 0;
 	}
 	if (!b.match) {
-		snprintf(buf, len, "%s: no match table entry names it; its probe accepted interface %d",
-		         b.driver->name, b.iface);
+		snprintf(buf, len, "%s binds interface %d: no match table names the device, and %s is the fallback "
+		         "that takes any interface with bulk or interrupt endpoints",
+		         b.driver->name, b.iface, b.driver->name);
 		return 0;
 	}
-	off = (size_t)snprintf(buf, len, "%s: match table entry on", b.driver->name);
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]) && off < len; i++)
-		if (b.match->flags & (1u << i))
-			off += (size_t)snprintf(buf + off, len - off, " %s", names[i]);
+	off = (size_t)snprintf(buf, len, "%s binds interface %d: its match table names the", b.driver->name, b.iface);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]) && off < len; i++) {
+		unsigned later = b.match->flags & ~((2u << i) - 1) & ((1u << 9) - 1); /* named after this one */
+
+		if (!(b.match->flags & (1u << i)))
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s %s", first ? "" : later ? "," : " and", names[i]);
+		first = 0;
+	}
 	if (off < len)
-		snprintf(buf + off, len - off, " (score %d), interface %d", b.score, b.iface);
+		snprintf(buf + off, len - off, "; %s", rank_words(b.match->flags));
 	return 0;
 }
 

@@ -42,6 +42,8 @@
 #define REPLY_TIMEOUT_S 10      /* the operation stage and descriptor reads */
 #define MAX_LISTED 1024         /* devices in one OP_REP_DEVLIST */
 #define MAX_CONFIGS 8           /* configurations read per device */
+#define BUSY_TRIES 6            /* imports of a busy device while listing */
+#define BUSY_RETRY_MS 100
 
 struct unode;
 
@@ -316,7 +318,20 @@ static struct ucache *fetch_descriptors(struct uclient *uc, const struct usbip_d
 		free(c);
 		return NULL;
 	}
-	if ((rc = import_device(uc, fd, dev->busid, &imported)) < 0 ||
+	/* A device its last importer just let go is busy for a moment more,
+	 * while the server closes its side (Linux's usbip-host also resets
+	 * it): a program's listing right after another's close must not miss
+	 * it. One held by another client costs this wait on each listing. */
+	for (int tries = 1; (rc = import_device(uc, fd, dev->busid, &imported)) == DEVDRV_E_BUSY &&
+	                    tries < BUSY_TRIES; tries++) {
+		close(fd);
+		usleep(BUSY_RETRY_MS * 1000);
+		if ((fd = dial(uc)) < 0) {
+			free(c);
+			return NULL;
+		}
+	}
+	if (rc < 0 ||
 	    (read_descriptors(fd, imported.busnum << 16 | imported.devnum, c) < 0 &&
 	     dd_ctx_fail(uc->ctx, DEVDRV_E_PROTOCOL, "reading its descriptors failed") < 0)) {
 		*busy = rc == DEVDRV_E_BUSY;

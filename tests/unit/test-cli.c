@@ -355,6 +355,70 @@ static void test_shared_virtual_bus(void **state)
 	expect_failure(&r, 1, "cannot reach");
 }
 
+/* lsusb's habits: -d and -s select as lsusb's do, -t draws the tree with
+ * interfaces and speeds with units, info without a selector shows every
+ * device, with class-specific descriptors by name and the binding in words;
+ * names come from the udev hwdb where the machine has one. */
+static void test_lsusb_habits(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-3", "list", "-d", "1209:");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(count_lines(r.out), 3); /* the header, loopback and button */
+	assert_null(strstr(r.out, "0403:6001"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-3", "list", "-d", "0403:6001", "-s", "1:4");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(count_lines(r.out), 2);
+	assert_non_null(strstr(r.out, "1-3          1:4      0403:6001"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "-s", "3");  /* address 3: the button */
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "1-2 "));
+	assert_int_equal(count_lines(r.out), 2);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "-s", "2:");  /* no bus 2: nothing, exit 1 as lsusb */
+	assert_int_equal(r.rc, 1);
+	done(&r);
+	r = RUN("devdrv", "--virtual", "list", "-s", "1:x");
+	expect_failure(&r, 2, "-s takes [BUS:][ADDR]");
+	r = RUN("devdrv", "--virtual", "list", "-d", "0403");
+	expect_failure(&r, 2, "-d takes VID:[PID]");
+
+	r = RUN("devdrv", "--virtual", "--plug", "keyboard@1-3", "list", "-t");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "/:  Bus 01 (virtual)\n"));
+	assert_non_null(strstr(r.out, "    |__ Port 1: Dev 2, 1209:0001 Virtual Loopback, 480M\n"));
+	assert_non_null(strstr(r.out, "        |__ If 0, Class="));
+	assert_non_null(strstr(r.out, "Driver=-, devdrv=hid\n"));
+	done(&r);
+
+	r = RUN("devdrv", "--virtual", "--plug", "keyboard@1-3", "info");
+	assert_int_equal(r.rc, 0);
+	{
+		const char *d1 = strstr(r.out, "Device 1-1 "), *d2 = strstr(r.out, "Device 1-2 "), *d3 = strstr(r.out, "Device 1-3 ");
+
+		assert_true(d1 && d2 && d3 && d1 < d2 && d2 < d3); /* every device, in list order */
+	}
+	assert_non_null(strstr(r.out, "HID descriptor (type 0x21, 9 bytes): bcdHID 1.11, country 0, report descriptor "));
+	assert_non_null(strstr(r.out, "bMaxPacketSize0 64\n"));
+	assert_non_null(strstr(r.out, "bus-powered, remote wakeup"));
+	assert_non_null(strstr(r.out, "why: hid binds interface 0: its match table names the interface class;"));
+	assert_null(strstr(r.out, "score"));
+	if (access("/usr/lib/udev/hwdb.bin", R_OK) == 0 || access("/etc/udev/hwdb.bin", R_OK) == 0)
+		assert_non_null(strstr(r.out, "(Human Interface Device / Boot Interface Subclass / Keyboard)"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "ft232r@1-3", "info", "0403:6001");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "why: ftdi binds interface 0: its match table names the vendor and product; "));
+	if (access("/usr/lib/udev/hwdb.bin", R_OK) == 0 || access("/etc/udev/hwdb.bin", R_OK) == 0)
+		assert_non_null(strstr(r.out, "idVendor        0x0403 Future Technology Devices International"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "info", "9-9");
+	expect_failure(&r, 1, "no device matches");
+}
+
 /* Hex data is two digits a byte: "0 12" is refused, not sent as 01 12. */
 static void test_hex_data_is_strict(void **state)
 {
@@ -891,7 +955,7 @@ int main(void)
 		cmocka_unit_test(test_version_and_help), cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
 		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
-		cmocka_unit_test(test_shared_virtual_bus),
+		cmocka_unit_test(test_shared_virtual_bus), cmocka_unit_test(test_lsusb_habits),
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),

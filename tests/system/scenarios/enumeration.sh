@@ -17,6 +17,21 @@ check "cdc_acm driver bound" wait_for 30 bound "$(usb_device 1d6b 0104):1.1"
 check "devdrv list --json exits 0" sh -c 'devdrv list --json >/tmp/list.json'
 echo "DEVDRV-JSON $(cat /tmp/list.json)"
 
+# devdrv list -t against lsusb -t (usbutils): the same device numbers,
+# interfaces, kernel drivers and speeds
+lsusb -t >/tmp/lsusb-t.txt 2>&1
+devdrv list -t >/tmp/devdrv-t.txt 2>&1
+cat /tmp/lsusb-t.txt /tmp/devdrv-t.txt
+sed -n 's/.*Port [0-9]*: Dev \([0-9]*\), If \([0-9]*\), Class=.*, Driver=\([^,]*\), \([0-9.]*M\)$/\1 \2 \3 \4/p' \
+	/tmp/lsusb-t.txt | awk '{ printf "%d %s %s %s\n", $1, $2, ($3 == "" ? "-" : $3), $4 }' | sort >/tmp/lsusb-t.set
+awk '/\|__ Port / { sub(/,$/, "", $5); dev = $5 + 0; speed = $NF }
+     /\|__ If / { split($0, f, "Driver="); split(f[2], d, ","); sub(/,$/, "", $3); print dev, $3, d[1], speed }' \
+	/tmp/devdrv-t.txt | sort >/tmp/devdrv-t.set
+echo "lsusb -t: $(tr '\n' '|' </tmp/lsusb-t.set)"
+echo "devdrv -t: $(tr '\n' '|' </tmp/devdrv-t.set)"
+check "lsusb -t and devdrv list -t agree on devices, interfaces, drivers and speeds" \
+	sh -c '[ -s /tmp/lsusb-t.set ] && cmp /tmp/lsusb-t.set /tmp/devdrv-t.set'
+
 # Listing needs no permission; opening does, and says how to get it.
 as_nobody() { su -s /bin/sh nobody -c "LD_LIBRARY_PATH=$LD_LIBRARY_PATH PATH=$PATH $1"; }
 same_list_as_nobody() { as_nobody "devdrv list --json" | cmp - /tmp/list.json; }
