@@ -7,7 +7,7 @@ PACKAGES="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config 
 libusb-1.0-0-dev libcmocka-dev umockdev libumockdev-dev libjson-glib-dev
 qemu-system-x86 busybox-static kmod cpio tshark libsystemd-dev systemd udev libnbd-bin dosfstools mtools
 bash-completion groff-base doxygen
-dpkg-dev debhelper lintian abigail-tools"
+dpkg-dev debhelper dh-python lintian abigail-tools"
 
 missing=""
 for p in $PACKAGES; do

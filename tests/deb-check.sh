@@ -3,9 +3,11 @@
 # user would: build them from a copy of SRCDIR (dpkg-buildpackage -us -uc -b),
 # run lintian on the .changes (any E: fails), install them with apt-get, run
 # /usr/bin/devdrv --virtual list, build a program against libdevdrv-dev with
-# pkg-config and run it, check debian/libdevdrv0.symbols against the installed
-# library, then purge the packages (and whatever they pulled in, and the
-# devdrv user they made) so that the machine is as it was.
+# pkg-config and run it, import python3-devdrv's module with Debian's
+# /usr/bin/python3 and list the virtual bus with it, check
+# debian/libdevdrv0.symbols against the installed library, then purge the
+# packages (and whatever they pulled in, and the devdrv user they made) so
+# that the machine is as it was.
 #
 # It installs into /usr, so it needs root and a machine that may be changed
 # (CI's is thrown away): skipped (77) when not root or not on Debian. Tools
@@ -28,9 +30,10 @@ missing() { # tell, then skip, or fail in CI
 command -v lintian >/dev/null || missing "skip: lintian is not installed"
 unmet=$(cd "$src" && dpkg-checkbuilddeps 2>&1) || missing "skip: $unmet"
 
-pkgs="libdevdrv0 libdevdrv-dev devdrv"
+pkgs="libdevdrv0 libdevdrv-dev devdrv python3-devdrv"
 arch=$(dpkg --print-architecture)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+pydir=/usr/lib/python3/dist-packages/devdrv
 tmp=$(mktemp -d)
 installed_list() { dpkg-query -W -f='${db:Status-Abbrev} ${binary:Package}\n' | awk '$1 == "ii" { print $2 }' | sort; }
 had_user=$(getent passwd devdrv >/dev/null && echo yes || echo no)
@@ -60,6 +63,8 @@ cleanup() {
 				echo "$p is still installed"; status=1
 			fi
 		done
+		# the byte code that python3-devdrv's postinst compiled goes with it
+		[ ! -e "$pydir" ] || { echo "$pydir is left after the purge:"; find "$pydir"; status=1; }
 	fi
 	rm -rf "$tmp"
 	exit $status
@@ -107,8 +112,14 @@ fi
 echo "ok: dpkg-buildpackage -us -uc -b in $(($(date +%s) - start)) s"
 changes=$tmp/pkg/libdevdrv_${version}_$arch.changes
 [ -f "$changes" ] || { echo "no $changes"; ls "$tmp/pkg"; exit 1; }
+deb() { # the .deb of package $1: Architecture: all (python3-devdrv) or this one
+	for a in "$arch" all; do
+		[ ! -f "$tmp/pkg/${1}_${version}_$a.deb" ] || { echo "$tmp/pkg/${1}_${version}_$a.deb"; return 0; }
+	done
+	return 1
+}
 for p in $pkgs; do
-	[ -f "$tmp/pkg/${p}_${version}_$arch.deb" ] || { echo "$p was not built"; exit 1; }
+	deb "$p" >/dev/null || { echo "$p was not built"; ls "$tmp/pkg"; exit 1; }
 done
 
 # 3. lintian: errors fail, the rest is shown
@@ -122,11 +133,12 @@ echo "ok: lintian, no error ($(grep -c '^W: ' "$tmp/lintian.log" || true) warnin
 # (the lists just around the install: others may install things meanwhile)
 installed_list >"$tmp/before-install"
 installed=yes
-debs=$(for p in $pkgs; do echo "$tmp/pkg/${p}_${version}_$arch.deb"; done)
+debs=$(for p in $pkgs; do deb "$p"; done)
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $debs >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; echo "apt-get install failed"; exit 1; }
-installed_list | comm -13 "$tmp/before-install" - | grep -v -e '^libdevdrv0\(:.*\)\?$' -e '^libdevdrv-dev\(:.*\)\?$' -e '^devdrv\(:.*\)\?$' >"$tmp/pulled-in" || true
+for p in $pkgs; do echo "$p\(:.*\)\?"; done >"$tmp/ours"
+installed_list | comm -13 "$tmp/before-install" - | grep -v -x -f "$tmp/ours" >"$tmp/pulled-in" || true
 for p in $pkgs; do
 	v=$(dpkg-query -W -f='${Version}' "$p")
 	[ "$v" = "$version" ] || { echo "$p $v installed, not $version"; exit 1; }
@@ -171,5 +183,30 @@ echo "$out"
 	{ echo "driverdir is $(pkg-config --variable driverdir libdevdrv)"; exit 1; }
 echo "ok: a program built with pkg-config --cflags --libs libdevdrv runs"
 
-# 7. the symbols file is what the installed library exports
+# 7. the Python module, with Debian's python3 as a user runs it: -I so that
+# neither PYTHONPATH nor the user's site-packages nor the current directory
+# can give another devdrv, and no $DEVDRV_LIBRARY or LD_LIBRARY_PATH another
+# library (ctypes must find libdevdrv.so.0 by its soname, as installed)
+py() { env -u DEVDRV_LIBRARY -u LD_LIBRARY_PATH -u LD_PRELOAD /usr/bin/python3 -I "$@"; }
+upstream=${version#*:}
+upstream=${upstream%-*}
+out=$(py -c 'import devdrv, sys; print(devdrv.version())')
+[ "$out" = "$upstream" ] || { echo "python3: devdrv.version() is '$out', not $upstream"; exit 1; }
+file=$(py -c 'import devdrv; print(devdrv.__file__)')
+[ "$file" = "$pydir/__init__.py" ] || { echo "python3 imported devdrv from $file, not $pydir"; exit 1; }
+lib=$(py -c 'import devdrv; print(next(l.split()[-1] for l in open("/proc/self/maps") if "/libdevdrv.so" in l))')
+[ "$(readlink -f "$lib")" = "$(readlink -f "/usr/lib/$multiarch/libdevdrv.so.0")" ] ||
+	{ echo "python3's devdrv loaded $lib, not the packaged library"; exit 1; }
+[ -d "$pydir/__pycache__" ] || { echo "python3-devdrv was not byte-compiled at installation"; exit 1; }
+cat >"$tmp/list.py" <<'EOF'
+import devdrv
+with devdrv.Context() as ctx:  # the transport that $DEVDRV_TRANSPORT names
+    print('\n'.join(str(d) for d in ctx.devices()))
+EOF
+out=$(DEVDRV_TRANSPORT=virtual py "$tmp/list.py")
+echo "$out"
+echo "$out" | grep -q '^1-1 1209:0001 .*Virtual Loopback' || { echo "python3: no virtual loopback listed"; exit 1; }
+echo "ok: /usr/bin/python3: import devdrv (version $upstream, from $pydir, $lib), the virtual bus listed"
+
+# 8. the symbols file is what the installed library exports
 "$src/tests/deb-symbols.sh" --check "/usr/lib/$multiarch/libdevdrv.so.0"
