@@ -52,6 +52,23 @@ _devdrv()
 		COMPREPLY=($(compgen -W "$("$prog" filters --json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur"))
 		return
 		;;
+	# serial's values (run takes --flow too); a map list completes its last name
+	--flow)
+		COMPREPLY=($(compgen -W "none rtscts xonxoff" -- "$cur"))
+		return
+		;;
+	--parity)
+		COMPREPLY=($(compgen -W "none odd even mark space" -- "$cur"))
+		return
+		;;
+	--imap | --omap)
+		COMPREPLY=($(compgen -P "${cur%"${cur##*,}"}" -W "crlf crcrlf igncr lfcr lfcrlf ignlf" -- "${cur##*,}"))
+		return
+		;;
+	--log)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	esac
 	# the command: the first word that is neither an option nor an option's value
 	for ((i = 1; i < COMP_CWORD; i++)); do
