@@ -28,6 +28,7 @@ struct cli {
 	const char *remote;   /* --remote HOST[:PORT]: the usbip transport's server */
 	int progress_line; /* a progress line without its newline is on stderr */
 	struct devdrv_context *ctx;
+	int json;             /* --json given: errors too are JSON, on stderr */
 	void *hwdb;           /* sd_hwdb, opened at the first name looked up (names.c) */
 	int hwdb_missing;
 };
@@ -137,9 +138,9 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* A usage error for an empty selector where one device must be named. */
 int cli_need_selector(struct cli *c, const char *cmd, const char *selector);
 int cli_open(struct cli *c, const char *action, const char *selector, struct devdrv_handle **h);
-/* Parse hex bytes typed by a user: "01 02 ff", "0102ff", "01:02". Each byte
- * is exactly two digits. Returns 0, or CLI_HEX_* with *bad_at the offset
- * of the offending character. */
+/* Parse hex bytes typed by a user: "01 02 ff", "0102ff", "01:02", "0x01 0x02",
+ * "0x0102". Each byte is exactly two digits. Returns 0, or CLI_HEX_* with
+ * *bad_at the offset of the offending character. */
 enum { CLI_HEX_BAD_DIGIT = -1, CLI_HEX_TOO_LONG = -2 };
 int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, size_t *bad_at);
 /* Length of the valid UTF-8 sequence (1-4 bytes, a non-ASCII one) at @s:
@@ -159,6 +160,12 @@ struct json {
 	int count[32];
 };
 void json_begin(struct json *j, FILE *f);
+/* The JSON schema of every --json output and of errors under --json
+ * (docs/json.md); raised when a field changes meaning or goes away. */
+#define CLI_JSON_SCHEMA 1
+/* Begin a top-level object that says its schema: {"schema_version":1,... */
+void json_document(struct json *j, FILE *f);
+void json_double(struct json *j, const char *key, double value);
 void json_object(struct json *j, const char *key);
 void json_array(struct json *j, const char *key);
 void json_end_object(struct json *j);

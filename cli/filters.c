@@ -26,8 +26,7 @@ static void filters_json(struct cli *c, const struct devdrv_filter_ops **f, size
 {
 	struct json j;
 
-	json_begin(&j, c->out);
-	json_object(&j, NULL);
+	json_document(&j, c->out);
 	json_array(&j, "filters");
 	for (size_t i = 0; i < n; i++) {
 		json_object(&j, NULL);
@@ -123,8 +122,7 @@ static void stats_json(struct cli *c, const struct devdrv_stats *s)
 {
 	struct json j;
 
-	json_begin(&j, c->err);
-	json_object(&j, NULL);
+	json_document(&j, c->err);
 	json_array(&j, "stats");
 	for (unsigned i = 0; i < s->num_endpoints; i++)
 		stats_json_endpoint(&j, &s->endpoints[i]);
@@ -197,11 +195,12 @@ int cmd_models(struct cli *c, int argc, char **argv)
 	if (json) {
 		struct json j;
 
-		json_begin(&j, c->out);
-		json_array(&j, NULL);
+		json_document(&j, c->out);
+		json_array(&j, "models");
 		for (size_t i = 0; i < m.n; i++)
 			json_string(&j, NULL, m.name[i]);
 		json_end_array(&j);
+		json_end_object(&j);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < m.n; i++)

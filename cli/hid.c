@@ -233,8 +233,7 @@ static void json_report(FILE *out, const uint8_t *buf, size_t len, int id, const
 	for (size_t i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
 	hex[2 * len] = 0;
-	json_begin(&j, out);
-	json_object(&j, NULL);
+	json_document(&j, out);
 	json_int(&j, "report_id", id);
 	json_string(&j, "bytes", hex);
 	json_array(&j, "fields");

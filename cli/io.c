@@ -10,30 +10,33 @@
 #define DEFAULT_TIMEOUT_MS 1000
 
 static const char read_usage[] =
-    "usage: devdrv read SEL [-n BYTES] [--timeout MS] [--hex]\n"
+    "usage: devdrv read SEL [-n BYTES] [--timeout MS] [--hex | --json]\n"
     "       devdrv read SEL --stream [-o FILE] [-n BYTES] [--stats] [--timeout MS]\n"
     "  Reads the device's natural stream (raw class: first IN pipe) to stdout.\n"
     "  Without -n: one transfer of up to 64 KiB. With -n: until BYTES arrived.\n"
     "  --timeout MS   per transfer, default 1000 (with --stream: none), 0 waits forever\n"
     "  --hex          hex dump instead of raw bytes\n"
+    "  --json         one JSON object per transfer: offset, length, hex (docs/json.md)\n"
     "  --stream       keep 8 transfers of 64 KiB in flight on the IN pipe, as raw bytes,\n"
     "                 until BYTES arrived or Ctrl-C; a progress line on a terminal\n"
     "  -o FILE        write to FILE instead of stdout\n"
     "  --stats        print the bytes, time and rate at the end, on stderr\n";
 static const char write_usage[] =
-    "usage: devdrv write SEL [DATA|-] [--hex] [--timeout MS]\n"
+    "usage: devdrv write SEL [DATA|-] [--hex] [--timeout MS] [--json]\n"
     "       devdrv write SEL --stream [FILE|-] [--stats] [--timeout MS]\n"
     "  Writes DATA (or stdin with '-', until end of file) to the device's\n"
     "  natural stream (raw class: first OUT pipe). --stream keeps 8 transfers of\n"
     "  64 KiB in flight on the OUT pipe (the queued writer) until FILE (default\n"
     "  stdin) ends; --stats prints the rate at the end.\n"
-    "  --hex   DATA is hex bytes: \"01 02 ff\" or \"0102ff\"\n";
+    "  --hex   DATA is hex bytes: \"01 02 ff\" or \"0102ff\"\n"
+    "  --json  {written} once DATA is written (docs/json.md)\n";
 static const char ctrl_usage[] =
     "usage: devdrv ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
     "  Control transfer on endpoint 0. Numbers are decimal or 0x hex.\n"
     "  REQTYPE bit 7 set (IN): read LEN bytes (default 64), printed as hex.\n"
     "  REQTYPE bit 7 clear (OUT): send HEXDATA (\"01 02\" or \"0102\"), if any.\n"
     "  --timeout MS   for the transfer (default 1000)\n"
+    "  --json         {direction, length, hex} (docs/json.md)\n"
     "  An IN request the device answers with no data prints \"(0 bytes)\".\n";
 
 struct io_opts {
@@ -41,7 +44,7 @@ struct io_opts {
 	unsigned long timeout;
 	int hex;
 	int have_bytes, have_timeout;
-	int stream, stats;
+	int stream, stats, json;
 	const char *output;
 };
 
@@ -53,7 +56,7 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 		{ "bytes", required_argument, NULL, 'n' }, { "timeout", required_argument, NULL, 't' },
 		{ "hex", no_argument, NULL, 'x' },         { "help", no_argument, NULL, 'h' },
 		{ "stream", no_argument, NULL, 'S' },      { "stats", no_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
+		{ "output", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -77,6 +80,7 @@ static int parse_io_opts(struct cli *c, const char *cmd, const char *usage, int 
 		case 'S': o->stream = 1; break;
 		case 's': o->stats = 1; break;
 		case 'o': o->output = optarg; break;
+		case 'j': o->json = 1; break;
 		case 'h': fputs(usage, c->out); return -1;
 		default: return cli_bad_option(c, cmd, argv);
 		}
@@ -110,9 +114,30 @@ static int io_error(struct cli *c, const char *action, const char *sel, struct d
 	return cli_fail(c, what, (int)rc, devdrv_errmsg(h));
 }
 
-static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex, size_t offset)
+/* {"schema_version":1,...,"length":N,"hex":"0a0b"}: one transfer's bytes. */
+static void json_bytes(struct json *j, const unsigned char *buf, size_t len)
 {
+	char *hex = malloc(2 * len + 1);
+
+	json_int(j, "length", (long long)len);
+	for (size_t i = 0; hex && i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
 	if (hex)
+		hex[2 * len] = 0;
+	json_string(j, "hex", hex ? hex : "");
+	free(hex);
+}
+
+static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex, size_t offset, int json)
+{
+	if (json) { /* one line per transfer, so a reader can follow a stream */
+		struct json j;
+
+		json_document(&j, c->out);
+		json_int(&j, "offset", (long long)offset);
+		json_bytes(&j, buf, len);
+		json_end_object(&j);
+	} else if (hex)
 		cli_hexdump(c->out, buf, len, offset);
 	else
 		fwrite(buf, 1, len, c->out);
@@ -133,8 +158,10 @@ int cmd_read(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "read", "needs exactly one selector");
 	if ((o.output || o.stats) && !o.stream)
 		return cli_usage_error(c, "read", "-o and --stats go with --stream");
-	if (o.stream && o.hex)
+	if (o.stream && (o.hex || o.json))
 		return cli_usage_error(c, "read", "--stream writes raw bytes; pipe them to a hex dumper");
+	if (o.hex && o.json)
+		return cli_usage_error(c, "read", "--hex and --json are two ways to show the bytes; pick one");
 	if (o.stream)
 		return cli_read_stream(c, argv[optind], o.have_bytes ? o.bytes : 0, o.have_timeout ? o.timeout : 0,
 		                       o.output, o.stats);
@@ -152,7 +179,7 @@ int cmd_read(struct cli *c, int argc, char **argv)
 			rc = io_error(c, "read", argv[optind], h, n);
 			break;
 		}
-		emit(c, buf, (size_t)n, o.hex, total);
+		emit(c, buf, (size_t)n, o.hex, total, o.json);
 		total += (unsigned long)n;
 	} while (o.have_bytes && total < o.bytes);
 	cli_close(c, h);
@@ -200,6 +227,8 @@ int cmd_write(struct cli *c, int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (o.json && (o.stream || (optind + 1 < argc && !strcmp(argv[optind + 1], "-"))))
+		return cli_usage_error(c, "write", "--json reports DATA given as an argument, not a stream");
 	if (o.stream && (argc - optind == 1 || argc - optind == 2))
 		return cli_write_stream(c, argv[optind], argc - optind == 2 ? argv[optind + 1] : "-",
 		                        o.have_timeout ? o.timeout : 0, o.stats);
@@ -220,6 +249,13 @@ int cmd_write(struct cli *c, int argc, char **argv)
 		rc = write_stdin(c, h, sel, (unsigned)o.timeout);
 	else
 		rc = write_all(c, h, sel, data, len, (unsigned)o.timeout);
+	if (rc == EXIT_OK && o.json && strcmp(arg, "-")) {
+		struct json j;
+
+		json_document(&j, c->out);
+		json_int(&j, "written", (long long)len);
+		json_end_object(&j);
+	}
 	cli_close(c, h);
 	return rc;
 }
@@ -232,15 +268,20 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 	unsigned char data[4096];
 	size_t out_len = 0;
 	static const struct option opts[] = { { "timeout", required_argument, NULL, 't' },
+		                              { "json", no_argument, NULL, 'j' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	struct devdrv_handle *h;
-	int rc, in, opt;
+	int rc, in, opt, json = 0;
 
 	optind = 0; /* getopt moves the options after the numbers, which never start with '-' */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'h')
 			return fputs(ctrl_usage, c->out), EXIT_OK;
+		if (opt == 'j') {
+			json = 1;
+			continue;
+		}
 		if (opt != 't')
 			return cli_bad_option(c, "ctrl", argv);
 		if (cli_parse_uint(optarg, 3600000, &timeout) < 0)
@@ -264,6 +305,14 @@ int cmd_ctrl(struct cli *c, int argc, char **argv)
 	                    (uint16_t)(in ? len : out_len), (unsigned)timeout);
 	if (rc < 0) {
 		rc = io_error(c, "ctrl", argv[1], h, rc);
+	} else if (json) {
+		struct json j;
+
+		json_document(&j, c->out);
+		json_string(&j, "direction", in ? "in" : "out");
+		json_bytes(&j, data, (size_t)(in ? rc : (int)out_len));
+		json_end_object(&j);
+		rc = EXIT_OK;
 	} else {
 		if (in && rc == 0)
 			fputs("(0 bytes)\n", c->out); /* an answer, not silence */

@@ -87,6 +87,19 @@ void json_int(struct json *j, const char *key, long long value)
 	fprintf(j->f, "%lld", value);
 }
 
+void json_double(struct json *j, const char *key, double value)
+{
+	member(j, key);
+	fprintf(j->f, "%.10g", value);
+}
+
+void json_document(struct json *j, FILE *f)
+{
+	json_begin(j, f);
+	json_object(j, NULL);
+	json_int(j, "schema_version", CLI_JSON_SCHEMA);
+}
+
 void json_bool(struct json *j, const char *key, int value)
 {
 	member(j, key);

@@ -24,15 +24,17 @@ static const char list_usage[] =
     "  --json   one JSON array with every field, interfaces and endpoints\n"
     "  Exits 1 when no device matches, as lsusb -d does.\n";
 static const char info_usage[] =
-    "usage: devdrv info [SEL]\n"
+    "usage: devdrv info [SEL] [--json]\n"
     "  Descriptor tree of the devices SEL matches (all without SEL), as lsusb -v:\n"
     "  names from the udev hardware database, attributes decoded, every\n"
     "  configuration and alternate setting, endpoints, class-specific descriptors\n"
     "  by name, the kernel driver of each interface, and the libdevdrv driver\n"
-    "  that binds, and why.\n";
+    "  that binds, and why. --json: one document with every field, the binding\n"
+    "  and the stack (docs/json.md).\n";
 static const char drivers_usage[] =
-    "usage: devdrv drivers\n"
-    "  Every driver libdevdrv has, its class, and its match table.\n";
+    "usage: devdrv drivers [--json]\n"
+    "  Every driver libdevdrv has, its class, and its match table.\n"
+    "  --json   one document: name, class, description, plugin, match entries\n";
 
 static const char *endpoint_type(uint8_t attributes)
 {
@@ -149,7 +151,33 @@ static void json_configs(struct json *j, const struct devdrv_device_info *d)
 	json_end_array(j);
 }
 
-static void json_device(struct json *j, const struct devdrv_device_info *d)
+/* What info --json adds: the database's names, the binding and the stack. */
+static void json_binding(struct json *j, struct cli *c, const struct devdrv_device_info *d)
+{
+	struct devdrv_layer_info layers[32];
+	size_t n = devdrv_device_layers(c->ctx, d, layers, 32);
+	char reason[512];
+
+	json_string(j, "vendor_name", cli_vendor_name(c, d->vid));
+	json_string(j, "product_name", cli_product_name(c, d->vid, d->pid));
+	devdrv_binding_reason(d, reason, sizeof(reason));
+	json_object(j, "binding");
+	json_string(j, "driver", d->driver);
+	json_int(j, "interface", d->driver_interface);
+	json_string(j, "reason", reason);
+	json_end_object(j);
+	json_array(j, "stack");
+	for (size_t i = 0; i < n && i < 32; i++) {
+		json_object(j, NULL);
+		json_string(j, "kind", layers[i].kind);
+		json_string(j, "name", layers[i].name);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+/* One device's record; with @c (info), the binding and the stack too. */
+static void json_device(struct json *j, const struct devdrv_device_info *d, struct cli *c)
 {
 	char vid[8], pid[8], bcd[8], bcdusb[8];
 
@@ -169,7 +197,10 @@ static void json_device(struct json *j, const struct devdrv_device_info *d)
 	json_int(j, "class", d->cls);
 	json_int(j, "subclass", d->subclass);
 	json_int(j, "protocol", d->protocol);
-	json_string(j, "speed", devdrv_speed_name(d->speed));
+	if (d->speed != DEVDRV_SPEED_UNKNOWN) /* Mbit/s, as a number (1.5 at low speed) */
+		json_double(j, "speed", strtod(devdrv_speed_name(d->speed), NULL));
+	else
+		json_string(j, "speed", NULL);
 	json_string(j, "manufacturer", d->manufacturer);
 	json_string(j, "product", d->product);
 	json_string(j, "serial", d->serial);
@@ -177,7 +208,10 @@ static void json_device(struct json *j, const struct devdrv_device_info *d)
 	json_string(j, "driver", d->driver);
 	json_int(j, "driver_interface", d->driver_interface);
 	json_bool(j, "remote", d->remote);
+	json_int(j, "max_packet0", d->max_packet0);
 	json_configs(j, d);
+	if (c)
+		json_binding(j, c, d);
 	json_end_object(j);
 }
 
@@ -217,14 +251,6 @@ static int get_list(struct cli *c, const struct devdrv_device_info ***list)
 	if (n < 0)
 		return cli_fail(c, "list", (int)n, devdrv_context_errmsg(c->ctx));
 	return EXIT_OK;
-}
-
-static int has_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	return 0;
 }
 
 /* As lsusb: nothing matched is exit 1; no bus at all is worth a word. */
@@ -400,11 +426,12 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	if (json) {
 		struct json j;
 
-		json_begin(&j, c->out);
-		json_array(&j, NULL);
+		json_document(&j, c->out);
+		json_array(&j, "devices");
 		for (size_t i = 0; view[i]; i++)
-			json_device(&j, view[i]);
+			json_device(&j, view[i], NULL);
 		json_end_array(&j);
+		json_end_object(&j);
 	} else if (view[0] && tree) {
 		print_tree(c, view);
 	} else if (view[0]) {
@@ -596,13 +623,49 @@ static void print_stack(FILE *f, struct devdrv_context *ctx, const struct devdrv
 		fprintf(f, "    %-13s %s\n", layers[i].kind, layers[i].name);
 }
 
+/* info's output for the devices of @view, as text or one JSON document. */
+static void show_info(struct cli *c, const struct devdrv_device_info *const *view, int json)
+{
+	struct json j;
+
+	if (json) {
+		json_document(&j, c->out);
+		json_array(&j, "devices");
+	}
+	for (size_t i = 0; view[i]; i++) {
+		if (json) {
+			json_device(&j, view[i], c);
+			continue;
+		}
+		if (i)
+			fputc('\n', c->out);
+		print_info(c, view[i]);
+		print_stack(c->out, c->ctx, view[i]);
+	}
+	if (json) {
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+}
+
 int cmd_info(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+		                              { "help", no_argument, NULL, 'h' },
+		                              { NULL, 0, NULL, 0 } };
 	const struct devdrv_device_info **list, **view;
-	int rc;
+	int rc, opt, json = 0;
 
-	if (has_help(argc, argv))
-		return fputs(info_usage, c->out), EXIT_OK;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'j')
+			json = 1;
+		else if (opt == 'h')
+			return fputs(info_usage, c->out), EXIT_OK;
+		else
+			return cli_bad_option(c, "info", argv);
+	}
+	argc -= optind - 1, argv += optind - 1; /* argv[1]: the selector, if any */
 	if (argc > 2)
 		return cli_usage_error(c, "info", "takes at most one selector");
 	if (argc == 2 && (rc = cli_need_selector(c, "info", argv[1])) != EXIT_OK)
@@ -614,11 +677,11 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	if (argc == 2 && strchr(argv[1], '#')) {
 		ssize_t idx = devdrv_select(c->ctx, argv[1], list);
 
+		const struct devdrv_device_info *one[2] = { idx >= 0 ? list[idx] : NULL, NULL };
+
 		rc = idx < 0 ? cli_fail(c, "info", (int)idx, devdrv_context_errmsg(c->ctx)) : EXIT_OK;
-		if (idx >= 0) {
-			print_info(c, list[idx]);
-			print_stack(c->out, c->ctx, list[idx]);
-		}
+		if (idx >= 0)
+			show_info(c, one, json);
 		devdrv_free_device_list(list);
 		return rc;
 	}
@@ -626,13 +689,9 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		devdrv_free_device_list(list);
 		return cli_fail(c, "info", rc, devdrv_context_errmsg(c->ctx));
 	}
-	for (size_t i = 0; view[i]; i++) {
-		if (i)
-			fputc('\n', c->out);
-		print_info(c, view[i]);
-		print_stack(c->out, c->ctx, view[i]);
-	}
-	if (!view[0])
+	if (view[0])
+		show_info(c, view, json);
+	else
 		rc = argc == 2 ? cli_fail(c, "info", DEVDRV_E_NOT_FOUND, "no device matches") : nothing_listed(c, list[0] != NULL);
 	free(view);
 	devdrv_free_device_list(list);
@@ -663,15 +722,85 @@ static void print_match(FILE *f, const struct devdrv_match *m)
 	fputc('\n', f);
 }
 
+static void json_match(struct json *j, const struct devdrv_match *m)
+{
+	static const struct {
+		unsigned flag;
+		const char *key;
+		size_t offset;
+		int hex16;
+	} fields[] = {
+		{ DEVDRV_MATCH_VENDOR, "vid", offsetof(struct devdrv_match, vid), 1 },
+		{ DEVDRV_MATCH_PRODUCT, "pid", offsetof(struct devdrv_match, pid), 1 },
+		{ DEVDRV_MATCH_DEV_CLASS, "class", offsetof(struct devdrv_match, dev_class), 0 },
+		{ DEVDRV_MATCH_DEV_SUBCLASS, "subclass", offsetof(struct devdrv_match, dev_subclass), 0 },
+		{ DEVDRV_MATCH_DEV_PROTOCOL, "protocol", offsetof(struct devdrv_match, dev_protocol), 0 },
+		{ DEVDRV_MATCH_INT_CLASS, "iface_class", offsetof(struct devdrv_match, int_class), 0 },
+		{ DEVDRV_MATCH_INT_SUBCLASS, "iface_subclass", offsetof(struct devdrv_match, int_subclass), 0 },
+		{ DEVDRV_MATCH_INT_PROTOCOL, "iface_protocol", offsetof(struct devdrv_match, int_protocol), 0 },
+		{ DEVDRV_MATCH_INT_NUMBER, "iface", offsetof(struct devdrv_match, int_number), 0 },
+	};
+
+	json_object(j, NULL);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const unsigned char *p = (const unsigned char *)m + fields[i].offset;
+		char hex[8];
+
+		if (!(m->flags & fields[i].flag))
+			continue;
+		if (fields[i].hex16) { /* IDs stay hex strings, as list has them */
+			uint16_t v;
+
+			memcpy(&v, p, sizeof(v));
+			hex4(hex, v);
+			json_string(j, fields[i].key, hex);
+		} else {
+			json_int(j, fields[i].key, *p);
+		}
+	}
+	json_end_object(j);
+}
+
+static void drivers_json(struct cli *c, const struct devdrv_driver *const *d, size_t n)
+{
+	struct json j;
+
+	json_document(&j, c->out);
+	json_array(&j, "drivers");
+	for (size_t i = 0; i < n; i++) {
+		const char *plugin = NULL;
+		int loaded = 1;
+
+		if (devdrv_driver_origin(d[i], &plugin, &loaded) < 0 || !plugin)
+			loaded = 1; /* built in: always there */
+		json_object(&j, NULL);
+		json_string(&j, "name", d[i]->name);
+		json_string(&j, "class", devdrv_class_name(d[i]->cls));
+		json_string(&j, "description", d[i]->description);
+		json_string(&j, "plugin", plugin);
+		json_bool(&j, "loaded", loaded);
+		json_array(&j, "match");
+		for (const struct devdrv_match *m = d[i]->match; m && m->flags; m++)
+			json_match(&j, m);
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+}
+
 int cmd_drivers(struct cli *c, int argc, char **argv)
 {
 	size_t n;
 	const struct devdrv_driver *const *d = devdrv_drivers(&n);
+	int json, rc;
 
-	if (has_help(argc, argv))
-		return fputs(drivers_usage, c->out), EXIT_OK;
-	if (argc != 1)
-		return cli_usage_error(c, "drivers", "takes no arguments");
+	if ((rc = cli_json_flag(c, "drivers", drivers_usage, argc, argv, &json)) != EXIT_OK)
+		return rc == CLI_HELP_SHOWN ? EXIT_OK : rc;
+	if (json) {
+		drivers_json(c, d, n);
+		return EXIT_OK;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *plugin;
 		int loaded;

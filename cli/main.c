@@ -21,17 +21,18 @@ static const char main_usage[] =
     "commands:\n"
     "  list [SEL] [-d VID:[PID]] [-s [BUS:][ADDR]] [-t] [-v] [--json]\n"
     "                             devices, in bus and port order (-t: a tree)\n"
-    "  info [SEL]                 descriptor trees as lsusb -v, kernel drivers, binding\n"
-    "  read SEL [-n BYTES] [--timeout MS] [--hex]\n"
-    "  write SEL [DATA|-] [--hex] [--timeout MS]\n"
-    "  ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
-    "  serial SEL [--baud N] [--format 8N1] [--flow none|rtscts|xonxoff] [--hex] [--lines]\n"
-    "                             terminal (Ctrl-] quits) or pipe to a serial device\n"
+    "  info [SEL] [--json]        descriptor trees as lsusb -v, kernel drivers, binding\n"
+    "  read SEL [-n BYTES] [--timeout MS] [--hex] [--json]\n"
+    "  write SEL [DATA|-] [--hex] [--timeout MS] [--json]\n"
+    "  ctrl SEL REQTYPE REQ VALUE INDEX [LEN|HEXDATA] [--json]\n"
+    "  serial SEL [-b N] [--format 8N1] [-f FLOW] [-c] [-t] [-g FILE] [-x] [--reconnect]\n"
+    "                             a terminal as picocom (Ctrl-A h: keys, Ctrl-] quits),\n"
+    "                             or a pipe to a serial device\n"
     "  hid SEL [-n N] [--json] | --descriptor [--raw] | --get-feature ID | --send HEX\n"
     "                             HID input reports, decoded; the report descriptor\n"
     "  storage SEL info|read|write|dump|verify ...\n"
     "                             block devices (USB mass storage)\n"
-    "  drivers                    drivers and their match tables\n"
+    "  drivers [--json]           drivers and their match tables\n"
     "  filters [--json]           filters --filter can attach\n"
     "  models [--json]            device models --plug can plug\n"
     "  watch [SEL] [--json] [--count N] [--existing]\n"
@@ -116,6 +117,24 @@ static const char *virtual_bus_hint(const struct cli *c, const char *action, int
 	       "keep it in 'devdrv --virtual usbip-export &' and reach it with 'devdrv --remote 127.0.0.1'";
 }
 
+/* Under --json an error is a document on stderr, the one line as its
+ * message: {"schema_version":1,"error":{"message":...,"code":-2,"exit":1}}. */
+static void json_error(struct cli *c, const char *message, int code, int exit_code)
+{
+	struct json j;
+
+	json_document(&j, c->err);
+	json_object(&j, "error");
+	json_string(&j, "message", message);
+	if (code)
+		json_int(&j, "code", code);
+	else
+		json_string(&j, "code", NULL); /* a usage error: no library code */
+	json_int(&j, "exit", exit_code);
+	json_end_object(&j);
+	json_end_object(&j);
+}
+
 int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 {
 	const char *hint = virtual_bus_hint(c, action, code);
@@ -124,11 +143,18 @@ int cli_fail(struct cli *c, const char *action, int code, const char *detail)
 		hint = hint_for(action, code, detail);
 	char shown_action[CLI_ESCAPED_MAX], shown_detail[CLI_ESCAPED_MAX];
 
+	int exit_code = code == DEVDRV_E_INVALID ? EXIT_USAGE : EXIT_DEVICE;
+	char line[3 * CLI_ESCAPED_MAX];
+
 	/* the action quotes a selector and the detail may quote device data */
-	fprintf(c->err, "devdrv: %s: %s%s%s\n", cli_escape(action, shown_action, sizeof(shown_action)),
-	        cli_escape(detail && *detail ? detail : devdrv_strerror(code), shown_detail, sizeof(shown_detail)),
-	        hint ? "; " : "", hint ? hint : "");
-	return code == DEVDRV_E_INVALID ? EXIT_USAGE : EXIT_DEVICE;
+	snprintf(line, sizeof(line), "devdrv: %s: %s%s%s", cli_escape(action, shown_action, sizeof(shown_action)),
+	         cli_escape(detail && *detail ? detail : devdrv_strerror(code), shown_detail, sizeof(shown_detail)),
+	         hint ? "; " : "", hint ? hint : "");
+	if (c->json)
+		json_error(c, line, code, exit_code);
+	else
+		fprintf(c->err, "%s\n", line);
+	return exit_code;
 }
 
 int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
@@ -139,9 +165,15 @@ int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	char line[2 * CLI_ESCAPED_MAX];
+
 	/* the message quotes what the user typed: one line, whatever it held */
-	fprintf(c->err, "devdrv%s%s: %s; see 'devdrv %s%s--help'\n", cmd ? " " : "", cmd ? cmd : "",
-	        cli_escape(msg, shown, sizeof(shown)), cmd ? cmd : "", cmd ? " " : "");
+	snprintf(line, sizeof(line), "devdrv%s%s: %s; see 'devdrv %s%s--help'", cmd ? " " : "", cmd ? cmd : "",
+	         cli_escape(msg, shown, sizeof(shown)), cmd ? cmd : "", cmd ? " " : "");
+	if (c->json)
+		json_error(c, line, 0, EXIT_USAGE);
+	else
+		fprintf(c->err, "%s\n", line);
 	return EXIT_USAGE;
 }
 
@@ -423,6 +455,15 @@ static int hoist_globals(struct cli *c, int *argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --json among the command's arguments, up to "--" or run's --exec. */
+static int wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") && strcmp(argv[i], "--exec"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return 1;
+	return 0;
+}
+
 /* "devdrv help [CMD]": the command's own --help. */
 static int cmd_help(struct cli *c, int argc, char **argv)
 {
@@ -454,6 +495,7 @@ int cli_main_in(struct devdrv_context *ctx, int argc, char **argv, FILE *in, FIL
 		return EXIT_USAGE;
 	}
 	argc -= optind, argv += optind;
+	c.json = wants_json(argc, argv); /* before any error, the option's own included */
 	if ((rc = hoist_globals(&c, &argc, argv)) != EXIT_OK)
 		return rc;
 	if (!strcmp(argv[0], "help"))

@@ -16,6 +16,14 @@ static int is_separator(char c)
 	return c == ' ' || c == ':' || c == '\t';
 }
 
+/* "0x" opening a group of digits, as C and datasheets write bytes: "0x01 0x02"
+ * or "0x0102". Elsewhere an 'x' is no hex digit and stays an error. */
+static int is_hex_prefix(const char *s, size_t i)
+{
+	return (i == 0 || is_separator(s[i - 1])) && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')
+	    && hex_value(s[i + 2]) >= 0;
+}
+
 int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, size_t *bad_at)
 {
 	size_t n = 0, i = 0;
@@ -27,6 +35,8 @@ int cli_parse_hex(const char *s, unsigned char *out, size_t cap, size_t *len, si
 			i++;
 			continue;
 		}
+		if (is_hex_prefix(s, i))
+			i += 2;
 		hi = hex_value(s[i]);
 		lo = hi < 0 ? -1 : hex_value(s[i + 1]);
 		/* a byte is exactly two digits: "0 12" is a mistake, not 01 12 */

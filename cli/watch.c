@@ -61,8 +61,7 @@ static void print_json(struct watch *w, const char *when, const char *event, con
 	char hex[8];
 	struct json j;
 
-	json_begin(&j, w->c->out);
-	json_object(&j, NULL);
+	json_document(&j, w->c->out);
 	json_string(&j, "time", when);
 	json_string(&j, "event", event);
 	json_string(&j, "selector", sel);

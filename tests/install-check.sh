@@ -65,6 +65,7 @@ unit=$(find "$tmp" -path '*/systemd/system/devdrv@.service' | head -n 1)
 [ -n "$(find "$tmp" -path '*/sysusers.d/devdrv.conf')" ] || { echo "sysusers.d/devdrv.conf was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/bash-completion/completions/devdrv')" ] || { echo "the bash completion was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/doc/libdevdrv/LICENSE')" ] || { echo "LICENSE was not installed"; exit 1; }
+[ -n "$(find "$tmp" -path '*/doc/libdevdrv/json.md')" ] || { echo "the JSON schema (json.md) was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/man1/devdrv.1')" ] || { echo "devdrv(1) was not installed"; exit 1; }
 [ -n "$(find "$tmp" -path '*/man3/libdevdrv.3')" ] || { echo "libdevdrv(3) was not installed"; exit 1; }
 # the API reference is installed only where Doxygen was found (the docs

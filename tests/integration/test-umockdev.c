@@ -196,7 +196,12 @@ static void test_cli_list_json(void **state)
 	assert_int_equal(err_len, 0);
 	if (!json_parser_load_from_data(parser, out, (gssize)out_len, &error))
 		fail_msg("invalid JSON: %s\n%s", error->message, out);
-	arr = json_node_get_array(json_parser_get_root(parser));
+	{
+		JsonObject *doc = json_node_get_object(json_parser_get_root(parser));
+
+		assert_int_equal(json_object_get_int_member(doc, "schema_version"), 1);
+		arr = json_object_get_array_member(doc, "devices");
+	}
 	assert_int_equal(devdrv_get_device_list(b->ctx, &l), 6);
 	assert_int_equal(json_array_get_length(arr), 6);
 	for (guint i = 0; i < 6; i++) {
@@ -208,7 +213,8 @@ static void test_cli_list_json(void **state)
 		assert_string_equal(member_string(o, "vid"), vid);
 		assert_int_equal(json_object_get_int_member(o, "bus"), l[i]->bus);
 		assert_int_equal(json_object_get_int_member(o, "address"), l[i]->address);
-		assert_string_equal(member_string(o, "speed"), devdrv_speed_name(l[i]->speed));
+		/* Mbit/s as a number: 1.5, 12, 480, 5000 */
+		assert_true(json_object_get_double_member(o, "speed") == strtod(devdrv_speed_name(l[i]->speed), NULL));
 		assert_true(g_strcmp0(member_string(o, "serial"), l[i]->serial) == 0);
 		assert_true(g_strcmp0(member_string(o, "manufacturer"), l[i]->manufacturer) == 0);
 		assert_true(g_strcmp0(member_string(o, "driver"), l[i]->driver) == 0);
@@ -530,14 +536,18 @@ static void assert_terminal_safe(const struct cli_run *r, const char *what)
 	}
 }
 
-static JsonArray *parse_json_array(JsonParser *parser, const struct cli_run *r)
+/* The devices of a `devdrv list --json` document (schema 1). */
+static JsonArray *parse_json_devices(JsonParser *parser, const struct cli_run *r)
 {
 	GError *error = NULL;
+	JsonObject *doc;
 
 	if (!json_parser_load_from_data(parser, r->out, (gssize)r->out_len, &error))
 		fail_msg("invalid JSON: %s\n%s", error->message, quoted(r->out));
-	assert_true(JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser)));
-	return json_node_get_array(json_parser_get_root(parser));
+	assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+	doc = json_node_get_object(json_parser_get_root(parser));
+	assert_int_equal(json_object_get_int_member(doc, "schema_version"), 1);
+	return json_object_get_array_member(doc, "devices");
 }
 
 /* `devdrv list`, `list -v` and `list --json` succeed and show every device
@@ -559,7 +569,7 @@ static void check_listing(const struct hostile_bed *b)
 	}
 	run_cli(&r, json);
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(json_array_get_length(parse_json_array(parser, &r)), expected_count(b));
+	assert_int_equal(json_array_get_length(parse_json_devices(parser, &r)), expected_count(b));
 	free_cli_run(&r);
 	g_object_unref(parser);
 }
@@ -722,7 +732,7 @@ static void test_hostile_strings_json(void **state)
 	devdrv_free_device_list(l);
 	run_cli(&r, argv);
 	assert_int_equal(r.rc, 0);
-	o = json_device_at(parse_json_array(parser, &r), b->only->port);
+	o = json_device_at(parse_json_devices(parser, &r), b->only->port);
 	assert_string_equal(member_string(o, "manufacturer"), EVIL_MANUFACTURER);
 	assert_string_equal(member_string(o, "product"), EVIL_PRODUCT);
 	assert_string_equal(member_string(o, "serial"), EVIL_SERIAL);

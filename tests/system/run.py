@@ -392,6 +392,14 @@ def sysfs_facts(lines):
     return devs, intfs
 
 
+def list_devices(text):
+    """The devices of a `devdrv list --json` document (schema 1)."""
+    doc = json.loads(text)
+    if doc["schema_version"] != 1:
+        raise ValueError(f"schema_version {doc['schema_version']}")
+    return doc["devices"]
+
+
 def compare_device(name, sysfs, intf_facts, entry):
     """Differences between one sysfs device and its `devdrv list --json` record."""
     problems = []
@@ -404,7 +412,7 @@ def compare_device(name, sysfs, intf_facts, entry):
     same("address", int(sysfs["devnum"]), entry["address"])
     same("vid", sysfs["idVendor"], entry["vid"])
     same("pid", sysfs["idProduct"], entry["pid"])
-    same("speed", sysfs["speed"], entry["speed"])
+    same("speed", float(sysfs["speed"]), entry["speed"])  # Mbit/s, a number in the JSON
     for attr, key in (("manufacturer", "manufacturer"), ("product", "product"), ("serial", "serial")):
         same(key, sysfs.get(attr), entry[key])
     config = next((c for c in entry["configurations"] if c["value"] == entry["active_config"]), None)
@@ -422,9 +430,9 @@ def check_enumeration(lines, tap):
         tap.result(False, "devdrv list --json printed", "no DEVDRV-JSON line")
         return
     try:
-        entries = json.loads(listing)
-    except ValueError as e:
-        tap.result(False, "devdrv list --json is valid JSON", str(e))
+        entries = list_devices(listing)
+    except (ValueError, KeyError, TypeError) as e:
+        tap.result(False, "devdrv list --json is valid JSON of schema 1", str(e))
         return
     tap.result(True, "devdrv list --json is valid JSON")
     devs, intfs = sysfs_facts(lines)
@@ -515,8 +523,8 @@ def first_difference(what, want, got):
 def check_descriptors(lines, tap):
     listing = next((l[len("DEVDRV-JSON "):] for l in lines if l.startswith("DEVDRV-JSON ")), None)
     try:
-        entries = json.loads(listing or "")
-    except ValueError as e:
+        entries = list_devices(listing or "")
+    except (ValueError, KeyError, TypeError) as e:
         tap.result(False, "devdrv list --json is valid JSON", str(e) if listing else "no DEVDRV-JSON line")
         return
     by_port = {e["port_path"]: e for e in entries if e["transport"] == "usb"}

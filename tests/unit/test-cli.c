@@ -51,6 +51,11 @@ static void done(struct run *r)
 	free(r->err);
 }
 
+static int starts_with(const char *s, const char *prefix)
+{
+	return s && !strncmp(s, prefix, strlen(prefix));
+}
+
 static int count_lines(const char *s)
 {
 	int n = 0;
@@ -67,6 +72,20 @@ static void expect_failure(struct run *r, int rc, const char *words)
 	if (r->rc != rc || count_lines(r->err) != 1 || strncmp(r->err, "devdrv", 6) ||
 	    !strstr(r->err, words) || !strstr(r->err, "; "))
 		fail_msg("rc %d (want %d), stderr: %s (want one line with '%s')", r->rc, rc, r->err, words);
+	assert_int_equal(r->out_len, 0);
+	done(r);
+}
+
+/* Under --json the same failure is one JSON document on stderr. */
+static void expect_json_failure(struct run *r, int rc, const char *words)
+{
+	char exit_field[32];
+
+	snprintf(exit_field, sizeof(exit_field), "\"exit\":%d}}\n", rc);
+	if (r->rc != rc || count_lines(r->err) != 1 ||
+	    !starts_with(r->err, "{\"schema_version\":1,\"error\":{\"message\":\"devdrv") || !strstr(r->err, words) ||
+	    !strstr(r->err, exit_field))
+		fail_msg("rc %d (want %d), stderr: %s (want a JSON error with '%s')", r->rc, rc, r->err, words);
 	assert_int_equal(r->out_len, 0);
 	done(r);
 }
@@ -131,7 +150,7 @@ static void test_models(void **state)
 	r = RUN("devdrv", "models", "--json");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "\"ft232r\""));
-	assert_int_equal(r.out[0], '[');
+	assert_true(starts_with(r.out, "{\"schema_version\":1,\"models\":["));
 	done(&r);
 }
 
@@ -194,7 +213,7 @@ static void test_usage_errors(void **state)
 	r = RUN("devdrv", "--virtual", "list", "colour=blue");
 	expect_failure(&r, 2, "unknown key");
 	r = RUN("devdrv", "drivers", "extra");
-	expect_failure(&r, 2, "takes no arguments");
+	expect_failure(&r, 2, "takes only --json");
 	r = RUN("devdrv", "--virtual", "--plug", "ft232r", "list");
 	expect_failure(&r, 2, "MODEL@PORT");
 	r = RUN("devdrv", "--virtual", "--plug", "toaster@1-3", "list");
@@ -237,8 +256,9 @@ static void test_list_outputs(void **state)
 	done(&r);
 	r = RUN("devdrv", "--virtual", "list", "--json");
 	assert_int_equal(r.rc, 0);
-	assert_true(r.out[0] == '[');
+	assert_true(starts_with(r.out, "{\"schema_version\":1,\"devices\":["));
 	assert_non_null(strstr(r.out, "\"port_path\":\"1-1\",\"vid\":\"1209\",\"pid\":\"0001\""));
+	assert_non_null(strstr(r.out, "\"speed\":480,")); /* Mbit/s, a number */
 	assert_non_null(strstr(r.out, "\"endpoints\":[{\"address\":1,\"direction\":\"out\",\"type\":\"bulk\""));
 	assert_non_null(strstr(r.out, "\"serial\":null"));
 	done(&r);
@@ -419,6 +439,46 @@ static void test_lsusb_habits(void **state)
 	expect_failure(&r, 1, "no device matches");
 }
 
+/* --json everywhere: one document with its schema version per command (a
+ * line per transfer or event for streams), numbers as numbers, and errors
+ * as a JSON document on stderr with the library's code and the exit code. */
+static void test_json_everywhere(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "info", "1-1", "--json");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_true(starts_with(r.out, "{\"schema_version\":1,\"devices\":[{\"transport\":\"virtual\""));
+	assert_non_null(strstr(r.out, "\"binding\":{\"driver\":\"generic\",\"interface\":0,\"reason\":\"generic binds"));
+	assert_non_null(strstr(r.out, "\"stack\":[{\"kind\":\"driver\",\"name\":\"generic\"}"));
+	assert_int_equal(count_lines(r.out), 1);
+	done(&r);
+	r = RUN("devdrv", "drivers", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "{\"name\":\"ftdi\",\"class\":\"serial\""));
+	assert_non_null(strstr(r.out, "{\"vid\":\"0403\",\"pid\":\"6001\"}"));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "ctrl", "1-1", "0x80", "6", "0x0100", "0", "18", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "{\"schema_version\":1,\"direction\":\"in\",\"length\":18,"
+	                           "\"hex\":\"12010002ff00004009120100000101020301\"}\n");
+	done(&r);
+	r = RUN("devdrv", "--virtual", "write", "1-1", "hi", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "{\"schema_version\":1,\"written\":2}\n");
+	done(&r);
+	r = RUN("devdrv", "--virtual", "--plug", "source@1-3", "read", "1-3", "-n", "8", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_true(starts_with(r.out, "{\"schema_version\":1,\"offset\":0,\"length\":8,\"hex\":\""));
+	done(&r);
+	r = RUN("devdrv", "--virtual", "read", "9-9", "--json");
+	expect_json_failure(&r, 1, "\"code\":-2,");
+	r = RUN("devdrv", "--virtual", "list", "--json", "--bogus");
+	expect_json_failure(&r, 2, "\"code\":null,");
+	r = RUN("devdrv", "--virtual", "read", "1-1", "--json", "--hex");
+	expect_json_failure(&r, 2, "pick one");
+}
+
 /* Hex data is two digits a byte: "0 12" is refused, not sent as 01 12. */
 static void test_hex_data_is_strict(void **state)
 {
@@ -439,6 +499,15 @@ static void test_hex_data_is_strict(void **state)
 		assert_int_equal(len, 5);
 		assert_memory_equal(bytes, "\x01\x02\xff\x0a\x0b", 5);
 		assert_int_equal(cli_parse_hex("0102", bytes, 1, &len, &bad), CLI_HEX_TOO_LONG);
+		/* C's 0x, before each byte or a run of them */
+		assert_int_equal(cli_parse_hex("0x01 0XfF 0x0a0b", bytes, sizeof(bytes), &len, &bad), 0);
+		assert_int_equal(len, 4);
+		assert_memory_equal(bytes, "\x01\xff\x0a\x0b", 4);
+		/* an x inside a group, or a bare 0x, is still a mistake */
+		assert_int_equal(cli_parse_hex("010x02", bytes, sizeof(bytes), &len, &bad), CLI_HEX_BAD_DIGIT);
+		assert_int_equal(bad, 3);
+		assert_int_equal(cli_parse_hex("0x", bytes, sizeof(bytes), &len, &bad), CLI_HEX_BAD_DIGIT);
+		assert_int_equal(bad, 1);
 	}
 }
 
@@ -517,7 +586,7 @@ static void test_selector_edges(void **state)
 	done(&r);
 	r = RUN("devdrv", "--virtual", "list", "1", "--json");
 	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.out, "[]\n");
+	assert_string_equal(r.out, "{\"schema_version\":1,\"devices\":[]}\n");
 	done(&r);
 	/* a long selector's error still says which column */
 	memset(long_sel, 0, sizeof(long_sel));
@@ -615,7 +684,7 @@ static void test_hid_command(void **state)
 	done(&r);
 	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "-n", "1", "--json");
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "{\"report_id\":1,\"bytes\":\"0100050000\",\"fields\":["));
+	assert_non_null(strstr(r.out, "{\"schema_version\":1,\"report_id\":1,\"bytes\":\"0100050000\",\"fields\":["));
 	assert_non_null(strstr(r.out, "{\"usage_page\":1,\"usage\":48,\"name\":\"X\",\"value\":5}"));
 	done(&r);
 	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor");
@@ -629,7 +698,7 @@ static void test_hid_command(void **state)
 	r = RUN("devdrv", "--virtual", "--plug", "keyboard@1-3", "hid", "1-3", "--send", "0202");
 	expect_failure(&r, 2, "output report 0 is 1 byte, not 2; see the device's reports");
 	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor", "--json");
-	expect_failure(&r, 2, "--json is for reports");
+	expect_json_failure(&r, 2, "--json is for reports");
 	r = RUN("devdrv", "--virtual", "--plug", "mouse@1-3", "hid", "1-3", "--descriptor", "--raw");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "00000000  05 01 09 02 a1 01 85 01"));
@@ -956,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_device_errors),    cmocka_unit_test(test_list_outputs),
 		cmocka_unit_test(test_info_and_drivers), cmocka_unit_test(test_io_commands),
 		cmocka_unit_test(test_shared_virtual_bus), cmocka_unit_test(test_lsusb_habits),
+		cmocka_unit_test(test_json_everywhere),
 		cmocka_unit_test(test_hexdump_offsets),    cmocka_unit_test(test_plug_with_environment_transport),
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),

@@ -136,7 +136,7 @@ no_modifier() { ! echo "$1" | grep -q '"usage_page":7,"usage":22[4-9],"name":"[^
 no_key() { ! echo "$1" | grep -q '"usage_page":7,"usage":[0-9]*,"name":"[^"]*","value":1}'; }
 xy_is() { has_value "$1" 1 48 "$2" && has_value "$1" 1 49 "$3"; }
 buttons_are() { has_value "$1" 9 1 "$2" && has_value "$1" 9 2 "$3"; } # JSON BUTTON-1 BUTTON-2
-id_is() { echo "$1" | grep -q "^{\"report_id\":$2,"; }
+id_is() { echo "$1" | grep -q "\"report_id\":$2,"; }
 
 bytes_are() { echo "$1" | grep -q "\"bytes\":\"$2\""; }
 
