@@ -4,23 +4,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *devdrv_version(void)
 {
 	return DEVDRV_VERSION_STRING;
 }
 
-static enum devdrv_log_level level_from_env(void)
+/* $DEVDRV_DEBUG as LIBUSB_DEBUG has it: 0 (nothing) to 4 (everything), or
+ * the level's name. Whoever sets it wants to see something, so a value we
+ * cannot read logs everything, and *unreadable says so (logged once the log
+ * is set up) rather than leave them guessing why. */
+static enum devdrv_log_level level_from_env(const char **unreadable)
 {
+	static const char *const names[] = { "none", "error", "warn", "info", "debug" };
 	const char *env = getenv("DEVDRV_DEBUG");
-	long v;
 
+	*unreadable = NULL;
 	if (!env || !*env)
 		return DEVDRV_LOG_NONE;
-	v = strtol(env, NULL, 10);
-	if (v <= 0)
-		return DEVDRV_LOG_DEBUG; /* "DEVDRV_DEBUG=yes" means everything */
-	return v > DEVDRV_LOG_DEBUG ? DEVDRV_LOG_DEBUG : (enum devdrv_log_level)v;
+	for (int level = DEVDRV_LOG_NONE; level <= DEVDRV_LOG_DEBUG; level++)
+		if ((env[0] == '0' + level && !env[1]) || !strcasecmp(env, names[level]))
+			return (enum devdrv_log_level)level;
+	*unreadable = env;
+	return DEVDRV_LOG_DEBUG;
 }
 
 static int transports_from_env(struct devdrv_context *ctx, unsigned *mask)
@@ -131,6 +138,8 @@ int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_co
 {
 	struct devdrv_context_options o, *opts = &o;
 	struct devdrv_context *ctx;
+	enum devdrv_log_level env_level;
+	const char *unreadable;
 	unsigned mask;
 	int rc = 0;
 
@@ -147,8 +156,12 @@ int devdrv_context_new(const struct devdrv_context_options *in, struct devdrv_co
 	ctx->deferred_tail = &ctx->deferred;
 	ctx->log_fn = opts->log_fn;
 	ctx->log_user = opts->log_user;
-	ctx->log_level = opts->log_level ? opts->log_level : level_from_env();
-	ctx->log_to_stderr = !opts->log_fn && level_from_env() != DEVDRV_LOG_NONE;
+	env_level = level_from_env(&unreadable);
+	ctx->log_level = opts->log_level ? opts->log_level : env_level;
+	ctx->log_to_stderr = !opts->log_fn && env_level != DEVDRV_LOG_NONE;
+	if (unreadable)
+		dd_warn(ctx, "DEVDRV_DEBUG='%s' is not 0-4 or none, error, warn, info, debug; logging everything",
+		        unreadable);
 
 	mask = opts->transports;
 	if (mask & ~(unsigned)DEVDRV_TRANSPORT_ALL)

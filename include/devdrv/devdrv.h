@@ -110,7 +110,7 @@ struct devdrv_context_options {
 	unsigned transports;        /**< bitmask of enum devdrv_transport */
 	devdrv_log_fn log_fn;       /**< NULL: silent, unless $DEVDRV_DEBUG is set */
 	void *log_user;             /**< passed to log_fn */
-	enum devdrv_log_level log_level; /**< 0: $DEVDRV_DEBUG (0-4), else none */
+	enum devdrv_log_level log_level; /**< 0: $DEVDRV_DEBUG (0-4 or a level's name), else none */
 	/** Filters attached to every handle this context opens, top first:
 	 * "NAME[:ARGS];NAME..." (see devdrv/filter.h); those of $DEVDRV_FILTER
 	 * follow. NULL: none. Copied. */

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,6 +312,67 @@ static void test_empty_bus_and_bad_transport(void **state)
 	assert_int_equal(devdrv_context_new(&o, &ctx), DEVDRV_E_INVALID);
 }
 
+struct log_seen {
+	int levels;     /* a bit per level the callback was called with */
+	char first[256]; /* the first message */
+};
+
+static void keep_level(enum devdrv_log_level level, const char *msg, void *user)
+{
+	struct log_seen *seen = user;
+
+	if (!seen->first[0])
+		snprintf(seen->first, sizeof(seen->first), "%s", msg);
+	seen->levels |= 1 << level;
+}
+
+/* Which of a message at each level gets through with $DEVDRV_DEBUG set to
+ * VALUE (a bit per level); *seen also has what the context itself said. */
+static int levels_through(const char *value, struct log_seen *seen)
+{
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
+		                            .log_fn = keep_level, .log_user = seen };
+	struct devdrv_context *ctx;
+	int before;
+
+	*seen = (struct log_seen){ 0 };
+	assert_int_equal(setenv("DEVDRV_DEBUG", value, 1), 0);
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	before = seen->levels;
+	seen->levels = 0;
+	for (int level = DEVDRV_LOG_ERROR; level <= DEVDRV_LOG_DEBUG; level++)
+		devdrv_log(ctx, (enum devdrv_log_level)level, "at %d", level);
+	devdrv_context_free(ctx);
+	unsetenv("DEVDRV_DEBUG");
+	seen->levels |= before << 8; /* what came before our own messages, apart */
+	return seen->levels & 0xff;
+}
+
+/* $DEVDRV_DEBUG: 0-4 or the level's name; 0 is silence (not, as a careless
+ * parse would have it, everything); a value it cannot read logs everything
+ * and says so first. */
+static void test_debug_levels_from_the_environment(void **state)
+{
+	const int error = 1 << DEVDRV_LOG_ERROR, warn = 1 << DEVDRV_LOG_WARN, info = 1 << DEVDRV_LOG_INFO,
+	          debug = 1 << DEVDRV_LOG_DEBUG;
+	struct log_seen seen;
+
+	(void)state;
+	assert_int_equal(levels_through("0", &seen), 0);
+	assert_int_equal(levels_through("none", &seen), 0);
+	assert_int_equal(levels_through("1", &seen), error);
+	assert_int_equal(levels_through("2", &seen), error | warn);
+	assert_int_equal(levels_through("INFO", &seen), error | warn | info);
+	assert_int_equal(levels_through("4", &seen), error | warn | info | debug);
+	assert_int_equal(seen.levels >> 8, 0); /* a readable value: no complaint */
+	assert_int_equal(levels_through("verbose", &seen), error | warn | info | debug);
+	assert_int_equal(seen.levels >> 8, warn);
+	assert_string_equal(seen.first, "DEVDRV_DEBUG='verbose' is not 0-4 or none, error, warn, info, debug; "
+	                                "logging everything");
+	assert_int_equal(levels_through("44", &seen), error | warn | info | debug);
+	assert_int_equal(seen.levels >> 8, warn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ioctls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plug_errors, setup, teardown),
 		cmocka_unit_test(test_empty_bus_and_bad_transport),
+		cmocka_unit_test(test_debug_levels_from_the_environment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
