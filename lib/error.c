@@ -86,7 +86,10 @@ int devdrv_handle_fail(struct devdrv_handle *h, int code, const char *fmt, ...)
 	memcpy(h->errmsg, msg, sizeof(msg));
 	h->errseq++;
 	pthread_mutex_unlock(&h->errlock);
-	devdrv_dbg(h, "%s", msg);
+	/* A timeout is the answer a poll asked for: logging each one would bury
+	 * a --debug log under two lines per idle 20 ms. devdrv_errmsg() has it. */
+	if (code != DEVDRV_E_TIMEOUT)
+		devdrv_dbg(h, "%s", msg);
 	return code;
 }
 

@@ -373,6 +373,33 @@ static void test_debug_levels_from_the_environment(void **state)
 	assert_int_equal(seen.levels >> 8, warn);
 }
 
+/* A read that times out is not logged, even at debug level (a polling
+ * loop would flood the log), but its message is there to ask for; a real
+ * failure is logged. */
+static void test_timeouts_are_not_logged(void **state)
+{
+	struct log_seen seen = { 0 };
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
+		                            .log_fn = keep_level, .log_user = &seen, .log_level = DEVDRV_LOG_DEBUG };
+	struct devdrv_context *ctx;
+	struct devdrv_handle *h;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
+	seen = (struct log_seen){ 0 };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(devdrv_read(h, buf, sizeof(buf), 5), DEVDRV_E_TIMEOUT);
+	assert_int_equal(seen.levels, 0);
+	assert_non_null(strstr(devdrv_errmsg(h), "nothing moved within"));
+	assert_int_equal(devdrv_virtual_unplug(ctx, "1-1"), 0);
+	assert_int_equal(devdrv_read(h, buf, sizeof(buf), 5), DEVDRV_E_DISCONNECTED);
+	assert_int_equal(seen.levels & 1 << DEVDRV_LOG_DEBUG, 1 << DEVDRV_LOG_DEBUG);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +417,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plug_errors, setup, teardown),
 		cmocka_unit_test(test_empty_bus_and_bad_transport),
 		cmocka_unit_test(test_debug_levels_from_the_environment),
+		cmocka_unit_test(test_timeouts_are_not_logged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
