@@ -280,8 +280,7 @@ static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *us
 {
 	struct cli *c = user;
 
-	(void)level;
-	fprintf(c->err, "devdrv: debug: %s\n", msg);
+	fprintf(c->err, "devdrv: %s: %s\n", devdrv_log_level_name(level), msg);
 }
 
 int cli_context(struct cli *c)

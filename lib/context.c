@@ -17,14 +17,13 @@ const char *devdrv_version(void)
  * is set up) rather than leave them guessing why. */
 static enum devdrv_log_level level_from_env(const char **unreadable)
 {
-	static const char *const names[] = { "none", "error", "warn", "info", "debug" };
 	const char *env = getenv("DEVDRV_DEBUG");
 
 	*unreadable = NULL;
 	if (!env || !*env)
 		return DEVDRV_LOG_NONE;
 	for (int level = DEVDRV_LOG_NONE; level <= DEVDRV_LOG_DEBUG; level++)
-		if ((env[0] == '0' + level && !env[1]) || !strcasecmp(env, names[level]))
+		if ((env[0] == '0' + level && !env[1]) || !strcasecmp(env, devdrv_log_level_name((enum devdrv_log_level)level)))
 			return (enum devdrv_log_level)level;
 	*unreadable = env;
 	return DEVDRV_LOG_DEBUG;

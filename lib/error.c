@@ -32,6 +32,13 @@ const char *devdrv_strerror(int code)
 	}
 }
 
+static const char *const level_names[] = { "none", "error", "warn", "info", "debug" };
+
+const char *devdrv_log_level_name(enum devdrv_log_level level)
+{
+	return (unsigned)level < sizeof(level_names) / sizeof(level_names[0]) ? level_names[level] : "?";
+}
+
 void dd_vlog(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -42,7 +49,7 @@ void dd_vlog(struct devdrv_context *ctx, enum devdrv_log_level level, const char
 	if (ctx->log_fn)
 		ctx->log_fn(level, msg, ctx->log_user);
 	else if (ctx->log_to_stderr)
-		fprintf(stderr, "devdrv[%d]: %s\n", (int)level, msg);
+		fprintf(stderr, "devdrv: %s: %s\n", devdrv_log_level_name(level), msg);
 }
 
 void devdrv_log(struct devdrv_context *ctx, enum devdrv_log_level level, const char *fmt, ...)

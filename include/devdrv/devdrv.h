@@ -86,6 +86,13 @@ enum devdrv_log_level {
  * @param user   the context options' log_user */
 typedef void (*devdrv_log_fn)(enum devdrv_log_level level, const char *msg, void *user);
 
+/** The level's name as $DEVDRV_DEBUG takes it and the log on stderr shows it
+ * (`devdrv: warn: ...`), for log callbacks that print lines the same way.
+ * @param level  a level
+ * @return "none", "error", "warn", "info" or "debug"; "?" for a value that is
+ *         no level. A static string. */
+const char *devdrv_log_level_name(enum devdrv_log_level level);
+
 /* ---- context ----------------------------------------------------------- */
 
 /** Transports a context enumerates. They are never mixed unless asked for. */

@@ -154,6 +154,23 @@ static void test_models(void **state)
 	done(&r);
 }
 
+/* --debug shows the library's log in the format the library itself uses on
+ * stderr with $DEVDRV_DEBUG: "devdrv: LEVEL: message", each line with its own
+ * level's name. */
+static void test_debug_log_lines_name_their_level(void **state)
+{
+	struct run r = RUN("devdrv", "--virtual", "--debug", "read", "1-1", "-n", "1", "--timeout", "10");
+
+	(void)state;
+	assert_int_equal(r.rc, 1);
+	assert_true(starts_with(r.err, "devdrv: info: opened 1-1 (1209:0001) with driver generic"));
+	done(&r);
+	assert_string_equal(devdrv_log_level_name(DEVDRV_LOG_WARN), "warn");
+	assert_string_equal(devdrv_log_level_name(DEVDRV_LOG_DEBUG), "debug");
+	assert_string_equal(devdrv_log_level_name((enum devdrv_log_level)5), "?");
+	assert_string_equal(devdrv_log_level_name((enum devdrv_log_level)-1), "?");
+}
+
 /* Global options may follow the command, as users type them; not after
  * run's --exec, whose arguments are another program's. */
 static void test_global_options_after_the_command(void **state)
@@ -1030,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_hex_data_is_strict), cmocka_unit_test(test_device_strings_are_escaped),
 		cmocka_unit_test(test_selector_edges),     cmocka_unit_test(test_serial_refusals),
 		cmocka_unit_test(test_ctrl_and_class_hints),
+		cmocka_unit_test(test_debug_log_lines_name_their_level),
 		cmocka_unit_test(test_global_options_after_the_command),
 		cmocka_unit_test(test_models),
 		cmocka_unit_test(test_invalid_utf8_never_passes), cmocka_unit_test(test_hid_command),
