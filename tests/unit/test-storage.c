@@ -789,6 +789,19 @@ static void test_cli_info_and_read(void **state)
 	expect_ok(&r, "  capacity       256 blocks x 4096 bytes = 1048576 bytes (1.0 MiB)\n");
 	assert_non_null(strstr(r.out, "  write protect  yes\n"));
 	done(&r);
+	/* the same facts as one JSON document, the medium's as null without one */
+	r = STORAGE("1-3,lun=1", "info", "--json");
+	expect_ok(&r, NULL);
+	assert_string_equal(r.out, "{\"schema_version\":1,\"lun\":1,\"luns\":2,\"vendor\":\"devdrv\","
+	                           "\"product\":\"Virtual Stick WP\",\"revision\":\"1.00\",\"device_type\":0,"
+	                           "\"removable\":true,\"medium_present\":true,\"blocks\":256,\"block_size\":4096,"
+	                           "\"bytes\":1048576,\"write_protected\":true}\n");
+	done(&r);
+	r = run_storage("stick-no-medium", NULL, NULL, (const char *const[]){ "1-3", "info", "--json", NULL });
+	expect_ok(&r, NULL);
+	assert_non_null(strstr(r.out, "\"medium_present\":false,\"blocks\":null,\"block_size\":null,"
+	                              "\"bytes\":null,\"write_protected\":null}\n"));
+	done(&r);
 
 	/* binary to stdout */
 	r = STORAGE("1-3", "read", "7", "2");
