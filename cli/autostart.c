@@ -6,8 +6,8 @@
  *   SELECTOR  RUN-OPTIONS...
  * SELECTOR as everywhere, limited to what udev can match (VID:PID, vid=,
  * pid=, serial=, port=, a port path, driver=); RUN-OPTIONS those of
- * `devdrv run` (--pty, --nbd-socket, --nbd, --read-only, --uhid, --baud, --format,
- * --flow, --pty-group, --pty-mode, --exec CMD...). Words split at blanks; "double quotes" keep blanks in a
+ * `devdrv run` (--pty, --nbd-socket, --nbd, --read-only, --uhid, --tap, --baud,
+ * --format, --flow, --pty-group, --pty-mode, --exec CMD...). Words split at blanks; "double quotes" keep blanks in a
  * word. '#' starts a comment line. The first entry that matches wins. */
 #include "cli.h"
 

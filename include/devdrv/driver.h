@@ -4,9 +4,9 @@
  * libusb (control / bulk / interrupt, sync and async, descriptors, endpoints).
  *
  * A driver is one const struct devdrv_driver, registered at run time with
- * devdrv_driver_register() or, in a program or plugin, with
- * DEVDRV_DRIVER_REGISTER() (which registers it when the program or plugin
- * is loaded and unregisters it when unloaded). Callbacks left NULL get the
+ * devdrv_driver_register() or, in a program, with DEVDRV_DRIVER_REGISTER()
+ * (which registers it when the program is loaded and unregisters it at
+ * exit); a plugin lists its drivers in DEVDRV_PLUGIN instead (plugin.h). Callbacks left NULL get the
  * generic defaults described on each member at registration, so a driver
  * writes only what differs.
  *

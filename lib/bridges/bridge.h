@@ -1,4 +1,4 @@
-/* bridge.h — what the bridges (pty, uhid) share: one loop that serves the
+/* bridge.h — what the bridges (pty, uhid, tap) share: one loop that serves the
  * operating system's side when its descriptor is readable and reads the
  * device in short slices between, until a stop descriptor is readable or
  * the device fails. Private to lib/bridges/. */

@@ -1,6 +1,6 @@
 /* test-driver-faults.c — every built-in byte-stream driver (generic, and
- * the five serial chip drivers) meets a stall, a timeout, a short transfer
- * and a disconnect, injected by the fault filter under it, and returns what
+ * the five serial chip drivers) meets a stall, a timeout, a short transfer,
+ * babble (more than was asked for) and a disconnect, injected by the fault filter under it, and returns what
  * devdrv.h documents, with a message, within the caller's timeout. A fault
  * during open fails the open cleanly. (ASan and valgrind runs of the suite
  * check that nothing leaks.) One line per driver, one per fault. */
