@@ -89,8 +89,8 @@ rising_reports() { # N — N reports from the status endpoint while heating at
 info_is() { # the descriptors as the protocol has them, at high speed
 	raw info 1209:70a5 >/tmp/info || return 1
 	cat /tmp/info
-	for want in "bcdDevice      1.00" "manufacturer   libdevdrv" "product        USB Toaster" \
-		"serial         TOAST001" "max power 500 mA" "Interface 0 alt 0: class ff/00/00" \
+	for want in "bcdDevice       1.00" "manufacturer    libdevdrv" "product         USB Toaster" \
+		"serial          TOAST001" "max power 500 mA" "Interface 0 alt 0: class ff/00/00" \
 		"Endpoint $STATUS_EP IN interrupt, max packet 8, interval 6" \
 		"Endpoint $LOG_EP IN bulk, max packet 512," "libdevdrv driver: generic"; do
 		grep -qF "$want" /tmp/info || { echo "missing: $want"; return 1; }

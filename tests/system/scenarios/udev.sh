@@ -44,9 +44,11 @@ check "devdrv autostart runs the entry, its terminal appears" wait_for 10 test -
 
 udevadm monitor --udev --property --subsystem-match=usb >/tmp/monitor &
 mon=$!
-devdrv watch --json --count 2 0403:6001 >/tmp/watch.json 2>/tmp/watch.err &
+# --existing: the FTDI's first line says the watch is registered (the two
+# happen together), so the unplug cannot come before it, however slow the boot
+devdrv watch --json --existing --count 3 0403:6001 >/tmp/watch.json 2>/tmp/watch.err &
 watch=$!
-sleep 1
+check "devdrv watch --existing reports the FTDI present" wait_for 20 grep -q '"event":"arrived"' /tmp/watch.json
 echo 'DEVDRV-QMP {"execute":"device_del","arguments":{"id":"ser"}}'
 check "the removal reaches udev" wait_for 15 grep -q '^ACTION=remove' /tmp/monitor
 sleep 1
@@ -63,6 +65,6 @@ echo "watch: $(tr '\n' '|' </tmp/watch.json) $(cat /tmp/watch.err)"
 awk '/^ACTION=remove/ { r = 1 } r && /^$/ { if (dev) print block; r = 0; dev = 0; block = "" }
      r { block = block $0 "\n"; if ($0 == "DEVTYPE=usb_device") dev = 1 }' /tmp/monitor >/tmp/remove.props
 check "the remove event is flagged ftdi (matched on ENV{PRODUCT})" grep -qx ID_DEVDRV_DRIVER=ftdi /tmp/remove.props
-check "devdrv watch saw it leave first" sh -c 'head -n 1 /tmp/watch.json | grep -q "\"event\":\"left\""'
-check "then arrive, bound to ftdi" sh -c 'sed -n 2p /tmp/watch.json | grep -q "\"event\":\"arrived\".*\"driver\":\"ftdi\""'
+check "devdrv watch saw it leave first" sh -c 'sed -n 2p /tmp/watch.json | grep -q "\"event\":\"left\""'
+check "then arrive, bound to ftdi" sh -c 'sed -n 3p /tmp/watch.json | grep -q "\"event\":\"arrived\".*\"driver\":\"ftdi\""'
 finish

@@ -5,16 +5,21 @@
 
 no_device() { ! usb_device "$1" "$2"; }
 
-every_event() { # FILE — 20 arrivals and 20 removals, each device (port and
-	# address) arriving once before it leaves once; the first device only
-	# leaves, the last only arrives. Devices at different ports may be
-	# reported out of step: udevd handles unrelated devices in parallel.
-	[ "$(wc -l <"$1")" -eq 40 ] || return 1
+every_event() { # FILE — the device present at the start (--existing), then
+	# 20 removals and 20 arrivals, each device (port and address) arriving
+	# once before it leaves once; the last only arrives. Devices at
+	# different ports may be reported out of step: udevd handles unrelated
+	# devices in parallel.
+	[ "$(wc -l <"$1")" -eq 41 ] || return 1
 	sed 's/.*"event":"\([a-z]*\)".*"port":"\([^"]*\)".*"address":\([0-9]*\).*/\1 \2@\3/' "$1" | awk '
 		$1 == "arrived" { if (seen[$2]++) bad = 1; arrived++ }
 		$1 == "left" { if (gone[$2]++) bad = 1; if (!seen[$2]) unseen++; left++ }
-		END { exit bad || unseen > 1 || arrived != 20 || left != 20 }'
+		END { exit bad || unseen || arrived != 21 || left != 20 }'
 }
+
+# The first line (--existing: the device present) says the watch is
+# registered, the two happening together: no cycle can start before it.
+started() { wait_for 20 grep -q '"event":"arrived"' "$1"; }
 
 mkdir -p /run/udev
 /lib/systemd/systemd-udevd --daemon
@@ -22,9 +27,9 @@ udevadm trigger --action=add --subsystem-match=usb
 udevadm settle --timeout=30
 check "QEMU usb-serial enumerated" wait_for 30 usb_device 0403 6001
 
-devdrv watch --json --count 40 0403:6001 >/tmp/qmp.json 2>/tmp/qmp.err &
+devdrv watch --json --existing --count 41 0403:6001 >/tmp/qmp.json 2>/tmp/qmp.err &
 watch=$!
-sleep 1
+check "devdrv watch --existing reports the FTDI present" started /tmp/qmp.json
 prev=ser
 i=0
 while [ $i -lt 20 ]; do
@@ -36,7 +41,7 @@ while [ $i -lt 20 ]; do
 	prev=s$i
 	i=$((i + 1))
 done
-check "devdrv watch ended after 40 events of QEMU's usb-serial" wait_for 30 sh -c "! kill -0 $watch"
+check "devdrv watch ended after 41 events of QEMU's usb-serial" wait_for 30 sh -c "! kill -0 $watch"
 check "each of the 20 devices arrived once and left once" every_event /tmp/qmp.json
 events() { # FILE — event, port and address of each line, for the log
 	sed 's/.*"event":"\([a-z]*\)".*"port":"\([^"]*\)".*"address":\([0-9]*\).*/\1 \2@\3/' "$1" | tr '\n' ' '
@@ -45,9 +50,9 @@ echo "qmp watch: $(events /tmp/qmp.json) $(cat /tmp/qmp.err)"
 
 make_gadget acm dummy_udc.0 1d6b 0104 acm.usb0
 check "CDC-ACM gadget enumerated" wait_for 30 usb_device 1d6b 0104
-devdrv watch --json --count 40 1d6b:0104 >/tmp/gadget.json 2>/tmp/gadget.err &
+devdrv watch --json --existing --count 41 1d6b:0104 >/tmp/gadget.json 2>/tmp/gadget.err &
 watch=$!
-sleep 1
+check "devdrv watch --existing reports the gadget present" started /tmp/gadget.json
 i=0
 while [ $i -lt 20 ]; do
 	echo "" >/sys/kernel/config/usb_gadget/acm/UDC
@@ -56,8 +61,8 @@ while [ $i -lt 20 ]; do
 	wait_for 10 usb_device 1d6b 0104 || echo "cycle $i: gadget did not come back"
 	i=$((i + 1))
 done
-check "devdrv watch ended after 40 events of the gadget" wait_for 30 sh -c "! kill -0 $watch"
+check "devdrv watch ended after 41 events of the gadget" wait_for 30 sh -c "! kill -0 $watch"
 check "each of the 20 bindings arrived once and left once" every_event /tmp/gadget.json
 echo "gadget watch: $(events /tmp/gadget.json) $(cat /tmp/gadget.err)"
-check "bound to cdc-acm each time it arrived" sh -c '[ "$(grep -c "\"event\":\"arrived\".*\"driver\":\"cdc-acm\"" /tmp/gadget.json)" -eq 20 ]'
+check "bound to cdc-acm each time it arrived" sh -c '[ "$(grep -c "\"event\":\"arrived\".*\"driver\":\"cdc-acm\"" /tmp/gadget.json)" -eq 21 ]'
 finish
