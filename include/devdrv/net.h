@@ -1,9 +1,13 @@
 /** @file
  * The network class: Ethernet frames to and from a USB network
- * adapter (CDC-ECM today), its MAC address, link state and speed.
+ * adapter (CDC-ECM or CDC-NCM), its MAC address, link state and speed.
  *
  * On a net handle, devdrv_read() returns one received Ethernet frame
- * (destination MAC first, no FCS) and devdrv_write() sends one. The link and
+ * (destination MAC first, no FCS) and devdrv_write() sends one. An NCM
+ * adapter's transfer blocks carry several frames: devdrv_read() returns
+ * them one a call, and 0 when a block held none (or could not be read, which
+ * counts in rx_errors). devdrv_write() sends each frame in a block of its
+ * own, so that no frame waits for another. The link and
  * speed come from the adapter's notifications (CDC 6.3.1
  * NETWORK_CONNECTION, 6.3.3 CONNECTION_SPEED_CHANGE), read in the
  * background by the library's event handling.

@@ -1,11 +1,15 @@
-/* cdc-ecm.c — USB CDC Ethernet Control Model network adapters (USB CDC ECM
- * subclass specification 1.2): the communication interface (class 02,
- * subclass 06) with its Ethernet networking functional descriptor (the MAC
- * address's string, wMaxSegmentSize) and its notification pipe; the data
- * interface's alternate setting with a bulk pair carries one Ethernet frame
- * per transfer. */
+/* cdc-ecm.c — USB CDC network adapters: the Ethernet Control Model (USB CDC
+ * ECM 1.2) and the Network Control Model (USB CDC NCM 1.0). Both have a
+ * communication interface (class 02; subclass 06 ECM, 0d NCM) with an
+ * Ethernet networking functional descriptor (the MAC address's string,
+ * wMaxSegmentSize) and a notification pipe, and a data interface whose
+ * alternate setting with a bulk pair carries the data: one Ethernet frame
+ * per transfer for ECM, NCM Transfer Blocks of several frames for NCM
+ * (ncm-ntb.c reads and builds them). */
 #include "builtin.h"
 #include "cdc.h"
+#include "cdc-notify.h"
+#include "ncm-ntb.h"
 #include "../internal.h"
 
 #include <devdrv/net.h>
@@ -20,7 +24,18 @@
 #define NOTIFY_NETWORK_CONNECTION 0x00
 #define NOTIFY_SPEED_CHANGE 0x2a
 #define CLASS_OUT 0x21
+#define CLASS_IN 0xa1
 #define ECM_CONTROL_MS 1000
+#define NCM_GET_NTB_PARAMETERS 0x80
+#define NCM_SET_NTB_FORMAT 0x84
+#define NCM_SET_NTB_INPUT_SIZE 0x86
+#define NCM_NTB_PARAMETERS_LEN 28
+#define NCM_FORMAT_16 0x0001 /* bmNtbFormatsSupported */
+#define NCM_FORMAT_32 0x0002
+#define NCM_RX_MIN 2048       /* NCM 6.2.1: the least dwNtbInMaxSize a device may say */
+#define NCM_RX_MAX 32768      /* what we ask for when a device offers more */
+#define NCM_TX_MAX 4096       /* one frame, its NTB header and NDP, and the device's padding */
+#define NCM_MAX_DATAGRAMS 128 /* read from one NTB; more are counted as errors */
 
 struct ecm {
 	int comm, data, data_alt;
@@ -28,7 +43,8 @@ struct ecm {
 	uint16_t max_segment;
 	uint16_t out_max_packet;
 	struct devdrv_transfer *notify;
-	uint8_t notify_buf[64];
+	uint8_t notify_buf[CDC_NOTIFY_MAX]; /* one packet of the notification pipe */
+	struct cdc_notify_buf notifications; /* put back together across packets */
 	pthread_mutex_t lock; /* the notification pipe's state against close */
 	int closing, notify_running;
 	_Atomic int link;
@@ -36,8 +52,26 @@ struct ecm {
 	_Atomic uint64_t rx_frames, tx_frames, rx_errors, tx_errors;
 };
 
+/* An NCM handle: the ECM state first (the shared code takes a struct ecm),
+ * then the NTBs: the one being read out, and the one being sent. */
+struct ncm {
+	struct ecm e;
+	struct ncm_out_params out;
+	uint16_t sequence;
+	size_t rx_size;
+	struct ncm_datagram datagrams[NCM_MAX_DATAGRAMS];
+	size_t count, next; /* datagrams of the NTB in rx, and the next to return */
+	uint8_t rx[NCM_RX_MAX];
+	uint8_t tx[NCM_TX_MAX];
+};
+
 static const struct devdrv_match ecm_match[] = {
 	{ .flags = DEVDRV_MATCH_INT_CLASS | DEVDRV_MATCH_INT_SUBCLASS, .int_class = 0x02, .int_subclass = 0x06 },
+	{ 0 },
+};
+
+static const struct devdrv_match ncm_match[] = {
+	{ .flags = DEVDRV_MATCH_INT_CLASS | DEVDRV_MATCH_INT_SUBCLASS, .int_class = 0x02, .int_subclass = 0x0d },
 	{ 0 },
 };
 
@@ -90,10 +124,10 @@ static int read_mac(struct devdrv_handle *h, struct ecm *e, uint8_t index)
 
 /* NETWORK_CONNECTION and CONNECTION_SPEED_CHANGE (CDC 6.3): an 8-byte
  * header, then the speed change's 8 bytes of data. */
-static void notified(struct ecm *e, const uint8_t *n, size_t len)
+static void notified(void *arg, const uint8_t *n, size_t len)
 {
-	if (len < 8 || n[0] != 0xa1)
-		return;
+	struct ecm *e = arg;
+
 	if (n[1] == NOTIFY_NETWORK_CONNECTION)
 		atomic_store(&e->link, (n[2] | n[3] << 8) != 0);
 	else if (n[1] == NOTIFY_SPEED_CHANGE && len >= 16) {
@@ -111,7 +145,7 @@ static void notify_done(struct devdrv_transfer *t)
 	int again;
 
 	if (t->status == 0)
-		notified(e, t->buffer, t->actual_length);
+		cdc_notify_feed(&e->notifications, t->buffer, t->actual_length, notified, e);
 	pthread_mutex_lock(&e->lock);
 	again = !e->closing && (t->status == 0 || t->status == DEVDRV_E_OVERFLOW) && devdrv_transfer_submit(t) == 0;
 	if (!again)
@@ -122,21 +156,27 @@ static void notify_done(struct devdrv_transfer *t)
 static int start_notifications(struct devdrv_handle *h, struct ecm *e, const struct devdrv_interface_info *comm)
 {
 	const struct devdrv_endpoint_info *ep = devdrv_find_endpoint(comm, 1, 1u << 3);
+	size_t packet;
 
 	if (!ep) /* notifications are optional: no link state then */
 		return 0;
+	/* a packet a transfer, as Linux's usbnet does: a notification that
+	 * fills its last packet must not wait for the next one to complete */
+	packet = ep->max_packet & 0x7ff;
+	packet = packet < CDC_NOTIFY_HEADER ? CDC_NOTIFY_HEADER : packet > CDC_NOTIFY_MAX ? CDC_NOTIFY_MAX : packet;
 	if (!(e->notify = devdrv_transfer_alloc()))
 		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "ecm: out of memory");
 	*e->notify = (struct devdrv_transfer){ .handle = h, .type = DEVDRV_TRANSFER_INTERRUPT, .endpoint = ep->address,
-		                               .buffer = e->notify_buf, .length = sizeof(e->notify_buf),
+		                               .buffer = e->notify_buf, .length = (int)packet,
 		                               .callback = notify_done, .user_data = h };
 	e->notify_running = devdrv_transfer_submit(e->notify) == 0;
 	return 0;
 }
 
-static int ecm_open(struct devdrv_handle *h)
+/* Claim both interfaces; for NCM, @before_data then talks to the function
+ * while its data interface is idle (NTB parameters may change only then). */
+static int claim_interfaces(struct devdrv_handle *h, struct ecm *e, int (*before_data)(struct devdrv_handle *h))
 {
-	struct ecm *e = devdrv_handle_priv(h);
 	const struct devdrv_config_info *cfg = devdrv_active_config(devdrv_handle_info(h));
 	const struct devdrv_interface_info *comm = devdrv_find_interface(cfg, devdrv_handle_interface(h));
 	const uint8_t *u = cdc_functional(comm, CDC_UNION, 5), *eth = cdc_functional(comm, CDC_ETHERNET, 13);
@@ -148,8 +188,11 @@ static int ecm_open(struct devdrv_handle *h)
 	e->data = u[4];
 	e->data_alt = data_alt_with_pipes(cfg, e->data);
 	e->max_segment = (uint16_t)(eth[8] | eth[9] << 8);
-	if ((rc = devdrv_usb_claim_interface(h, e->comm)) < 0 || (rc = devdrv_usb_claim_interface(h, e->data)) < 0 ||
-	    (rc = devdrv_usb_set_alt_setting(h, e->data, e->data_alt)) < 0 ||
+	if ((rc = devdrv_usb_claim_interface(h, e->comm)) < 0 || (rc = devdrv_usb_claim_interface(h, e->data)) < 0)
+		return rc;
+	if (before_data && ((rc = devdrv_usb_set_alt_setting(h, e->data, 0)) < 0 || (rc = before_data(h)) < 0))
+		return rc;
+	if ((rc = devdrv_usb_set_alt_setting(h, e->data, e->data_alt)) < 0 ||
 	    (rc = devdrv_handle_use_interface_pipes(h, e->data)) < 0 || (rc = read_mac(h, e, eth[3])) < 0)
 		return rc;
 	e->out_max_packet = devdrv_handle_pipes(h)->out_max_packet;
@@ -159,6 +202,11 @@ static int ecm_open(struct devdrv_handle *h)
 	if (rc < 0 && rc != DEVDRV_E_PIPE) /* a device may not implement it (ECM 6.2.4 is optional) */
 		return rc;
 	return start_notifications(h, e, comm);
+}
+
+static int ecm_open(struct devdrv_handle *h)
+{
+	return claim_interfaces(h, devdrv_handle_priv(h), NULL);
 }
 
 static void ecm_close(struct devdrv_handle *h)
@@ -244,3 +292,144 @@ static const struct devdrv_driver ecm_driver = {
 	.ioctl = ecm_ioctl,
 };
 DD_DRIVER_REGISTER(ecm_driver);
+
+/* ---- NCM ---------------------------------------------------------------- */
+
+/* NCM 6.2.3: the largest NTB the device may send us; 4 bytes, dwNtbInMaxSize. */
+static int set_input_size(struct devdrv_handle *h, struct ncm *n, uint32_t size)
+{
+	uint8_t v[4] = { (uint8_t)size, (uint8_t)(size >> 8), (uint8_t)(size >> 16), (uint8_t)(size >> 24) };
+	int rc = devdrv_usb_control(h, CLASS_OUT, NCM_SET_NTB_INPUT_SIZE, 0, (uint16_t)n->e.comm, v, sizeof(v),
+	                            ECM_CONTROL_MS);
+
+	if (rc < 0)
+		return devdrv_handle_fail(h, rc, "ncm: the device offers NTBs of up to %u bytes and refused %u (%s)",
+		                          (unsigned)n->rx_size, (unsigned)size, devdrv_strerror(rc));
+	n->rx_size = size;
+	return 0;
+}
+
+/* GET_NTB_PARAMETERS (NCM 6.2.1): the NTB sizes and layout the device takes
+ * and sends. 16-bit NTBs are what we send and ask for (every device must
+ * take them); we read both. */
+static int ntb_parameters(struct devdrv_handle *h)
+{
+	struct ncm *n = devdrv_handle_priv(h);
+	uint8_t p[NCM_NTB_PARAMETERS_LEN];
+	uint32_t formats, in_max;
+	int got = devdrv_usb_control(h, CLASS_IN, NCM_GET_NTB_PARAMETERS, 0, (uint16_t)n->e.comm, p, sizeof(p),
+	                             ECM_CONTROL_MS);
+
+	if (got < 0)
+		return got;
+	if (got < NCM_NTB_PARAMETERS_LEN)
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: GET_NTB_PARAMETERS answered %d bytes, not %d", got,
+		                          NCM_NTB_PARAMETERS_LEN);
+	formats = ncm_le16(p + 2);
+	if (!(formats & NCM_FORMAT_16))
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: the device says it takes no 16-bit NTBs "
+		                          "(bmNtbFormatsSupported 0x%04x)", (unsigned)formats);
+	in_max = ncm_le32(p + 4);
+	n->out = (struct ncm_out_params){ .max_size = ncm_le32(p + 16), .divisor = (uint16_t)ncm_le16(p + 20),
+		                          .remainder = (uint16_t)ncm_le16(p + 22), .alignment = (uint16_t)ncm_le16(p + 24) };
+	/* NTB16 is the format after the data interface's reset; say so to a
+	 * device that also knows NTB32, as Linux's cdc_ncm does */
+	if ((formats & NCM_FORMAT_32) &&
+	    (got = devdrv_usb_control(h, CLASS_OUT, NCM_SET_NTB_FORMAT, 0, (uint16_t)n->e.comm, NULL, 0,
+	                              ECM_CONTROL_MS)) < 0 && got != DEVDRV_E_PIPE)
+		return got;
+	n->rx_size = in_max < NCM_RX_MIN ? NCM_RX_MIN : in_max;
+	return in_max > NCM_RX_MAX ? set_input_size(h, n, NCM_RX_MAX) : 0;
+}
+
+static int ncm_open(struct devdrv_handle *h)
+{
+	struct ncm *n = devdrv_handle_priv(h);
+	int rc = claim_interfaces(h, &n->e, ntb_parameters);
+
+	n->out.max_packet = n->e.out_max_packet;
+	devdrv_dbg(h, "ncm: NTBs in up to %zu bytes, out up to %u (datagrams at %u mod %u, NDPs aligned to %u)",
+	           n->rx_size, (unsigned)n->out.max_size, n->out.remainder, n->out.divisor, n->out.alignment);
+	return rc;
+}
+
+/* Receive the next NTB and find its datagrams. An NTB that cannot be read
+ * is dropped whole and counted; the call then returns 0 (no frame). */
+static ssize_t next_ntb(struct devdrv_handle *h, struct ncm *n, unsigned timeout_ms)
+{
+	struct ncm_parsed res;
+	const char *why;
+	ssize_t got = devdrv_default_read(h, n->rx, n->rx_size, timeout_ms);
+
+	n->count = n->next = 0;
+	if (got < 0 && got != DEVDRV_E_TIMEOUT)
+		atomic_fetch_add(&n->e.rx_errors, 1);
+	if (got <= 0)
+		return got;
+	if (ncm_ntb_parse(n->rx, (size_t)got, DEVDRV_NET_MAX_FRAME, n->datagrams, NCM_MAX_DATAGRAMS, &res, &why) < 0) {
+		atomic_fetch_add(&n->e.rx_errors, 1);
+		devdrv_warn(h, "ncm: dropped an NTB of %zd bytes: %s", got, why);
+		return 0;
+	}
+	atomic_fetch_add(&n->e.rx_errors, res.dropped);
+	n->count = res.count;
+	return (ssize_t)res.count;
+}
+
+/* One frame a call, from the NTB read last until it is used up. */
+static ssize_t ncm_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
+{
+	struct ncm *n = devdrv_handle_priv(h);
+	const struct ncm_datagram *d;
+	ssize_t got;
+
+	if (n->next == n->count && (got = next_ntb(h, n, timeout_ms)) <= 0)
+		return got;
+	d = &n->datagrams[n->next++];
+	if (d->length > len) {
+		atomic_fetch_add(&n->e.rx_errors, 1);
+		return devdrv_handle_fail(h, DEVDRV_E_OVERFLOW, "ncm: a frame of %u bytes for a buffer of %zu",
+		                          (unsigned)d->length, len);
+	}
+	memcpy(buf, n->rx + d->offset, d->length);
+	atomic_fetch_add(&n->e.rx_frames, 1);
+	return d->length;
+}
+
+/* One frame an NTB: the latency of a frame is never a wait for others. */
+static ssize_t ncm_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
+{
+	struct ncm *n = devdrv_handle_priv(h);
+	size_t size;
+	ssize_t sent;
+
+	if (len > DEVDRV_NET_MAX_FRAME || len < 14)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "ncm: a frame of %zu bytes (14 to %d)", len,
+		                          DEVDRV_NET_MAX_FRAME);
+	size = ncm_ntb_build(n->tx, sizeof(n->tx), 0, n->sequence++, buf, len, &n->out);
+	if (!size) {
+		atomic_fetch_add(&n->e.tx_errors, 1);
+		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: a frame of %zu bytes does not fit the device's NTBs "
+		                          "(dwNtbOutMaxSize %u, datagrams at %u mod %u)", len, (unsigned)n->out.max_size,
+		                          n->out.remainder, n->out.divisor);
+	}
+	sent = devdrv_default_write(h, n->tx, size, timeout_ms);
+	atomic_fetch_add(sent == (ssize_t)size ? &n->e.tx_frames : &n->e.tx_errors, 1);
+	return sent == (ssize_t)size ? (ssize_t)len : sent < 0 ? sent : DEVDRV_E_IO;
+}
+
+static const struct devdrv_driver ncm_driver = {
+	.api_version = DEVDRV_DRIVER_API_VERSION,
+	.name = "cdc-ncm",
+	.description = "USB CDC Network Control Model (NCM) network adapters",
+	.cls = DEVDRV_CLASS_NET,
+	.match = ncm_match,
+	.priv_size = sizeof(struct ncm),
+	.probe = ecm_probe,
+	.open = ncm_open,
+	.close = ecm_close,
+	.read = ncm_read,
+	.write = ncm_write,
+	.ioctl = ecm_ioctl,
+};
+DD_DRIVER_REGISTER(ncm_driver);

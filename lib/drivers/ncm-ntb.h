@@ -1,0 +1,69 @@
+/* ncm-ntb.h — NCM Transfer Blocks (USB CDC NCM 1.0, section 3): reading the
+ * datagrams out of a received NTB, 16- or 32-bit, and building one to send.
+ * Pure functions over buffers, so that every check on what a device sends
+ * can be tested without one. */
+#ifndef DEVDRV_NCM_NTB_H
+#define DEVDRV_NCM_NTB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NCM_NTH16_SIGN 0x484d434eu /* "NCMH" */
+#define NCM_NTH32_SIGN 0x686d636eu /* "ncmh" */
+#define NCM_NDP16_NOCRC 0x304d434eu /* "NCM0" */
+#define NCM_NDP16_CRC 0x314d434eu   /* "NCM1": each datagram ends with its CRC-32 */
+#define NCM_NDP32_NOCRC 0x306d636eu /* "ncm0" */
+#define NCM_NDP32_CRC 0x316d636eu   /* "ncm1" */
+#define NCM_NTH16_LEN 12
+#define NCM_NTH32_LEN 16
+#define NCM_MAX_NDPS 8 /* chained NDPs followed in one NTB: bounds a loop a device could make */
+
+static inline uint32_t ncm_le16(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static inline uint32_t ncm_le32(const uint8_t *p)
+{
+	return ncm_le16(p) | ncm_le16(p + 2) << 16;
+}
+
+/* Where one datagram (an Ethernet frame) lies in an NTB. */
+struct ncm_datagram {
+	uint32_t offset, length;
+};
+
+/* The datagrams of a received NTB. */
+struct ncm_parsed {
+	size_t count;   /* datagrams found, at most the capacity given */
+	size_t dropped; /* entries that pointed outside the block, or held no frame */
+};
+
+/* Find the datagrams of the NTB in @ntb (@len bytes as received): the
+ * header's signature and lengths, each NDP's place, signature and length,
+ * and each datagram's place are checked against what was received; a
+ * datagram shorter than an Ethernet header or longer than @max_frame is
+ * dropped (counted), the rest of the NTB still read. Returns 0, or -1 with
+ * *why saying what made the whole NTB unreadable. */
+int ncm_ntb_parse(const uint8_t *ntb, size_t len, size_t max_frame, struct ncm_datagram *out, size_t cap,
+                  struct ncm_parsed *res, const char **why);
+
+/* What the device said about the NTBs it takes (GET_NTB_PARAMETERS, NCM
+ * 6.2.1), made usable: a zero divisor or alignment is 1 or 4. */
+struct ncm_out_params {
+	uint32_t max_size;   /* dwNtbOutMaxSize */
+	uint16_t divisor;    /* wNdpOutDivisor: a datagram starts at offset % divisor == remainder */
+	uint16_t remainder;  /* wNdpOutPayloadRemainder */
+	uint16_t alignment;  /* wNdpOutAlignment: where an NDP may start */
+	uint16_t max_packet; /* the OUT pipe's: an NTB shorter than max_size must not be a multiple of it */
+};
+
+/* Build an NTB (16-bit, or 32-bit with @ntb32) carrying one frame: header,
+ * NDP, then the frame where the device wants datagrams to start; one byte of
+ * padding when the length would be a whole number of packets below
+ * max_size, so that no zero-length packet is needed (NCM 3.2.2). Returns
+ * the NTB's length, or 0 if it does not fit @cap or the device's max_size. */
+size_t ncm_ntb_build(uint8_t *out, size_t cap, int ntb32, uint16_t sequence, const uint8_t *frame, size_t len,
+                     const struct ncm_out_params *p);
+
+#endif
