@@ -203,7 +203,7 @@ struct devdrv_interface_info {
 struct devdrv_config_info {
 	uint8_t value;              /**< bConfigurationValue */
 	uint8_t attributes;         /**< bmAttributes: bit 6 self-powered, bit 5 remote wakeup */
-	uint16_t max_power_ma;      /**< most current drawn, in mA: bMaxPower × 2 */
+	uint16_t max_power_ma;      /**< most current drawn, in mA: bMaxPower × 2, × 8 at SuperSpeed */
 	uint8_t num_interfaces;     /**< interface descriptors, every alt setting */
 	const struct devdrv_interface_info *interfaces; /**< num_interfaces of them, in descriptor order */
 	const uint8_t *raw;         /**< the whole configuration descriptor */

@@ -400,6 +400,49 @@ static void test_timeouts_are_not_logged(void **state)
 	devdrv_context_free(ctx);
 }
 
+static int never_done(struct devdrv_vdev *d, struct devdrv_transfer *t)
+{
+	(void)d, (void)t;
+	return 0;
+}
+
+/* bMaxPower counts 2 mA up to high speed and 8 mA at SuperSpeed: the same
+ * descriptor byte (50) is 100 mA on a high-speed device, 400 mA on a
+ * SuperSpeed one. */
+static void test_max_power_units_follow_the_speed(void **state)
+{
+	static const uint8_t device[18] = { 18, 1, 0x00, 0x03, 0xff, 0, 0, 9, 0x09, 0x12, 0x50, 0x00, 0, 1, 0, 0, 0, 1 };
+	static const uint8_t config[9] = { 9, 2, 9, 0, 0, 1, 0, 0x80, 50 };
+	struct devdrv_vmodel super = { .api_version = DEVDRV_VMODEL_API_VERSION, .name = "test-superspeed",
+		                       .device_desc = device, .config_desc = config, .speed = DEVDRV_SPEED_SUPER,
+		                       .service = never_done };
+	struct devdrv_vmodel high = super;
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL };
+	const struct devdrv_device_info **list;
+	struct devdrv_context *ctx;
+	int found = 0;
+
+	(void)state;
+	high.name = "test-highspeed", high.speed = DEVDRV_SPEED_HIGH;
+	assert_int_equal(devdrv_virtual_register_model(&super), 0);
+	assert_int_equal(devdrv_virtual_register_model(&high), 0);
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "test-superspeed", "1-5"), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "test-highspeed", "1-6"), 0);
+	assert_true(devdrv_get_device_list(ctx, &list) >= 0);
+	for (size_t i = 0; list[i]; i++) {
+		if (!strcmp(list[i]->port_path, "1-5"))
+			assert_int_equal(list[i]->configs[0].max_power_ma, 400), found++;
+		if (!strcmp(list[i]->port_path, "1-6"))
+			assert_int_equal(list[i]->configs[0].max_power_ma, 100), found++;
+	}
+	assert_int_equal(found, 2);
+	devdrv_free_device_list(list);
+	devdrv_context_free(ctx);
+	devdrv_virtual_unregister_model(&super);
+	devdrv_virtual_unregister_model(&high);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_empty_bus_and_bad_transport),
 		cmocka_unit_test(test_debug_levels_from_the_environment),
 		cmocka_unit_test(test_timeouts_are_not_logged),
+		cmocka_unit_test(test_max_power_units_follow_the_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
