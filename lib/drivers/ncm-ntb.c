@@ -143,12 +143,14 @@ size_t ncm_ntb_build(uint8_t *out, size_t cap, int ntb32, uint16_t sequence, con
                      const struct ncm_out_params *p)
 {
 	const struct ntb_format *f = ntb32 ? &fmt32 : &fmt16;
-	size_t align = p->alignment >= 4 ? p->alignment : 4;
+	/* NCM 6.2.1: a power of two, at least 4; anything else a device says
+	 * would put the NDP where no reader looks for one */
+	size_t align = p->alignment >= 4 && !(p->alignment & (p->alignment - 1)) ? p->alignment : 4;
 	size_t ndp = round_up(f->nth_len, align), data = datagram_start(ndp + ndp_min(f), p), total = data + len;
 
 	if (total + 1 > cap || total > p->max_size || (!ntb32 && total + 1 > 0xffff))
 		return 0;
-	if (p->max_packet && total % p->max_packet == 0 && total < p->max_size)
+	if (p->max_packet > 1 && total % p->max_packet == 0 && total < p->max_size)
 		total++; /* a short packet ends it, not a zero-length one */
 	memset(out, 0, data);
 	put32(out, f->nth_sign);

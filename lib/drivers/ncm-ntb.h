@@ -55,7 +55,8 @@ struct ncm_out_params {
 	uint16_t divisor;    /* wNdpOutDivisor: a datagram starts at offset % divisor == remainder */
 	uint16_t remainder;  /* wNdpOutPayloadRemainder */
 	uint16_t alignment;  /* wNdpOutAlignment: where an NDP may start */
-	uint16_t max_packet; /* the OUT pipe's: an NTB shorter than max_size must not be a multiple of it */
+	uint16_t max_packet; /* the OUT pipe's: an NTB shorter than max_size must not be a
+	                      * multiple of it (0 or 1: nothing to do about it) */
 };
 
 /* Build an NTB (16-bit, or 32-bit with @ntb32) carrying one frame: header,

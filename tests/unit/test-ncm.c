@@ -119,6 +119,16 @@ static void test_build_padding_and_limits(void **state)
 	assert_int_equal(ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 1000, &p), 0);
 	p.max_size = 16384;
 	assert_int_equal(ncm_ntb_build(ntb, 1000, 0, 0, frame, 1000, &p), 0);
+	/* an alignment that is no power of two (81) is taken as 4: the NDP must
+	 * start where a reader looks for one */
+	p.alignment = 81;
+	n = ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 100, &p);
+	assert_int_equal(ncm_le16(ntb + 10), 12);
+	assert_int_equal(parse(ntb, n, d, 2, &res, &why), 1);
+	p.alignment = 64;
+	n = ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 100, &p);
+	assert_int_equal(ncm_le16(ntb + 10), 64);
+	assert_int_equal(parse(ntb, n, d, 2, &res, &why), 1);
 	/* a divisor the device made huge pushes the datagram past what fits */
 	p.divisor = 0x8000, p.remainder = 0x7fff;
 	assert_int_equal(ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 100, &p), 0);
