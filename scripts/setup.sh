@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config python3
 libusb-1.0-0-dev libcmocka-dev umockdev libumockdev-dev libjson-glib-dev
-qemu-system-x86 busybox-static kmod cpio tshark libsystemd-dev systemd udev libnbd-bin dosfstools mtools
+qemu-system-x86 busybox-static iproute2 kmod cpio tshark libsystemd-dev systemd udev libnbd-bin dosfstools mtools
 bash-completion groff-base doxygen
 dpkg-dev debhelper dh-python lintian abigail-tools"
 

@@ -5,6 +5,21 @@
 #include <poll.h>
 #include <string.h>
 
+/* What the OS side may send in one pass, before the device is read again.
+ * One read a pass, then a slice waiting for a device with nothing to say,
+ * capped a one-way stream (UDP through a TAP: nothing comes back) at one
+ * frame a slice, 200 a second; a bounded burst keeps the device's side from
+ * waiting long behind a busy OS side. */
+#define OS_BURST 64
+
+/* os_fd readable now? */
+static int os_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 {
 	for (;;) {
@@ -16,8 +31,14 @@ int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 			return devdrv_handle_fail(l->h, DEVDRV_E_IO, "bridge: poll: %s", strerror(errno));
 		if (stop_fd >= 0 && (fds[1].revents & POLLIN))
 			return 0;
-		if ((fds[0].revents & POLLIN) && (rc = l->from_os(l->arg)) < 0)
-			return rc;
+		if (fds[0].revents & POLLIN) {
+			int burst = 0;
+
+			do {
+				if ((rc = l->from_os(l->arg)) < 0)
+					return rc;
+			} while (++burst < OS_BURST && os_ready(l->os_fd));
+		}
 		n = devdrv_read(l->h, l->buf, l->len, l->slice_ms);
 		if (n > 0 && (rc = l->to_os(l->arg, l->buf, (size_t)n)) < 0)
 			return rc;

@@ -22,16 +22,20 @@ MODULES = [
     ("dummy_hcd", "num=3"), ("libcomposite", ""), ("usb_f_ss_lb", ""),
     ("usb_f_acm", ""), ("usb_f_fs", ""), ("usb_f_hid", ""), ("usb_f_mass_storage", ""),
     ("nbd", ""), ("vfat", ""), ("nls_cp437", ""), ("nls_ascii", ""), ("uhid", ""), ("evdev", ""), ("tun", ""),
-    ("usbip_host", ""), ("vhci_hcd", ""),
+    ("usbip_host", ""), ("vhci_hcd", ""), ("usb_f_ncm", ""), ("usb_f_ecm", ""),
 ]
+# Modules a scenario loads itself (/etc/modules.demand), not /init: the
+# kernel's cdc_ncm would take every NCM gadget of the other scenarios.
+MODULES_ON_DEMAND = [("cdc_ncm", "")]
 
 
-def module_order(root, version):
-    """[(path relative to lib/modules/VERSION, args)] with dependencies first."""
-    seen, order = set(), []
+def module_order(root, version, modules, seen=None):
+    """[(path relative to lib/modules/VERSION, args)] with dependencies first,
+    leaving out those in @seen (and adding the new ones to it)."""
+    seen, order = set() if seen is None else seen, []
     root = os.path.abspath(root)
     prefix = os.path.join(root, "lib/modules", version) + "/"
-    for name, args in MODULES:
+    for name, args in modules:
         out = subprocess.run(["modprobe", "-d", root, "-S", version, "--show-depends", name],
                              check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():
@@ -149,16 +153,21 @@ def build(args):
                   "lib/x86_64-linux-gnu", "scenarios"):
             os.makedirs(os.path.join(tree, d), exist_ok=True)
         copy(shutil.which("busybox"), os.path.join(tree, "bin/busybox"))
+        # iproute2's ip, which moves a link into a network namespace (busybox's
+        # cannot); its libraries come with the others
+        iproute2 = shutil.which("ip", path="/usr/sbin:/sbin:/usr/bin:/bin")
+        copy(iproute2, os.path.join(tree, "usr/sbin/ip"))
         copy(args.init, os.path.join(tree, "init"))
         os.chmod(os.path.join(tree, "init"), 0o755)
         for name in os.listdir(args.scenarios):
             copy(os.path.join(args.scenarios, name), os.path.join(tree, "scenarios", name))
-        modules = module_order(root, version)
-        with open(os.path.join(tree, "etc/modules.list"), "w") as f:
-            for rel, margs in modules:
-                dst = os.path.join(tree, "lib/modules", rel)
-                copy(os.path.join(root, "lib/modules", version, rel), dst)
-                f.write(f"{rel} {margs}\n")
+        seen = set()
+        for listing, wanted in (("modules.list", MODULES), ("modules.demand", MODULES_ON_DEMAND)):
+            with open(os.path.join(tree, "etc", listing), "w") as f:
+                for rel, margs in module_order(root, version, wanted, seen):
+                    dst = os.path.join(tree, "lib/modules", rel)
+                    copy(os.path.join(root, "lib/modules", version, rel), dst)
+                    f.write(f"{rel} {margs}\n")
         # systemd-udevd and udevadm from Debian's udev package (prepare.sh
         # extracts it), with its rules; their libraries come with the others
         # systemd-udevd is a symlink to /bin/udevadm in the package: inside the cache
@@ -176,7 +185,7 @@ def build(args):
             where = "usr/lib/devdrv/drivers" if prog.endswith(".so") else "usr/bin"
             copy(prog, os.path.join(tree, where, os.path.basename(prog)))
         elves = add_systemd(tree, root, args.systemd) if args.systemd else []
-        for lib in shared_libraries(args.programs + udev + usbip + elves,
+        for lib in shared_libraries(args.programs + udev + usbip + elves + [iproute2],
                                     [os.path.join(root, "usr/lib/x86_64-linux-gnu/systemd"),
                                      os.path.join(root, "usr/lib/x86_64-linux-gnu")]):
             name = os.path.basename(lib)
