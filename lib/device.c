@@ -63,7 +63,7 @@ int dd_device_add_config(struct dd_device *dev, const uint8_t *raw, size_t len)
 	/* bMaxPower counts 8 mA at SuperSpeed, 2 mA below (USB 3.2 9.6.3);
 	 * the transports know the speed before they add configurations */
 	if (dev->info.speed >= DEVDRV_SPEED_SUPER)
-		parsed.max_power_ma = (uint16_t)(raw[8] * 8);
+		parsed.max_power_ma = (uint16_t)(parsed.max_power_ma * 4);
 	cfgs = realloc(cfgs, (dev->info.num_configs + 1u) * sizeof(*cfgs));
 	if (!cfgs) {
 		dd_config_clear(&parsed);

@@ -129,12 +129,10 @@ static void notified(void *arg, const uint8_t *n, size_t len)
 	struct ecm *e = arg;
 
 	if (n[1] == NOTIFY_NETWORK_CONNECTION)
-		atomic_store(&e->link, (n[2] | n[3] << 8) != 0);
+		atomic_store(&e->link, dd_get_le16(n + 2) != 0);
 	else if (n[1] == NOTIFY_SPEED_CHANGE && len >= 16) {
-		atomic_store(&e->speed_down, (uint64_t)n[8] | (uint64_t)n[9] << 8 | (uint64_t)n[10] << 16 |
-		                                 (uint64_t)n[11] << 24);
-		atomic_store(&e->speed_up, (uint64_t)n[12] | (uint64_t)n[13] << 8 | (uint64_t)n[14] << 16 |
-		                               (uint64_t)n[15] << 24);
+		atomic_store(&e->speed_down, dd_get_le32(n + 8));
+		atomic_store(&e->speed_up, dd_get_le32(n + 12));
 	}
 }
 
@@ -298,10 +296,12 @@ DD_DRIVER_REGISTER(ecm_driver);
 /* NCM 6.2.3: the largest NTB the device may send us; 4 bytes, dwNtbInMaxSize. */
 static int set_input_size(struct devdrv_handle *h, struct ncm *n, uint32_t size)
 {
-	uint8_t v[4] = { (uint8_t)size, (uint8_t)(size >> 8), (uint8_t)(size >> 16), (uint8_t)(size >> 24) };
-	int rc = devdrv_usb_control(h, CLASS_OUT, NCM_SET_NTB_INPUT_SIZE, 0, (uint16_t)n->e.comm, v, sizeof(v),
-	                            ECM_CONTROL_MS);
+	uint8_t v[4];
+	int rc;
 
+	dd_put_le32(v, size);
+	rc = devdrv_usb_control(h, CLASS_OUT, NCM_SET_NTB_INPUT_SIZE, 0, (uint16_t)n->e.comm, v, sizeof(v),
+	                        ECM_CONTROL_MS);
 	if (rc < 0)
 		return devdrv_handle_fail(h, rc, "ncm: the device offers NTBs of up to %u bytes and refused %u (%s)",
 		                          (unsigned)n->rx_size, (unsigned)size, devdrv_strerror(rc));
@@ -325,13 +325,13 @@ static int ntb_parameters(struct devdrv_handle *h)
 	if (got < NCM_NTB_PARAMETERS_LEN)
 		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: GET_NTB_PARAMETERS answered %d bytes, not %d", got,
 		                          NCM_NTB_PARAMETERS_LEN);
-	formats = ncm_le16(p + 2);
+	formats = dd_get_le16(p + 2);
 	if (!(formats & NCM_FORMAT_16))
 		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: the device says it takes no 16-bit NTBs "
 		                          "(bmNtbFormatsSupported 0x%04x)", (unsigned)formats);
-	in_max = ncm_le32(p + 4);
-	n->out = (struct ncm_out_params){ .max_size = ncm_le32(p + 16), .divisor = (uint16_t)ncm_le16(p + 20),
-		                          .remainder = (uint16_t)ncm_le16(p + 22), .alignment = (uint16_t)ncm_le16(p + 24) };
+	in_max = dd_get_le32(p + 4);
+	n->out = (struct ncm_out_params){ .max_size = dd_get_le32(p + 16), .divisor = (uint16_t)dd_get_le16(p + 20),
+		                          .remainder = (uint16_t)dd_get_le16(p + 22), .alignment = (uint16_t)dd_get_le16(p + 24) };
 	/* NTB16 is the format after the data interface's reset; say so to a
 	 * device that also knows NTB32, as Linux's cdc_ncm does */
 	if ((formats & NCM_FORMAT_32) &&
@@ -347,10 +347,12 @@ static int ncm_open(struct devdrv_handle *h)
 	struct ncm *n = devdrv_handle_priv(h);
 	int rc = claim_interfaces(h, &n->e, ntb_parameters);
 
+	if (rc < 0)
+		return rc;
 	n->out.max_packet = n->e.out_max_packet;
 	devdrv_dbg(h, "ncm: NTBs in up to %zu bytes, out up to %u (datagrams at %u mod %u, NDPs aligned to %u)",
 	           n->rx_size, (unsigned)n->out.max_size, n->out.remainder, n->out.divisor, n->out.alignment);
-	return rc;
+	return 0;
 }
 
 /* Receive the next NTB and find its datagrams. An NTB that cannot be read

@@ -57,9 +57,9 @@ void dd_bot_build_cbw(uint8_t cbw[DD_BOT_CBW_LEN], uint32_t tag, uint8_t lun, co
 	uint8_t cdb_len = c->cdb_len <= sizeof(c->cdb) ? c->cdb_len : (uint8_t)sizeof(c->cdb);
 
 	memset(cbw, 0, DD_BOT_CBW_LEN);
-	dd_bot_put_le32(cbw, DD_BOT_CBW_SIGNATURE);
-	dd_bot_put_le32(cbw + 4, tag);
-	dd_bot_put_le32(cbw + 8, c->dir == DD_SCSI_NONE ? 0 : c->len);
+	dd_put_le32(cbw, DD_BOT_CBW_SIGNATURE);
+	dd_put_le32(cbw + 4, tag);
+	dd_put_le32(cbw + 8, c->dir == DD_SCSI_NONE ? 0 : c->len);
 	cbw[12] = c->dir == DD_SCSI_IN ? 0x80 : 0x00; /* bmCBWFlags: direction */
 	cbw[13] = lun & 0x0f;
 	cbw[14] = cdb_len;
@@ -76,9 +76,9 @@ int dd_bot_check_csw(const uint8_t *buf, size_t len, uint32_t tag, uint32_t aske
 		snprintf(why, why_len, "a CSW of %zu bytes, not %d", len, DD_BOT_CSW_LEN);
 		return DD_BOT_INVALID;
 	}
-	csw->signature = dd_bot_le32(buf);
-	csw->tag = dd_bot_le32(buf + 4);
-	csw->residue = dd_bot_le32(buf + 8);
+	csw->signature = dd_get_le32(buf);
+	csw->tag = dd_get_le32(buf + 4);
+	csw->residue = dd_get_le32(buf + 8);
 	csw->status = buf[12];
 	if (csw->signature != DD_BOT_CSW_SIGNATURE) {
 		snprintf(why, why_len, "CSW signature 0x%08x is not 0x%08x (\"USBS\")", csw->signature,

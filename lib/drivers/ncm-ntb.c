@@ -7,18 +7,6 @@
 
 #define ETHERNET_HEADER 14
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
 /* The two NTB formats differ only in field widths and places. An NDP is
  * its header, then (index, length) pairs of @word bytes each, the last pair
  * null. */
@@ -32,15 +20,15 @@ static const struct ntb_format fmt32 = { NCM_NTH32_SIGN, NCM_NDP32_NOCRC, NCM_ND
 
 static uint32_t word(const struct ntb_format *f, const uint8_t *p)
 {
-	return f->word == 2 ? ncm_le16(p) : ncm_le32(p);
+	return f->word == 2 ? dd_get_le16(p) : dd_get_le32(p);
 }
 
 static void put_word(const struct ntb_format *f, uint8_t *p, uint32_t v)
 {
 	if (f->word == 2)
-		put16(p, v);
+		dd_put_le16(p, v);
 	else
-		put32(p, v);
+		dd_put_le32(p, v);
 }
 
 /* The shortest NDP: its header, one datagram's pair and the null pair. */
@@ -56,23 +44,23 @@ static int unreadable(const char **why, const char *reason)
 }
 
 /* The datagram entries of one NDP, at @at: those that lie in the block are
- * kept (up to @cap), the others counted as dropped. Returns the next NDP's
- * offset (0: none), or -1 with *why. */
-static long read_ndp(const struct ntb_format *f, const uint8_t *ntb, size_t block, size_t at, size_t max_frame,
-                     struct ncm_datagram *out, size_t cap, struct ncm_parsed *res, const char **why)
+ * kept (up to @cap), the others counted as dropped. Returns 0 with *next
+ * the next NDP's offset (0: none), or -1 with *why. */
+static int read_ndp(const struct ntb_format *f, const uint8_t *ntb, size_t block, size_t at, size_t max_frame,
+                    struct ncm_datagram *out, size_t cap, struct ncm_parsed *res, size_t *next, const char **why)
 {
-	size_t ndp_len, next;
+	size_t ndp_len;
 	uint32_t sign;
 
 	if (at < f->nth_len || at % 4 || at + ndp_min(f) > block)
 		return unreadable(why, "an NDP index points outside the block");
-	sign = ncm_le32(ntb + at);
+	sign = dd_get_le32(ntb + at);
 	if (sign == f->ndp_crc_sign)
 		return unreadable(why, "an NDP with CRCs, which the host did not ask for");
 	if (sign != f->ndp_sign)
 		return unreadable(why, "an NDP without its signature");
-	ndp_len = ncm_le16(ntb + at + 4);
-	next = f == &fmt16 ? ncm_le16(ntb + at + 6) : ncm_le32(ntb + at + 8);
+	ndp_len = dd_get_le16(ntb + at + 4);
+	*next = f == &fmt16 ? dd_get_le16(ntb + at + 6) : dd_get_le32(ntb + at + 8);
 	if (ndp_len < ndp_min(f) || ndp_len % (2 * f->word) || at + ndp_len > block)
 		return unreadable(why, "an NDP length that does not fit the block");
 	for (size_t e = at + f->ndp_header; e + 2 * f->word <= at + ndp_len; e += 2 * f->word) {
@@ -89,7 +77,7 @@ static long read_ndp(const struct ntb_format *f, const uint8_t *ntb, size_t bloc
 		else
 			res->dropped++;
 	}
-	return (long)next;
+	return 0;
 }
 
 int ncm_ntb_parse(const uint8_t *ntb, size_t len, size_t max_frame, struct ncm_datagram *out, size_t cap,
@@ -102,25 +90,22 @@ int ncm_ntb_parse(const uint8_t *ntb, size_t len, size_t max_frame, struct ncm_d
 	*why = NULL;
 	if (len < NCM_NTH16_LEN)
 		return unreadable(why, "shorter than an NTB header");
-	f = ncm_le32(ntb) == NCM_NTH16_SIGN ? &fmt16 : ncm_le32(ntb) == NCM_NTH32_SIGN ? &fmt32 : NULL;
+	f = dd_get_le32(ntb) == NCM_NTH16_SIGN ? &fmt16 : dd_get_le32(ntb) == NCM_NTH32_SIGN ? &fmt32 : NULL;
 	if (!f)
 		return unreadable(why, "no NTB header signature");
-	if (len < f->nth_len || ncm_le16(ntb + 4) != f->nth_len)
+	if (len < f->nth_len || dd_get_le16(ntb + 4) != f->nth_len)
 		return unreadable(why, "an NTB header of the wrong length");
-	block = f == &fmt16 ? ncm_le16(ntb + 8) : ncm_le32(ntb + 8);
-	ndp = f == &fmt16 ? ncm_le16(ntb + 10) : ncm_le32(ntb + 12);
+	block = f == &fmt16 ? dd_get_le16(ntb + 8) : dd_get_le32(ntb + 8);
+	ndp = f == &fmt16 ? dd_get_le16(ntb + 10) : dd_get_le32(ntb + 12);
 	if (!block && f == &fmt16)
 		block = len; /* NCM 3.2.1: 0 means the transfer's end is the block's */
 	if (block > len || block < f->nth_len)
 		return unreadable(why, "a block length beyond what arrived");
 	for (int n = 0; ndp; n++) {
-		long next;
-
 		if (n == NCM_MAX_NDPS)
 			return unreadable(why, "more chained NDPs than an NTB needs");
-		if ((next = read_ndp(f, ntb, block, ndp, max_frame, out, cap, res, why)) < 0)
+		if (read_ndp(f, ntb, block, ndp, max_frame, out, cap, res, &ndp, why) < 0)
 			return -1;
-		ndp = (size_t)next;
 	}
 	return 0;
 }
@@ -153,13 +138,13 @@ size_t ncm_ntb_build(uint8_t *out, size_t cap, int ntb32, uint16_t sequence, con
 	if (p->max_packet > 1 && total % p->max_packet == 0 && total < p->max_size)
 		total++; /* a short packet ends it, not a zero-length one */
 	memset(out, 0, data);
-	put32(out, f->nth_sign);
-	put16(out + 4, (uint32_t)f->nth_len);
-	put16(out + 6, sequence);
+	dd_put_le32(out, f->nth_sign);
+	dd_put_le16(out + 4, (uint32_t)f->nth_len);
+	dd_put_le16(out + 6, sequence);
 	put_word(f, out + 8, (uint32_t)total);         /* wBlockLength / dwBlockLength */
 	put_word(f, out + 8 + f->word, (uint32_t)ndp); /* wNdpIndex / dwNdpIndex */
-	put32(out + ndp, f->ndp_sign);
-	put16(out + ndp + 4, (uint32_t)ndp_min(f));
+	dd_put_le32(out + ndp, f->ndp_sign);
+	dd_put_le16(out + ndp + 4, (uint32_t)ndp_min(f));
 	put_word(f, out + ndp + f->ndp_header, (uint32_t)data);
 	put_word(f, out + ndp + f->ndp_header + f->word, (uint32_t)len);
 	memcpy(out + data, frame, len);

@@ -5,6 +5,8 @@
 #ifndef DEVDRV_NCM_NTB_H
 #define DEVDRV_NCM_NTB_H
 
+#include "byteorder.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,16 +19,6 @@
 #define NCM_NTH16_LEN 12
 #define NCM_NTH32_LEN 16
 #define NCM_MAX_NDPS 8 /* chained NDPs followed in one NTB: bounds a loop a device could make */
-
-static inline uint32_t ncm_le16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static inline uint32_t ncm_le32(const uint8_t *p)
-{
-	return ncm_le16(p) | ncm_le16(p + 2) << 16;
-}
 
 /* Where one datagram (an Ethernet frame) lies in an NTB. */
 struct ncm_datagram {

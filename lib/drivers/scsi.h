@@ -14,6 +14,8 @@
 #ifndef DEVDRV_SCSI_H
 #define DEVDRV_SCSI_H
 
+#include "byteorder.h"
+
 #include <devdrv/driver.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -222,16 +224,6 @@ int dd_scsi_medium_absent(const struct dd_scsi_lu *lu);
 #define DD_BOT_CBW_SIGNATURE 0x43425355u /* "USBC" */
 #define DD_BOT_CSW_SIGNATURE 0x53425355u /* "USBS" */
 #define DD_BOT_MAX_LUNS 16
-
-static inline uint32_t dd_bot_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void dd_bot_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 /* The command block wrapper of @c for logical unit @lun (0-15). */
 void dd_bot_build_cbw(uint8_t cbw[DD_BOT_CBW_LEN], uint32_t tag, uint8_t lun, const struct dd_scsi_cmd *c);

@@ -4,6 +4,8 @@
 #ifndef DEVDRV_SERIAL_CORE_H
 #define DEVDRV_SERIAL_CORE_H
 
+#include "byteorder.h"
+
 #include <devdrv/driver.h>
 #include <devdrv/serial.h>
 #include <pthread.h>
@@ -82,16 +84,6 @@ int dd_serial_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t
 static inline uint16_t dd_serial_dtr_rts(unsigned lines)
 {
 	return (uint16_t)(((lines & DEVDRV_SERIAL_DTR) ? 1 : 0) | ((lines & DEVDRV_SERIAL_RTS) ? 2 : 0));
-}
-
-static inline void dd_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-static inline uint32_t dd_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* The CDC PSTN line coding (6.3.11), which the PL2303 uses too: dwDTERate,

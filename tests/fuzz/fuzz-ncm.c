@@ -46,9 +46,9 @@ static void check_build(const uint8_t *data, size_t size)
 
 	if (size < 11)
 		return;
-	p = (struct ncm_out_params){ .max_size = ncm_le16(data), .divisor = (uint16_t)ncm_le16(data + 2),
-		                     .remainder = (uint16_t)ncm_le16(data + 4), .alignment = (uint16_t)ncm_le16(data + 6),
-		                     .max_packet = (uint16_t)(ncm_le16(data + 8) & 0x7ff) };
+	p = (struct ncm_out_params){ .max_size = dd_get_le16(data), .divisor = (uint16_t)dd_get_le16(data + 2),
+		                     .remainder = (uint16_t)dd_get_le16(data + 4), .alignment = (uint16_t)dd_get_le16(data + 6),
+		                     .max_packet = (uint16_t)(dd_get_le16(data + 8) & 0x7ff) };
 	ntb32 = data[10] & 1;
 	len = size - 11 > MAX_FRAME ? MAX_FRAME : size - 11;
 	if (len < 14)

@@ -31,7 +31,7 @@ static size_t bounded_strlen(const char *s, size_t max)
 static void check_csw(uint8_t how, const uint8_t *d, size_t n)
 {
 	uint32_t asked = asked_lengths[(how >> 4) & 7];
-	uint32_t tag = n >= 8 ? dd_bot_le32(d + 4) : 0;
+	uint32_t tag = n >= 8 ? dd_get_le32(d + 4) : 0;
 	struct dd_bot_csw csw;
 	char why[120];
 	int v;
@@ -155,8 +155,8 @@ static void check_rw_builder(const uint8_t *d, size_t n)
 	int write;
 
 	memcpy(raw, d, n < sizeof(raw) ? n : sizeof(raw));
-	lba = (uint64_t)dd_bot_le32(raw) << 32 | dd_bot_le32(raw + 4);
-	blocks = dd_bot_le32(raw + 8);
+	lba = (uint64_t)dd_get_le32(raw) << 32 | dd_get_le32(raw + 4);
+	blocks = dd_get_le32(raw + 8);
 	bs = sizes[raw[12] & 3];
 	write = (raw[12] >> 2) & 1;
 	if (dd_scsi_rw_cmd(&c, write, lba, blocks, bs, NULL) < 0) {
@@ -173,8 +173,8 @@ static void check_rw_builder(const uint8_t *d, size_t n)
 		CHECK(lba + blocks - 1 > 0xffffffffu || blocks > 0xffff); /* (10) when it fits */
 	}
 	dd_bot_build_cbw(cbw, 7, 3, &c);
-	CHECK(dd_bot_le32(cbw) == DD_BOT_CBW_SIGNATURE && dd_bot_le32(cbw + 4) == 7);
-	CHECK(dd_bot_le32(cbw + 8) == c.len && cbw[12] == (write ? 0x00 : 0x80) && cbw[13] == 3);
+	CHECK(dd_get_le32(cbw) == DD_BOT_CBW_SIGNATURE && dd_get_le32(cbw + 4) == 7);
+	CHECK(dd_get_le32(cbw + 8) == c.len && cbw[12] == (write ? 0x00 : 0x80) && cbw[13] == 3);
 	CHECK(cbw[14] == c.cdb_len && !memcmp(cbw + 15, c.cdb, c.cdb_len));
 }
 

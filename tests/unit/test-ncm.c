@@ -26,12 +26,6 @@ static void frame_of(uint8_t *f, size_t len, uint8_t seed)
 		f[i] = (uint8_t)(seed + i * 7);
 }
 
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
 static size_t parse(const uint8_t *ntb, size_t len, struct ncm_datagram *d, size_t cap, struct ncm_parsed *res,
                     const char **why)
 {
@@ -52,17 +46,17 @@ static void test_build_ntb16(void **state)
 	frame_of(frame, sizeof(frame), 1);
 	n = ncm_ntb_build(ntb, sizeof(ntb), 0, 0x1234, frame, sizeof(frame), &linux_gadget);
 	assert_memory_equal(ntb, "NCMH", 4);
-	assert_int_equal(ncm_le16(ntb + 4), NCM_NTH16_LEN);
-	assert_int_equal(ncm_le16(ntb + 6), 0x1234);
-	assert_int_equal(ncm_le16(ntb + 8), n);
-	assert_int_equal(ncm_le16(ntb + 10), 12); /* right after the header, 4-aligned */
+	assert_int_equal(dd_get_le16(ntb + 4), NCM_NTH16_LEN);
+	assert_int_equal(dd_get_le16(ntb + 6), 0x1234);
+	assert_int_equal(dd_get_le16(ntb + 8), n);
+	assert_int_equal(dd_get_le16(ntb + 10), 12); /* right after the header, 4-aligned */
 	assert_memory_equal(ntb + 12, "NCM0", 4);
-	assert_int_equal(ncm_le16(ntb + 16), 16); /* header, one pair, the null pair */
-	assert_int_equal(ncm_le16(ntb + 18), 0);  /* no next NDP */
-	assert_int_equal(ncm_le16(ntb + 20) % 4, 2);
-	assert_int_equal(ncm_le16(ntb + 22), sizeof(frame));
-	assert_int_equal(ncm_le32(ntb + 24), 0); /* the null pair */
-	assert_int_equal(n, ncm_le16(ntb + 20) + sizeof(frame));
+	assert_int_equal(dd_get_le16(ntb + 16), 16); /* header, one pair, the null pair */
+	assert_int_equal(dd_get_le16(ntb + 18), 0);  /* no next NDP */
+	assert_int_equal(dd_get_le16(ntb + 20) % 4, 2);
+	assert_int_equal(dd_get_le16(ntb + 22), sizeof(frame));
+	assert_int_equal(dd_get_le32(ntb + 24), 0); /* the null pair */
+	assert_int_equal(n, dd_get_le16(ntb + 20) + sizeof(frame));
 	assert_int_equal(parse(ntb, n, d, 4, &res, &why), 1);
 	assert_int_equal(res.dropped, 0);
 	assert_memory_equal(ntb + d[0].offset, frame, sizeof(frame));
@@ -80,13 +74,13 @@ static void test_build_ntb32(void **state)
 	frame_of(frame, sizeof(frame), 9);
 	n = ncm_ntb_build(ntb, sizeof(ntb), 1, 7, frame, sizeof(frame), &linux_gadget);
 	assert_memory_equal(ntb, "ncmh", 4);
-	assert_int_equal(ncm_le16(ntb + 4), NCM_NTH32_LEN);
-	assert_int_equal(ncm_le32(ntb + 8), n);
-	assert_int_equal(ncm_le32(ntb + 12), 16);
+	assert_int_equal(dd_get_le16(ntb + 4), NCM_NTH32_LEN);
+	assert_int_equal(dd_get_le32(ntb + 8), n);
+	assert_int_equal(dd_get_le32(ntb + 12), 16);
 	assert_memory_equal(ntb + 16, "ncm0", 4);
-	assert_int_equal(ncm_le16(ntb + 20), 32);
-	assert_int_equal(ncm_le32(ntb + 32) % 4, 2);
-	assert_int_equal(ncm_le32(ntb + 36), sizeof(frame));
+	assert_int_equal(dd_get_le16(ntb + 20), 32);
+	assert_int_equal(dd_get_le32(ntb + 32) % 4, 2);
+	assert_int_equal(dd_get_le32(ntb + 36), sizeof(frame));
 	assert_int_equal(parse(ntb, n, d, 4, &res, &why), 1);
 	assert_int_equal(d[0].length, sizeof(frame));
 	assert_memory_equal(ntb + d[0].offset, frame, sizeof(frame));
@@ -109,7 +103,7 @@ static void test_build_padding_and_limits(void **state)
 	/* NDP at 12, 16 bytes: the datagram starts at 28; 28 + 100 = 128 = 2 packets */
 	n = ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 100, &p);
 	assert_int_equal(n, 129);
-	assert_int_equal(ncm_le16(ntb + 8), 129);
+	assert_int_equal(dd_get_le16(ntb + 8), 129);
 	assert_int_equal(ntb[128], 0);
 	assert_int_equal(parse(ntb, n, d, 2, &res, &why), 1);
 	assert_int_equal(d[0].offset, 28);
@@ -123,11 +117,11 @@ static void test_build_padding_and_limits(void **state)
 	 * start where a reader looks for one */
 	p.alignment = 81;
 	n = ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 100, &p);
-	assert_int_equal(ncm_le16(ntb + 10), 12);
+	assert_int_equal(dd_get_le16(ntb + 10), 12);
 	assert_int_equal(parse(ntb, n, d, 2, &res, &why), 1);
 	p.alignment = 64;
 	n = ncm_ntb_build(ntb, sizeof(ntb), 0, 0, frame, 100, &p);
-	assert_int_equal(ncm_le16(ntb + 10), 64);
+	assert_int_equal(dd_get_le16(ntb + 10), 64);
 	assert_int_equal(parse(ntb, n, d, 2, &res, &why), 1);
 	/* a divisor the device made huge pushes the datagram past what fits */
 	p.divisor = 0x8000, p.remainder = 0x7fff;
@@ -140,20 +134,20 @@ static size_t device_ntb(uint8_t *ntb, size_t cap)
 {
 	memset(ntb, 0, cap);
 	memcpy(ntb, "NCMH", 4);
-	put16(ntb + 4, 12);
-	put16(ntb + 8, 400);
-	put16(ntb + 10, 300); /* the first NDP */
+	dd_put_le16(ntb + 4, 12);
+	dd_put_le16(ntb + 8, 400);
+	dd_put_le16(ntb + 10, 300); /* the first NDP */
 	frame_of(ntb + 16, 60, 1);
 	frame_of(ntb + 80, 100, 2);
 	frame_of(ntb + 200, 64, 3);
 	memcpy(ntb + 300, "NCM0", 4);
-	put16(ntb + 304, 20);  /* two pairs and the null one */
-	put16(ntb + 306, 340); /* the next NDP */
-	put16(ntb + 308, 16), put16(ntb + 310, 60);
-	put16(ntb + 312, 80), put16(ntb + 314, 100);
+	dd_put_le16(ntb + 304, 20);  /* two pairs and the null one */
+	dd_put_le16(ntb + 306, 340); /* the next NDP */
+	dd_put_le16(ntb + 308, 16), dd_put_le16(ntb + 310, 60);
+	dd_put_le16(ntb + 312, 80), dd_put_le16(ntb + 314, 100);
 	memcpy(ntb + 340, "NCM0", 4);
-	put16(ntb + 344, 16);
-	put16(ntb + 348, 200), put16(ntb + 350, 64);
+	dd_put_le16(ntb + 344, 16);
+	dd_put_le16(ntb + 348, 200), dd_put_le16(ntb + 350, 64);
 	return 400;
 }
 
@@ -177,7 +171,7 @@ static void test_device_ntb_with_chained_ndps(void **state)
 	assert_int_equal(parse(ntb, len, d, 2, &res, &why), 2);
 	assert_int_equal(res.dropped, 1);
 	/* wBlockLength 0: the transfer's end is the block's (NCM 3.2.1) */
-	put16(ntb + 8, 0);
+	dd_put_le16(ntb + 8, 0);
 	assert_int_equal(parse(ntb, len, d, 8, &res, &why), 3);
 }
 
@@ -191,7 +185,7 @@ static void test_every_truncation(void **state)
 	size_t len = device_ntb(ntb, sizeof(ntb));
 
 	(void)state;
-	put16(ntb + 8, 0); /* so that a cut NTB still claims to end where it is cut */
+	dd_put_le16(ntb + 8, 0); /* so that a cut NTB still claims to end where it is cut */
 	for (size_t cut = 0; cut < len; cut++) {
 		size_t n = parse(ntb, cut, d, 8, &res, &why);
 
@@ -240,8 +234,8 @@ static void test_lies_are_refused_or_dropped(void **state)
 		size_t len = device_ntb(ntb, sizeof(ntb)), n;
 
 		if (lies[i].at == 314) /* a datagram that long needs a block that long */
-			len = 1800, put16(ntb + 8, 1800);
-		put16(ntb + lies[i].at, lies[i].value);
+			len = 1800, dd_put_le16(ntb + 8, 1800);
+		dd_put_le16(ntb + lies[i].at, lies[i].value);
 		n = parse(ntb, len, d, 8, &res, &why);
 		if (lies[i].refused && n != (size_t)-1)
 			fail_msg("%s: read as %zu datagrams", lies[i].what, n);
@@ -265,7 +259,7 @@ static void test_signatures_and_loops(void **state)
 	assert_int_equal(parse(ntb, len, d, 8, &res, &why), (size_t)-1);
 	assert_string_equal(why, "an NDP with CRCs, which the host did not ask for");
 	len = device_ntb(ntb, sizeof(ntb));
-	put16(ntb + 346, 300); /* the second NDP leads back to the first */
+	dd_put_le16(ntb + 346, 300); /* the second NDP leads back to the first */
 	assert_int_equal(parse(ntb, len, d, 8, &res, &why), (size_t)-1);
 	assert_string_equal(why, "more chained NDPs than an NTB needs");
 	len = device_ntb(ntb, sizeof(ntb));
