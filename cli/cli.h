@@ -172,6 +172,8 @@ void json_end_object(struct json *j);
 void json_end_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value); /* NULL: null */
 void json_int(struct json *j, const char *key, long long value);
+/* Bytes as one string of two lowercase hex digits each: "0a0b". */
+void json_hex(struct json *j, const char *key, const unsigned char *buf, size_t len);
 void json_bool(struct json *j, const char *key, int value);
 
 #endif

@@ -227,15 +227,12 @@ static void print_decoded(FILE *f, const struct devdrv_hid_value *v, size_t n)
 static void json_report(FILE *out, const uint8_t *buf, size_t len, int id, const struct devdrv_hid_value *v,
                         size_t n)
 {
-	char hex[2 * HID_REPORT_MAX + 1], name[64];
+	char name[64];
 	struct json j;
 
-	for (size_t i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
-	hex[2 * len] = 0;
 	json_document(&j, out);
 	json_int(&j, "report_id", id);
-	json_string(&j, "bytes", hex);
+	json_hex(&j, "bytes", buf, len);
 	json_array(&j, "fields");
 	for (size_t i = 0; i < n; i++) {
 		json_object(&j, NULL);

@@ -117,15 +117,8 @@ static int io_error(struct cli *c, const char *action, const char *sel, struct d
 /* {"schema_version":1,...,"length":N,"hex":"0a0b"}: one transfer's bytes. */
 static void json_bytes(struct json *j, const unsigned char *buf, size_t len)
 {
-	char *hex = malloc(2 * len + 1);
-
 	json_int(j, "length", (long long)len);
-	for (size_t i = 0; hex && i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
-	if (hex)
-		hex[2 * len] = 0;
-	json_string(j, "hex", hex ? hex : "");
-	free(hex);
+	json_hex(j, "hex", buf, len);
 }
 
 static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex, size_t offset, int json)

@@ -81,6 +81,15 @@ void json_string(struct json *j, const char *key, const char *value)
 		fputs("null", j->f);
 }
 
+void json_hex(struct json *j, const char *key, const unsigned char *buf, size_t len)
+{
+	member(j, key);
+	fputc('"', j->f);
+	for (size_t i = 0; i < len; i++)
+		fprintf(j->f, "%02x", buf[i]);
+	fputc('"', j->f);
+}
+
 void json_int(struct json *j, const char *key, long long value)
 {
 	member(j, key);
