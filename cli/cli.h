@@ -110,9 +110,6 @@ struct cli_serial_opts {
 /* --baud (opt 'b'), --format ('f') or --flow ('F') of @cmd into @cfg;
  * EXIT_OK or a usage error. */
 int cli_parse_line_setting(struct cli *c, const char *cmd, int opt, const char *arg, struct devdrv_serial_config *cfg);
-/* The serial loop on an open, configured handle; returns an exit code. */
-int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel,
-                       const struct cli_serial_opts *o);
 
 /* A command printed its --help: the caller exits 0. */
 #define CLI_HELP_SHOWN (-1)

@@ -1,7 +1,7 @@
 /* serial-term.h — the parts of `devdrv serial` that need neither a device nor
  * a terminal: the escape-key state machine, CR/LF maps, timestamps at line
  * starts, the standard baud rates, and the text of the status lines. Pure
- * functions, so that tests/unit/test-serial-cli.c drives them directly. */
+ * functions, so that tests/unit/test-serial-terminal.c drives them directly. */
 #ifndef DEVDRV_CLI_SERIAL_TERM_H
 #define DEVDRV_CLI_SERIAL_TERM_H
 

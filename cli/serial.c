@@ -211,7 +211,10 @@ static int show_received(struct session *s, const unsigned char *rx, size_t n)
 		term_write_stamped(s->c->out, &s->mid_line, mapped, term_map(s->o->imap, rx, n, mapped),
 		                   s->o->stamps ? term_stamp(&now, stamp, sizeof(stamp)) : NULL);
 	}
-	fflush(s->c->out);
+	/* stdout gone (a full disk, a reader that quit): say so rather than
+	 * drop what the device sends and exit 0 */
+	if (fflush(s->c->out) == EOF || ferror(s->c->out))
+		return fail(s, DEVDRV_E_IO, "standard output failed; the device's data is not being kept");
 	s->received += n;
 	return EXIT_OK;
 }
@@ -567,17 +570,6 @@ static void session_init(struct session *s, struct cli *c, const char *sel, stru
 	s->nl = "\n";
 }
 
-int cli_serial_session(struct cli *c, struct devdrv_handle *h, const char *sel, const struct cli_serial_opts *o)
-{
-	struct serial_opts all = { .base = *o, .escape = TERM_DEFAULT_ESCAPE };
-	struct session s;
-
-	session_init(&s, c, sel, &all);
-	s.h = h;
-	devdrv_serial_get_config(h, &s.actual);
-	return run_session(&s);
-}
-
 /* ---- options ------------------------------------------------------------- */
 
 int cli_parse_line_setting(struct cli *c, const char *cmd, int opt, const char *arg, struct devdrv_serial_config *cfg)
@@ -805,15 +797,16 @@ static void greet(struct session *s)
 /* The session with the signals caught and the terminal raw. */
 static int run_terminal(struct session *s)
 {
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old[3];
+	/* SIGPIPE too: a reader of stdout that quits must not leave the terminal raw */
+	static const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa, old[4];
 	struct termios saved;
 	int rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: let waits return */
 	stop_signal = 0;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	if (s->o->base.interactive && enter_raw_mode(s->c, &saved) == 0) {
 		s->raw = 1;
@@ -823,7 +816,7 @@ static int run_terminal(struct session *s)
 	rc = run_session(s);
 	if (s->raw)
 		tcsetattr(fileno(s->c->in), TCSAFLUSH, &saved);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (stop_signal && rc == EXIT_OK)
 		rc = EXIT_DEVICE; /* interrupted: not a clean end */
