@@ -192,6 +192,11 @@ int dd_events_need_thread(struct devdrv_context *ctx)
 	return rc ? dd_ctx_fail(ctx, DEVDRV_E_NOMEM, "event thread: %s", strerror(rc)) : 0;
 }
 
+int dd_events_threaded(struct devdrv_context *ctx)
+{
+	return ctx->events->mode == DEVDRV_EVENTS_THREAD;
+}
+
 void dd_events_exit(struct devdrv_context *ctx)
 {
 	struct dd_events *ev = ctx->events;

@@ -137,6 +137,9 @@ void dd_events_exit(struct devdrv_context *ctx);
 void dd_ctx_wake(struct devdrv_context *ctx);
 /* In DEVDRV_EVENTS_THREAD mode, start the event thread if it does not run. */
 int dd_events_need_thread(struct devdrv_context *ctx);
+/* Does the library's event thread run completions (DEVDRV_EVENTS_THREAD)?
+ * Else whoever waits must handle events itself. */
+int dd_events_threaded(struct devdrv_context *ctx);
 /* A transport saw devices come or go: event handling compares. */
 void dd_hotplug_changed(struct devdrv_context *ctx);
 /* Deliver hotplug events if devices changed; from event handling. */

@@ -3,6 +3,7 @@
 
 summary.py TESTLOG.json  -> "build: 12 passed, 1 failed, 0 skipped (failed: cli)"
 summary.py --total FILE  -> "total: 24 passed, 1 failed, 0 skipped"
+summary.py --tails TESTLOG.json -> the last lines each failing test printed
 
 The failing tests are named so that a CI record cut to its last lines still
 says what to look at.
@@ -28,7 +29,25 @@ def count_testlog(path):
     return counts, failed
 
 
+TAIL_LINES = 25
+
+
+def print_tails(path):
+    with open(path) as f:
+        for line in f:
+            test = json.loads(line)
+            if test["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+                continue
+            out = (test.get("stdout") or "").rstrip("\n").split("\n")
+            print(f"--- {test['name']} {test['result']}: its last {min(len(out), TAIL_LINES)} lines")
+            for text in out[-TAIL_LINES:]:
+                print("  " + text[:300])
+
+
 def main():
+    if sys.argv[1] == "--tails":
+        print_tails(sys.argv[2])
+        return
     if sys.argv[1] == "--total":
         total = {"passed": 0, "failed": 0, "skipped": 0}
         with open(sys.argv[2]) as f:

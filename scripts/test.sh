@@ -19,11 +19,13 @@ run_suite() { # DIR [MESON ARGS...]; $suites: meson test --suite options, if any
 	# shellcheck disable=SC2086
 	meson test -C "$dir" --print-errorlogs --num-processes 2 ${suites:-} || status=1
 	python3 scripts/summary.py "$dir/meson-logs/testlog.json" >>"$summary"
+	python3 scripts/summary.py --tails "$dir/meson-logs/testlog.json" >>"$tails"
 }
 
 status=0
 summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT
+tails=$(mktemp)
+trap 'rm -f "$summary" "$tails"' EXIT
 run_suite build -Dsystem_tests=enabled -Dumockdev_tests=enabled -Db_sanitize=none
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dsystem_tests=disabled
@@ -33,6 +35,7 @@ CC=clang suites="--suite threads" \
 [ -f build-clang/build.ninja ] || CC=clang meson setup build-clang -Dwerror=true >/dev/null
 ninja -C build-clang >/dev/null || status=1
 echo
+cat "$tails" # last: a record cut to its end still shows why a test failed
 cat "$summary"
 python3 scripts/summary.py --total "$summary"
 exit $status

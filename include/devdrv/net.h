@@ -7,7 +7,16 @@
  * adapter's transfer blocks carry several frames: devdrv_read() returns
  * them one a call, and 0 when a block held none (or could not be read, which
  * counts in rx_errors). devdrv_write() sends each frame in a block of its
- * own, so that no frame waits for another. The link and
+ * own, so that no frame waits for another.
+ *
+ * As a network card does, the driver keeps transfers in flight both ways
+ * from the moment the handle opens: receive transfers stay posted, with
+ * buffers for frames not read yet (when all are full, the reader has
+ * fallen behind, and new data is dropped and counted in rx_errors), and
+ * devdrv_write() returns once the frame is queued, waiting only when every
+ * send transfer is in flight; a send that fails later counts in tx_errors,
+ * and a device found unplugged fails the next write. devdrv_close() lets
+ * what was queued go out first (half a second at most). The link and
  * speed come from the adapter's notifications (CDC 6.3.1
  * NETWORK_CONNECTION, 6.3.3 CONNECTION_SPEED_CHANGE), read in the
  * background by the library's event handling.

@@ -10,6 +10,7 @@
 #include "cdc.h"
 #include "cdc-notify.h"
 #include "ncm-ntb.h"
+#include "pipe-queue.h"
 #include "../internal.h"
 
 #include <devdrv/net.h>
@@ -36,6 +37,17 @@
 #define NCM_RX_MAX 32768      /* what we ask for when a device offers more */
 #define NCM_TX_MAX 4096       /* one frame, its NTB header and NDP, and the device's padding */
 #define NCM_MAX_DATAGRAMS 128 /* read from one NTB; more are counted as errors */
+/* Transfers in flight each way. Reading, the device sends only while an IN
+ * transfer is posted: enough of them absorb a burst while the reader is
+ * busy (Linux's usbnet keeps tens). Writing, a frame goes without waiting
+ * for the one before. A transfer is a whole frame for ECM (2048: a
+ * multiple of every bulk packet size, so a full packet never overflows
+ * it), an NTB for NCM. */
+#define ECM_RX_TRANSFERS 32
+#define NCM_RX_TRANSFERS 8
+#define NET_TX_TRANSFERS 32
+#define ECM_TRANSFER_SIZE 2048
+#define NET_CLOSE_FLUSH_MS 500 /* what was written still goes out, this long at most */
 
 struct ecm {
 	int comm, data, data_alt;
@@ -45,6 +57,8 @@ struct ecm {
 	struct devdrv_transfer *notify;
 	uint8_t notify_buf[CDC_NOTIFY_MAX]; /* one packet of the notification pipe */
 	struct cdc_notify_buf notifications; /* put back together across packets */
+	struct dd_inq *rx;
+	struct dd_outq *tx;
 	pthread_mutex_t lock; /* the notification pipe's state against close */
 	int closing, notify_running;
 	_Atomic int link;
@@ -59,10 +73,9 @@ struct ncm {
 	struct ncm_out_params out;
 	uint16_t sequence;
 	size_t rx_size;
+	const uint8_t *ntb; /* the NTB being read out, held from the IN queue */
 	struct ncm_datagram datagrams[NCM_MAX_DATAGRAMS];
-	size_t count, next; /* datagrams of the NTB in rx, and the next to return */
-	uint8_t rx[NCM_RX_MAX];
-	uint8_t tx[NCM_TX_MAX];
+	size_t count, next; /* datagrams of that NTB, and the next to return */
 };
 
 static const struct devdrv_match ecm_match[] = {
@@ -202,15 +215,38 @@ static int claim_interfaces(struct devdrv_handle *h, struct ecm *e, int (*before
 	return start_notifications(h, e, comm);
 }
 
+/* The transfers kept in flight on the data interface's bulk pair. */
+static int start_queues(struct devdrv_handle *h, struct ecm *e, unsigned rx_count, size_t rx_size, size_t tx_size)
+{
+	const struct devdrv_pipes *p = devdrv_handle_pipes(h);
+	int rc = dd_inq_start(h, p->in, rx_count, rx_size, &e->rx);
+
+	return rc < 0 ? rc : dd_outq_start(h, p->out, NET_TX_TRANSFERS, tx_size, &e->tx);
+}
+
+static void ecm_close(struct devdrv_handle *h);
+
 static int ecm_open(struct devdrv_handle *h)
 {
-	return claim_interfaces(h, devdrv_handle_priv(h), NULL);
+	struct ecm *e = devdrv_handle_priv(h);
+	int rc = claim_interfaces(h, e, NULL);
+
+	if (rc == 0)
+		rc = start_queues(h, e, ECM_RX_TRANSFERS, ECM_TRANSFER_SIZE, ECM_TRANSFER_SIZE);
+	if (rc < 0) /* the framework closes only what opened */
+		ecm_close(h);
+	return rc;
 }
 
 static void ecm_close(struct devdrv_handle *h)
 {
 	struct ecm *e = devdrv_handle_priv(h);
 	int running;
+
+	dd_outq_free(e->tx, NET_CLOSE_FLUSH_MS);
+	dd_inq_free(e->rx);
+	e->tx = NULL;
+	e->rx = NULL;
 
 	pthread_mutex_lock(&e->lock);
 	e->closing = 1;
@@ -224,16 +260,53 @@ static void ecm_close(struct devdrv_handle *h)
 	pthread_mutex_destroy(&e->lock);
 }
 
+/* One frame a transfer. */
 static ssize_t ecm_read(struct devdrv_handle *h, void *buf, size_t len, unsigned timeout_ms)
 {
 	struct ecm *e = devdrv_handle_priv(h);
-	ssize_t n = devdrv_default_read(h, buf, len, timeout_ms);
+	const uint8_t *frame;
+	ssize_t n = dd_inq_next(e->rx, timeout_ms, &frame);
 
+	if (n > 0 && (size_t)n > len)
+		n = devdrv_handle_fail(h, DEVDRV_E_OVERFLOW, "ecm: a frame of %zd bytes for a buffer of %zu", n, len);
+	else if (n > 0)
+		memcpy(buf, frame, (size_t)n);
+	if (n > 0 || n == DEVDRV_E_OVERFLOW)
+		dd_inq_release(e->rx);
 	if (n > 0)
 		atomic_fetch_add(&e->rx_frames, 1);
 	else if (n < 0 && n != DEVDRV_E_TIMEOUT)
 		atomic_fetch_add(&e->rx_errors, 1);
 	return n;
+}
+
+/* Queue @len bytes that @fill writes into the next OUT transfer; returns
+ * @len once it is on its way (the device has not taken it yet). */
+static ssize_t queue_out(struct devdrv_handle *h, struct ecm *e, unsigned timeout_ms,
+                         size_t (*fill)(struct devdrv_handle *h, uint8_t *b, const void *buf, size_t len),
+                         const void *buf, size_t len)
+{
+	uint8_t *b;
+	size_t size;
+	int rc = dd_outq_buffer(e->tx, timeout_ms, &b);
+
+	if (rc == 0 && (size = fill(h, b, buf, len)) == 0)
+		rc = DEVDRV_E_PROTOCOL; /* fill said why */
+	if (rc == 0)
+		rc = dd_outq_send(e->tx, size);
+	if (rc < 0) {
+		atomic_fetch_add(&e->tx_errors, 1);
+		return rc;
+	}
+	atomic_fetch_add(&e->tx_frames, 1);
+	return (ssize_t)len;
+}
+
+static size_t copy_frame(struct devdrv_handle *h, uint8_t *b, const void *buf, size_t len)
+{
+	(void)h;
+	memcpy(b, buf, len);
+	return len;
 }
 
 /* One frame a transfer; a frame of whole packets ends with a zero-length
@@ -242,15 +315,17 @@ static ssize_t ecm_write(struct devdrv_handle *h, const void *buf, size_t len, u
 {
 	struct ecm *e = devdrv_handle_priv(h);
 	ssize_t n;
+	uint8_t *zlp;
+	int rc;
 
 	if (len > DEVDRV_NET_MAX_FRAME || len < 14)
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "ecm: a frame of %zu bytes (14 to %d)", len,
 		                          DEVDRV_NET_MAX_FRAME);
-	n = devdrv_default_write(h, buf, len, timeout_ms);
-	if (n == (ssize_t)len && e->out_max_packet && len % e->out_max_packet == 0 &&
-	    devdrv_default_write(h, buf, 0, timeout_ms) < 0)
-		n = DEVDRV_E_IO;
-	atomic_fetch_add(n == (ssize_t)len ? &e->tx_frames : &e->tx_errors, 1);
+	n = queue_out(h, e, timeout_ms, copy_frame, buf, len);
+	if (n < 0 || !e->out_max_packet || len % e->out_max_packet)
+		return n;
+	if ((rc = dd_outq_buffer(e->tx, timeout_ms, &zlp)) < 0 || (rc = dd_outq_send(e->tx, 0)) < 0)
+		return rc;
 	return n;
 }
 
@@ -270,8 +345,8 @@ static int ecm_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_
 	info->max_segment = e->max_segment;
 	info->rx_frames = atomic_load(&e->rx_frames);
 	info->tx_frames = atomic_load(&e->tx_frames);
-	info->rx_errors = atomic_load(&e->rx_errors);
-	info->tx_errors = atomic_load(&e->tx_errors);
+	info->rx_errors = atomic_load(&e->rx_errors) + dd_inq_dropped(e->rx);
+	info->tx_errors = atomic_load(&e->tx_errors) + dd_outq_failed(e->tx);
 	return 0;
 }
 
@@ -347,28 +422,37 @@ static int ncm_open(struct devdrv_handle *h)
 	struct ncm *n = devdrv_handle_priv(h);
 	int rc = claim_interfaces(h, &n->e, ntb_parameters);
 
-	if (rc < 0)
+	if (rc == 0)
+		rc = start_queues(h, &n->e, NCM_RX_TRANSFERS, n->rx_size, NCM_TX_MAX);
+	if (rc < 0) {
+		ecm_close(h);
 		return rc;
+	}
 	n->out.max_packet = n->e.out_max_packet;
 	devdrv_dbg(h, "ncm: NTBs in up to %zu bytes, out up to %u (datagrams at %u mod %u, NDPs aligned to %u)",
 	           n->rx_size, (unsigned)n->out.max_size, n->out.remainder, n->out.divisor, n->out.alignment);
 	return 0;
 }
 
-/* Receive the next NTB and find its datagrams. An NTB that cannot be read
- * is dropped whole and counted; the call then returns 0 (no frame). */
+/* Receive the next NTB and find its datagrams; the one read out before
+ * goes back to the IN queue. An NTB that cannot be read is dropped whole
+ * and counted; the call then returns 0 (no frame). */
 static ssize_t next_ntb(struct devdrv_handle *h, struct ncm *n, unsigned timeout_ms)
 {
 	struct ncm_parsed res;
 	const char *why;
-	ssize_t got = devdrv_default_read(h, n->rx, n->rx_size, timeout_ms);
+	ssize_t got;
 
+	if (n->ntb)
+		dd_inq_release(n->e.rx);
+	n->ntb = NULL;
 	n->count = n->next = 0;
+	got = dd_inq_next(n->e.rx, timeout_ms, &n->ntb);
 	if (got < 0 && got != DEVDRV_E_TIMEOUT)
 		atomic_fetch_add(&n->e.rx_errors, 1);
 	if (got <= 0)
 		return got;
-	if (ncm_ntb_parse(n->rx, (size_t)got, DEVDRV_NET_MAX_FRAME, n->datagrams, NCM_MAX_DATAGRAMS, &res, &why) < 0) {
+	if (ncm_ntb_parse(n->ntb, (size_t)got, DEVDRV_NET_MAX_FRAME, n->datagrams, NCM_MAX_DATAGRAMS, &res, &why) < 0) {
 		atomic_fetch_add(&n->e.rx_errors, 1);
 		devdrv_warn(h, "ncm: dropped an NTB of %zd bytes: %s", got, why);
 		return 0;
@@ -393,31 +477,34 @@ static ssize_t ncm_read(struct devdrv_handle *h, void *buf, size_t len, unsigned
 		return devdrv_handle_fail(h, DEVDRV_E_OVERFLOW, "ncm: a frame of %u bytes for a buffer of %zu",
 		                          (unsigned)d->length, len);
 	}
-	memcpy(buf, n->rx + d->offset, d->length);
+	memcpy(buf, n->ntb + d->offset, d->length);
 	atomic_fetch_add(&n->e.rx_frames, 1);
 	return d->length;
+}
+
+/* The frame in an NTB of its own, in the OUT transfer's buffer: 0 when it
+ * does not fit the device's NTBs. */
+static size_t build_ntb(struct devdrv_handle *h, uint8_t *b, const void *buf, size_t len)
+{
+	struct ncm *n = devdrv_handle_priv(h);
+	size_t size = ncm_ntb_build(b, NCM_TX_MAX, 0, n->sequence++, buf, len, &n->out);
+
+	if (!size)
+		devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: a frame of %zu bytes does not fit the device's NTBs "
+		                   "(dwNtbOutMaxSize %u, datagrams at %u mod %u)", len, (unsigned)n->out.max_size,
+		                   n->out.remainder, n->out.divisor);
+	return size;
 }
 
 /* One frame an NTB: the latency of a frame is never a wait for others. */
 static ssize_t ncm_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
 {
 	struct ncm *n = devdrv_handle_priv(h);
-	size_t size;
-	ssize_t sent;
 
 	if (len > DEVDRV_NET_MAX_FRAME || len < 14)
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "ncm: a frame of %zu bytes (14 to %d)", len,
 		                          DEVDRV_NET_MAX_FRAME);
-	size = ncm_ntb_build(n->tx, sizeof(n->tx), 0, n->sequence++, buf, len, &n->out);
-	if (!size) {
-		atomic_fetch_add(&n->e.tx_errors, 1);
-		return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: a frame of %zu bytes does not fit the device's NTBs "
-		                          "(dwNtbOutMaxSize %u, datagrams at %u mod %u)", len, (unsigned)n->out.max_size,
-		                          n->out.remainder, n->out.divisor);
-	}
-	sent = devdrv_default_write(h, n->tx, size, timeout_ms);
-	atomic_fetch_add(sent == (ssize_t)size ? &n->e.tx_frames : &n->e.tx_errors, 1);
-	return sent == (ssize_t)size ? (ssize_t)len : sent < 0 ? sent : DEVDRV_E_IO;
+	return queue_out(h, &n->e, timeout_ms, build_ntb, buf, len);
 }
 
 static const struct devdrv_driver ncm_driver = {

@@ -238,6 +238,11 @@ def devices(scenario, workdir):
     return []
 
 
+# A failed scenario prints the end of its console (without the kernel's
+# timestamped lines), so that a CI record shows why without the log file.
+CONSOLE_TAIL = 30
+CONSOLE_NOISE = re.compile(r"^\[ *[0-9]+\.[0-9]+\]|^\s*$")
+
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
 QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net", "nbd", "usbip-replay")
 # Scenarios that boot Debian's systemd as PID 1 (their own initramfs).
@@ -1083,6 +1088,8 @@ def report(args, lines, timed_out):
                end or why)
     tap.finish()
     if tap.failed:
+        for text in [l for l in lines if not CONSOLE_NOISE.match(l)][-CONSOLE_TAIL:]:
+            print(f"# console: {text}")
         print(f"# console log: {os.path.join(args.logdir, args.scenario + '.log')}")
     return 1 if tap.failed else 0
 

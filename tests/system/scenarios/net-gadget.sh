@@ -10,6 +10,7 @@
 
 IP=/usr/sbin/ip # iproute2's: busybox ip cannot move a link into a namespace
 MIB=20
+WGET_S=150 # seconds a download may take: it fails a check, not the guest's timeout
 mkdir -p /tmp/www
 dd if=/dev/urandom of=/tmp/www/src bs=1M count=$MIB 2>/dev/null
 src_sum=$(md5sum </tmp/www/src)
@@ -48,7 +49,7 @@ through_gadget() { # KIND (ncm|ecm) UDC PID N
 	# ACK (40 ms a segment), whatever carries them
 	in_ns httpd -p 8080 -h /tmp/www
 	t0=$(uptime_cs)
-	wget -q -O "/tmp/$kind.recv" "http://10.9.$n.2:8080/src"
+	timeout $WGET_S wget -q -O "/tmp/$kind.recv" "http://10.9.$n.2:8080/src"
 	t1=$(uptime_cs)
 	echo "$kind: $(mb_per_s $((MIB << 20)) "$t0" "$t1") MB/s gadget to host"
 	check "$kind: $MIB MiB over TCP from the gadget's namespace arrive intact" \
@@ -56,11 +57,16 @@ through_gadget() { # KIND (ncm|ecm) UDC PID N
 	rm -f "/tmp/$kind.recv"
 	httpd -p "808$((n + 1))" -h /tmp/www
 	t0=$(uptime_cs)
-	in_ns wget -q -O "/tmp/$kind.back" "http://10.9.$n.1:808$((n + 1))/src"
+	in_ns timeout $WGET_S wget -q -O "/tmp/$kind.back" "http://10.9.$n.1:808$((n + 1))/src"
 	t1=$(uptime_cs)
 	echo "$kind: $(mb_per_s $((MIB << 20)) "$t0" "$t1") MB/s host to gadget"
 	check "$kind: and $MIB MiB the other way" [ "$(md5sum <"/tmp/$kind.back")" = "$src_sum" ]
 	rm -f "/tmp/$kind.back"
+	# a lone small frame from the gadget still gets through: Linux's f_ncm
+	# holds a partly filled NTB for good if its flush timer fires while the
+	# host has no IN transfer posted (seen here when the driver read one
+	# transfer at a time: the end of a download stalled until more traffic)
+	check "$kind: after that, the gadget's namespace still pings the host" in_ns ping -c 3 -W 3 "10.9.$n.1"
 	echo "run: $(tr '\n' '|' <"/tmp/$kind.err")"
 	echo "" >"$g/UDC"
 	check "$kind: devdrv run ends when the gadget is unplugged" wait_for 15 sh -c "! kill -0 $run"

@@ -1,0 +1,469 @@
+/* pipe-queue.c — transfers kept in flight on a bulk pipe (pipe-queue.h).
+ *
+ * Both queues share one core: N transfers, their buffers, a lock and a
+ * condition that completions signal. Reading, each posted buffer takes a
+ * number in the pipe's order, and the reader takes the lowest number that
+ * is ready: completions run on two threads at once (the event thread and
+ * one waiting synchronously) may finish out of order, a number does not. */
+#include "pipe-queue.h"
+#include "../deadline.h"
+#include "../internal.h"
+
+#include <devdrv/events.h>
+
+#include <stdlib.h>
+#include <time.h>
+
+/* Without the library's event thread, a waiting read handles events
+ * itself, this long at most a turn so that its own deadline is kept. */
+#define APP_EVENTS_SLICE_MS 50
+/* Reading: buffers beyond the transfers, for data the reader has not
+ * taken yet; a transfer is posted again at once with a spare one. */
+#define INQ_SPARES_PER_TRANSFER 3
+#define INQ_MAX_BUFFERS (DD_PIPE_QUEUE_MAX * (1 + INQ_SPARES_PER_TRANSFER))
+
+struct queue {
+	struct devdrv_handle *h;
+	int threaded; /* the library's event thread runs completions */
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* a transfer completed */
+	unsigned n;
+	size_t size;
+	uint8_t *memory; /* the buffers, each @size bytes */
+	struct devdrv_transfer *t[DD_PIPE_QUEUE_MAX];
+	int in_flight_of[DD_PIPE_QUEUE_MAX];
+	unsigned in_flight;
+	int stopping; /* freeing: nothing is submitted again */
+	int error;    /* a submission failed: that transfer is lost */
+	/* what a completion does, the lock held */
+	void (*on_complete)(struct queue *q, unsigned i);
+};
+
+/* Reading. A buffer is posted (a transfer fills it), ready (filled, the
+ * reader has not taken it), taken (the reader holds it) or free. */
+struct in_buffer {
+	enum { BUF_FREE, BUF_POSTED, BUF_READY, BUF_TAKEN } state;
+	uint64_t seq; /* the order of its data in the pipe */
+	size_t len;
+	int status;
+};
+
+struct dd_inq {
+	struct queue q;
+	unsigned num_buffers;
+	struct in_buffer buf[INQ_MAX_BUFFERS];
+	unsigned buffer_of[DD_PIPE_QUEUE_MAX]; /* the buffer each transfer fills */
+	uint64_t next_seq;
+	int taken; /* the buffer the reader holds, or -1 */
+	uint64_t dropped;
+};
+
+struct dd_outq {
+	struct queue q;
+	int filling; /* the transfer dd_outq_buffer() gave, or -1 */
+	uint64_t failed;
+	int gone; /* a write found the device unplugged */
+};
+
+static void completed(struct devdrv_transfer *t)
+{
+	struct queue *q = t->user_data;
+	unsigned i = 0;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->t[i] != t)
+		i++;
+	q->in_flight_of[i] = 0;
+	q->in_flight--;
+	q->on_complete(q, i);
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock); /* the last touch: the freer waits for in_flight 0 */
+}
+
+/* @n transfers on @ep, and @buffers buffers of @size bytes. */
+static int queue_init(struct queue *q, struct devdrv_handle *h, uint8_t ep, unsigned n, unsigned buffers, size_t size)
+{
+	pthread_condattr_t attr;
+
+	q->h = h;
+	q->threaded = dd_events_threaded(devdrv_handle_context(h));
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->changed, &attr);
+	pthread_condattr_destroy(&attr);
+	if (n == 0 || n > DD_PIPE_QUEUE_MAX || size == 0)
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "pipe queue: %u transfers of %zu bytes", n, size);
+	q->n = n;
+	q->size = size;
+	if (!(q->memory = malloc((size_t)buffers * size)))
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "pipe queue: out of memory for %u x %zu bytes", buffers, size);
+	for (unsigned i = 0; i < n; i++) {
+		if (!(q->t[i] = devdrv_transfer_alloc()))
+			return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "pipe queue: out of memory");
+		*q->t[i] = (struct devdrv_transfer){ .handle = h, .type = DEVDRV_TRANSFER_BULK, .endpoint = ep,
+			                             .length = size, .callback = completed, .user_data = q };
+	}
+	return 0;
+}
+
+/* Submit transfer @i; on failure it stays idle and the error is kept. */
+static int submit_locked(struct queue *q, unsigned i)
+{
+	int rc = q->stopping ? DEVDRV_E_CANCELLED : devdrv_transfer_submit(q->t[i]);
+
+	if (rc < 0) {
+		if (!q->stopping)
+			q->error = rc;
+		return rc;
+	}
+	q->in_flight_of[i] = 1;
+	q->in_flight++;
+	return 0;
+}
+
+/* Milliseconds until @deadline, rounded up; 0 once it passed. */
+static long ms_until(const struct timespec *deadline)
+{
+	int ms = -1;
+
+	dd_timeout_until(deadline, &ms);
+	return ms;
+}
+
+/* Wait, the lock held, until ready(q, arg) or @timeout_ms pass: 1 ready,
+ * 0 not. With the event thread, completions signal the condition; without
+ * it, the waiter runs them itself (with the lock released: they take it). */
+static int wait_locked(struct queue *q, int (*ready)(struct queue *q, void *arg), void *arg, unsigned timeout_ms)
+{
+	struct timespec deadline = dd_deadline_in(timeout_ms);
+	long left;
+
+	while (!ready(q, arg)) {
+		if ((left = ms_until(&deadline)) <= 0)
+			return 0;
+		if (q->threaded) {
+			pthread_cond_timedwait(&q->changed, &q->lock, &deadline);
+			continue;
+		}
+		pthread_mutex_unlock(&q->lock);
+		devdrv_handle_events(devdrv_handle_context(q->h),
+		                     (unsigned)(left < APP_EVENTS_SLICE_MS ? left : APP_EVENTS_SLICE_MS));
+		pthread_mutex_lock(&q->lock);
+	}
+	return 1;
+}
+
+static int none_in_flight(struct queue *q, void *arg)
+{
+	(void)arg;
+	return q->in_flight == 0;
+}
+
+/* Cancel what is in flight and wait for every completion; then free the
+ * transfers and buffers (the caller frees the rest). */
+static void queue_stop(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->stopping = 1;
+	for (unsigned i = 0; i < q->n; i++)
+		if (q->in_flight_of[i])
+			devdrv_transfer_cancel(q->t[i]);
+	while (!wait_locked(q, none_in_flight, NULL, 1000))
+		devdrv_warn(q->h, "pipe queue: %u transfers still cancelling", q->in_flight);
+	pthread_mutex_unlock(&q->lock);
+	for (unsigned i = 0; i < q->n; i++)
+		devdrv_transfer_free(q->t[i]);
+	free(q->memory);
+	pthread_cond_destroy(&q->changed);
+	pthread_mutex_destroy(&q->lock);
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+static int free_buffer_locked(struct dd_inq *r)
+{
+	for (unsigned b = 0; b < r->num_buffers; b++)
+		if (r->buf[b].state == BUF_FREE)
+			return (int)b;
+	return -1;
+}
+
+/* Post transfer @i to fill buffer @b, as the pipe's next. */
+static int post_locked(struct dd_inq *r, unsigned i, unsigned b)
+{
+	r->buffer_of[i] = b;
+	r->q.t[i]->buffer = r->q.memory + (size_t)b * r->q.size;
+	r->buf[b] = (struct in_buffer){ .state = BUF_POSTED, .seq = r->next_seq++ };
+	if (submit_locked(&r->q, i) < 0) {
+		r->buf[b].state = BUF_FREE;
+		return -1;
+	}
+	return 0;
+}
+
+/* Transfer @i completed: its buffer becomes ready for the reader, and the
+ * transfer is posted again at once with a free buffer, so that the device
+ * always has somewhere to send. With none free (the reader fell behind),
+ * this data is dropped and counted instead, and its buffer posted again:
+ * a device kept waiting can do worse than drop (Linux's f_ncm then holds
+ * its last NTB until more traffic comes). */
+static void in_completed(struct queue *q, unsigned i)
+{
+	struct dd_inq *r = (struct dd_inq *)q;
+	struct devdrv_transfer *t = q->t[i];
+	unsigned b = r->buffer_of[i];
+	int spare;
+
+	if (q->stopping || t->status == DEVDRV_E_CANCELLED) {
+		r->buf[b].state = BUF_FREE;
+		return;
+	}
+	if (t->status == 0 && t->actual_length == 0) { /* a zero-length packet: nothing to hand over */
+		r->buf[b].state = BUF_FREE;
+		post_locked(r, i, b);
+		return;
+	}
+	if ((spare = free_buffer_locked(r)) < 0 && t->status == 0) {
+		r->dropped++;
+		r->buf[b].state = BUF_FREE;
+		post_locked(r, i, b);
+		return;
+	}
+	r->buf[b].state = BUF_READY;
+	r->buf[b].len = t->actual_length;
+	r->buf[b].status = t->status;
+	if (spare >= 0 && t->status != DEVDRV_E_DISCONNECTED)
+		post_locked(r, i, (unsigned)spare);
+}
+
+/* The ready buffer first in the pipe's order, or -1. */
+static int first_ready_locked(struct dd_inq *r)
+{
+	int best = -1;
+
+	for (unsigned b = 0; b < r->num_buffers; b++)
+		if (r->buf[b].state == BUF_READY && (best < 0 || r->buf[b].seq < r->buf[best].seq))
+			best = (int)b;
+	return best;
+}
+
+static int ready_or_dead(struct queue *q, void *arg)
+{
+	struct dd_inq *r = arg;
+
+	return first_ready_locked(r) >= 0 || q->in_flight == 0;
+}
+
+int dd_inq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, struct dd_inq **out)
+{
+	struct dd_inq *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "pipe queue: out of memory");
+	r->taken = -1;
+	r->q.on_complete = in_completed;
+	r->num_buffers = n * (1 + INQ_SPARES_PER_TRANSFER);
+	if ((rc = queue_init(&r->q, h, ep | 0x80, n, r->num_buffers, size)) < 0) {
+		dd_inq_free(r);
+		return rc;
+	}
+	pthread_mutex_lock(&r->q.lock);
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		rc = post_locked(r, i, i);
+	rc = rc < 0 ? r->q.error : 0;
+	pthread_mutex_unlock(&r->q.lock);
+	if (rc < 0) {
+		dd_inq_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+/* A transfer that ended with @status: the device gone, or an error worth
+ * reporting (its transfer is posted again already). */
+static ssize_t failed(struct dd_inq *r, int status)
+{
+	struct devdrv_handle *h = r->q.h;
+
+	if (status != DEVDRV_E_DISCONNECTED && devdrv_handle_check_present(h) < 0)
+		status = DEVDRV_E_DISCONNECTED;
+	return devdrv_handle_fail(h, status, "reading endpoint 0x%02x: %s", r->q.t[0]->endpoint,
+	                          status == DEVDRV_E_DISCONNECTED ? "the device was unplugged" : devdrv_strerror(status));
+}
+
+ssize_t dd_inq_next(struct dd_inq *r, unsigned timeout_ms, const uint8_t **data)
+{
+	struct queue *q = &r->q;
+	struct in_buffer *buf;
+	int b, status;
+
+	pthread_mutex_lock(&q->lock);
+	if (r->taken >= 0) {
+		pthread_mutex_unlock(&q->lock);
+		return devdrv_handle_fail(q->h, DEVDRV_E_INVALID, "pipe queue: the last transfer was not released");
+	}
+	if (!wait_locked(q, ready_or_dead, r, timeout_ms)) {
+		pthread_mutex_unlock(&q->lock);
+		return DEVDRV_E_TIMEOUT;
+	}
+	if ((b = first_ready_locked(r)) < 0) { /* nothing is posted any more */
+		status = q->error ? q->error : DEVDRV_E_DISCONNECTED;
+		pthread_mutex_unlock(&q->lock);
+		return failed(r, status);
+	}
+	buf = &r->buf[b];
+	if ((status = buf->status) < 0) {
+		buf->state = BUF_FREE;
+		pthread_mutex_unlock(&q->lock);
+		return failed(r, status);
+	}
+	buf->state = BUF_TAKEN;
+	r->taken = b;
+	*data = q->memory + (size_t)b * q->size;
+	pthread_mutex_unlock(&q->lock);
+	return (ssize_t)buf->len;
+}
+
+void dd_inq_release(struct dd_inq *r)
+{
+	pthread_mutex_lock(&r->q.lock);
+	if (r->taken >= 0)
+		r->buf[r->taken].state = BUF_FREE;
+	r->taken = -1;
+	pthread_mutex_unlock(&r->q.lock);
+}
+
+uint64_t dd_inq_dropped(struct dd_inq *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&r->q.lock);
+	n = r->dropped;
+	pthread_mutex_unlock(&r->q.lock);
+	return n;
+}
+
+void dd_inq_free(struct dd_inq *r)
+{
+	if (!r)
+		return;
+	queue_stop(&r->q);
+	free(r);
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+/* A transfer neither in flight nor being filled, or -1. */
+static int idle_locked(struct dd_outq *w)
+{
+	for (unsigned i = 0; i < w->q.n; i++)
+		if (!w->q.in_flight_of[i] && (int)i != w->filling)
+			return (int)i;
+	return -1;
+}
+
+/* A write finished: count its failure; a device found gone fails the
+ * writes that follow. */
+static void out_completed(struct queue *q, unsigned i)
+{
+	struct dd_outq *w = (struct dd_outq *)q;
+	int status = q->t[i]->status;
+
+	if (status == DEVDRV_E_DISCONNECTED)
+		w->gone = 1;
+	if (status < 0 && !(status == DEVDRV_E_CANCELLED && q->stopping))
+		w->failed++;
+}
+
+static int idle_or_gone(struct queue *q, void *arg)
+{
+	struct dd_outq *w = arg;
+
+	(void)q;
+	return w->gone || idle_locked(w) >= 0;
+}
+
+int dd_outq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, struct dd_outq **out)
+{
+	struct dd_outq *w = calloc(1, sizeof(*w));
+	int rc;
+
+	*out = NULL;
+	if (!w)
+		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "pipe queue: out of memory");
+	w->filling = -1;
+	w->q.on_complete = out_completed;
+	if ((rc = queue_init(&w->q, h, ep & 0x7f, n, n, size)) < 0) {
+		dd_outq_free(w, 0);
+		return rc;
+	}
+	for (unsigned i = 0; i < n; i++)
+		w->q.t[i]->buffer = w->q.memory + (size_t)i * size;
+	*out = w;
+	return 0;
+}
+
+int dd_outq_buffer(struct dd_outq *w, unsigned timeout_ms, uint8_t **buf)
+{
+	struct queue *q = &w->q;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (!wait_locked(q, idle_or_gone, w, timeout_ms))
+		rc = devdrv_handle_fail(q->h, DEVDRV_E_TIMEOUT, "writing endpoint 0x%02x: %u transfers still in flight "
+		                        "after %u ms", q->t[0]->endpoint, q->n, timeout_ms);
+	else if (w->gone)
+		rc = devdrv_handle_fail(q->h, DEVDRV_E_DISCONNECTED, "writing endpoint 0x%02x: the device was unplugged",
+		                        q->t[0]->endpoint);
+	else {
+		w->filling = idle_locked(w);
+		*buf = q->t[w->filling]->buffer;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+int dd_outq_send(struct dd_outq *w, size_t len)
+{
+	struct queue *q = &w->q;
+	int rc;
+
+	pthread_mutex_lock(&q->lock);
+	if (w->filling < 0 || len > q->size) {
+		pthread_mutex_unlock(&q->lock);
+		return devdrv_handle_fail(q->h, DEVDRV_E_INVALID, "pipe queue: %zu bytes to send without a buffer of %zu",
+		                          len, q->size);
+	}
+	q->t[w->filling]->length = len;
+	rc = submit_locked(q, (unsigned)w->filling);
+	w->filling = -1;
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+uint64_t dd_outq_failed(struct dd_outq *w)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&w->q.lock);
+	n = w->failed;
+	pthread_mutex_unlock(&w->q.lock);
+	return n;
+}
+
+void dd_outq_free(struct dd_outq *w, unsigned timeout_ms)
+{
+	if (!w)
+		return;
+	if (w->q.memory && timeout_ms) {
+		pthread_mutex_lock(&w->q.lock);
+		wait_locked(&w->q, none_in_flight, NULL, timeout_ms);
+		pthread_mutex_unlock(&w->q.lock);
+	}
+	queue_stop(&w->q);
+	free(w);
+}
