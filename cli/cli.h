@@ -147,8 +147,9 @@ size_t cli_utf8_len(const unsigned char *s);
  * written as \xNN, so a device's strings cannot drive the terminal. */
 const char *cli_escape(const char *text, char *buf, size_t size);
 #define CLI_ESCAPED_MAX 1024 /* room for a 255-byte string, every byte escaped */
-/* Hex dump of @buf; @base is the stream offset of its first byte. */
-void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base);
+/* Hex dump of @buf; @base is the stream offset of its first byte; @eol ends
+ * each line ("\r\n" on a raw terminal). */
+void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base, const char *eol);
 
 /* Minimal JSON writer: keys NULL inside arrays. */
 struct json {

@@ -191,7 +191,7 @@ static int show_descriptor(struct cli *c, struct devdrv_handle *h, const char *s
 	if (rc < 0)
 		return hid_error(c, sel, h, rc);
 	if (raw) {
-		cli_hexdump(c->out, bytes, len, 0);
+		cli_hexdump(c->out, bytes, len, 0, "\n");
 		return EXIT_OK;
 	}
 	print_collection(c->out, d, -1, 0);

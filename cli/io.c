@@ -131,7 +131,7 @@ static void emit(struct cli *c, const unsigned char *buf, size_t len, int hex, s
 		json_bytes(&j, buf, len);
 		json_end_object(&j);
 	} else if (hex)
-		cli_hexdump(c->out, buf, len, offset);
+		cli_hexdump(c->out, buf, len, offset, "\n");
 	else
 		fwrite(buf, 1, len, c->out);
 	fflush(c->out);

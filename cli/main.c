@@ -351,13 +351,13 @@ int cli_open(struct cli *c, const char *action, const char *selector, struct dev
 	return EXIT_OK;
 }
 
-void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base)
+void cli_hexdump(FILE *f, const unsigned char *buf, size_t len, size_t base, const char *eol)
 {
 	for (size_t i = 0; i < len; i += 16) {
 		fprintf(f, "%08zx ", base + i);
 		for (size_t k = i; k < i + 16 && k < len; k++)
 			fprintf(f, " %02x", buf[k]);
-		fputc('\n', f);
+		fputs(eol, f);
 	}
 }
 

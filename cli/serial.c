@@ -156,23 +156,12 @@ static int command_failed(struct session *s, const char *what, int code)
 	return EXIT_OK;
 }
 
+/* --lines: the same stty-style text as the escape key's line display. */
 static void report_lines(struct session *s, unsigned lines)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = { { DEVDRV_SERIAL_DTR, "DTR" }, { DEVDRV_SERIAL_RTS, "RTS" }, { DEVDRV_SERIAL_CTS, "CTS" },
-		      { DEVDRV_SERIAL_DSR, "DSR" }, { DEVDRV_SERIAL_RI, "RI" },   { DEVDRV_SERIAL_DCD, "DCD" },
-		      { DEVDRV_SERIAL_BREAK, "break" }, { DEVDRV_SERIAL_FRAMING, "framing-error" },
-		      { DEVDRV_SERIAL_PARITY, "parity-error" }, { DEVDRV_SERIAL_OVERRUN, "overrun" } };
 	char text[128];
-	size_t used = 0;
 
-	text[0] = 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (lines & names[i].bit)
-			used += (size_t)snprintf(text + used, sizeof(text) - used, " %s", names[i].name);
-	say(s, "lines:%s", lines ? text : " none");
+	say(s, "lines: %s", term_lines_text(lines, text, sizeof(text)));
 }
 
 static const char *port_line(struct session *s, char *buf, size_t len)
@@ -205,7 +194,7 @@ static int show_received(struct session *s, const unsigned char *rx, size_t n)
 	if (s->log && write_log(s, rx, n) != EXIT_OK)
 		return EXIT_DEVICE;
 	if (s->o->base.hex) {
-		cli_hexdump(s->c->out, rx, n, s->received);
+		cli_hexdump(s->c->out, rx, n, s->received, s->nl); /* a raw terminal adds no CR */
 	} else {
 		clock_gettime(CLOCK_REALTIME, &now);
 		term_write_stamped(s->c->out, &s->mid_line, mapped, term_map(s->o->imap, rx, n, mapped),
@@ -734,10 +723,12 @@ static int open_reconnecting(struct session *s, struct devdrv_handle **h)
 	if ((rc = devdrv_open_with(s->c->ctx, s->sel, &opts, h)) < 0)
 		return cli_fail(s->c, what, rc, devdrv_context_errmsg(s->c->ctx));
 	if (devdrv_serial_get_config(*h, &cfg) == DEVDRV_E_UNSUPPORTED) {
-		fprintf(s->c->err, "devdrv: %s: %s binds driver %s, not a serial one; 'devdrv drivers' lists the serial "
-		        "drivers, driver=NAME in the selector picks one\n", what, devdrv_handle_info(*h)->port_path,
-		        devdrv_handle_driver(*h));
-		rc = EXIT_DEVICE;
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s binds driver %s, not a serial one; 'devdrv drivers' lists the serial "
+		         "drivers, driver=NAME in the selector picks one", devdrv_handle_info(*h)->port_path,
+		         devdrv_handle_driver(*h));
+		rc = cli_fail(s->c, what, DEVDRV_E_UNSUPPORTED, why); /* a JSON error under --json */
 	} else if ((rc = devdrv_serial_configure(*h, &s->want, &cfg)) < 0) {
 		rc = cli_fail(s->c, what, rc, devdrv_errmsg(*h));
 	}

@@ -609,7 +609,7 @@ static int to_output(struct cli *c, struct storage *s, const uint8_t *buf, size_
 {
 	errno = 0;
 	if (s->given & OPT_HEX)
-		cli_hexdump(s->out, buf, len, (size_t)(lba * s->info.block_size));
+		cli_hexdump(s->out, buf, len, (size_t)(lba * s->info.block_size), "\n");
 	if (ferror(s->out) || (!(s->given & OPT_HEX) && fwrite(buf, 1, len, s->out) != len))
 		return file_fail(c, s, "write", s->out_path ? s->out_path : "stdout");
 	return EXIT_OK;

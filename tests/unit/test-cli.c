@@ -807,10 +807,12 @@ static void test_hexdump_offsets(void **state)
 	(void)state;
 	for (int i = 0; i < 20; i++)
 		bytes[i] = (unsigned char)i;
-	cli_hexdump(f, bytes, sizeof(bytes), 0x10000);
+	cli_hexdump(f, bytes, sizeof(bytes), 0x10000, "\n");
+	cli_hexdump(f, bytes, 2, 0, "\r\n"); /* a raw terminal's line end */
 	fclose(f);
 	assert_string_equal(out, "00010000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
-	                         "00010010  10 11 12 13\n");
+	                         "00010010  10 11 12 13\n"
+	                         "00000000  00 01\r\n");
 	free(out);
 }
 

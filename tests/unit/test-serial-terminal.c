@@ -409,6 +409,19 @@ static void test_verbose_and_short_options(void **state)
 	done(&r);
 }
 
+/* --lines in pipe mode: the lines as the escape key shows them, stty-style
+ * (the virtual FT232R wires DTR to DSR and DCD, RTS to CTS). */
+static void test_lines_reported_in_pipe_mode(void **state)
+{
+	struct run r = run_cli("", (const char *[]){ "devdrv", "--virtual", "--plug", "ft232r@1-3", "serial", "0403:6001",
+	                                             "--lines", "--drain", "200", NULL });
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.err, "devdrv: lines: DTR RTS CTS DSR DCD -RI\n");
+	done(&r);
+}
+
 static void test_reconnect_needs_a_stable_selector(void **state)
 {
 	struct run r = run_cli("", (const char *[]){ "devdrv", "--virtual", "--plug", "ft232r@1-3", "serial", "0403:6001",
@@ -749,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_verbose_and_short_options),
 		cmocka_unit_test(test_reconnect_needs_a_stable_selector),
+		cmocka_unit_test(test_lines_reported_in_pipe_mode),
 		cmocka_unit_test(test_escape_commands_on_a_terminal),
 		cmocka_unit_test(test_other_escape_key),
 		cmocka_unit_test(test_reconnect_after_unplug),
