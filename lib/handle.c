@@ -150,7 +150,11 @@ static int start_handle(struct devdrv_handle *h)
 
 static void stop_handle(struct devdrv_handle *h)
 {
-	for (int i = 0; i < DD_MAX_INTERFACES; i++)
+	/* Highest first: releasing gives each interface back to the kernel
+	 * driver it was taken from, and a driver of two interfaces (cdc_ncm,
+	 * cdc_acm: communication, then data) binds again only if, when its
+	 * first interface comes back, the data interface is already free. */
+	for (int i = DD_MAX_INTERFACES - 1; i >= 0; i--)
 		if (dd_handle_claimed(h, i))
 			devdrv_usb_release_interface(h, i);
 	dd_deferred_dispatch(h->ctx); /* what filters completed reaches its callbacks */

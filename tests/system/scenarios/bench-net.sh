@@ -3,9 +3,8 @@
 # two identical NCM gadgets (dummy_udc.0 and .1), each gadget's interface in
 # a network namespace of its own. An HTTP download of MIB MiB each way
 # (busybox httpd and wget), 5 rounds in rotated order; BENCH lines: MB/s of
-# each and the ratio, per direction. Two gadgets, because the kernel's
-# cdc_ncm does not bind a gadget again after devdrv run let it go (seen
-# here; see the closing note of issue 12).
+# each and the ratio, per direction. Two identical gadgets, each driver
+# keeping its own for the whole run: no round pays for a driver change.
 . /scenarios/lib.sh
 
 IP=/usr/sbin/ip

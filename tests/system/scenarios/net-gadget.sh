@@ -79,6 +79,25 @@ through_gadget() { # KIND (ncm|ecm) UDC PID N
 
 through_gadget ncm dummy_udc.0 0120 0
 through_gadget ecm dummy_udc.1 0121 1
+
+# What devdrv run took from the kernel's driver goes back to it: cdc_ncm
+# (not loaded until now: it would have taken the gadgets above) binds the
+# NCM gadget plugged in again, devdrv run takes it over, and once stopped,
+# cdc_ncm binds it again (it claims the data interface when the
+# communication interface comes back: the data interface must be free by then)
+cdc_ncm_bound() { [ "$(basename "$(readlink "/sys/bus/usb/devices/$(usb_device 1d6b 0120):1.0/driver")")" = cdc_ncm ]; }
+while read -r module args; do
+	insmod "/lib/modules/$module" $args 2>/dev/null
+done </etc/modules.demand
+echo dummy_udc.0 >/sys/kernel/config/usb_gadget/ncm/UDC
+check "the kernel's cdc_ncm binds the NCM gadget" wait_for 30 cdc_ncm_bound
+devdrv run 1d6b:0120 --tap ddback 2>/tmp/back.err &
+run=$!
+check "devdrv run takes it from cdc_ncm" wait_for 10 test -d /sys/class/net/ddback
+kill -TERM $run
+wait $run
+check "stopped, it ends with exit code 0" [ $? -eq 0 ]
+check "and cdc_ncm binds the gadget again" wait_for 10 cdc_ncm_bound
 # usbfs names a process that misuses it ("did not claim interface"...)
 check "the kernel logged no complaint about us" sh -c '! dmesg | grep -E "usbfs: |BUG:|WARNING:|Oops"'
 finish
