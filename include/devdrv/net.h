@@ -6,8 +6,10 @@
  * (destination MAC first, no FCS) and devdrv_write() sends one. An NCM
  * adapter's transfer blocks carry several frames: devdrv_read() returns
  * them one a call, and 0 when a block held none (or could not be read, which
- * counts in rx_errors). devdrv_write() sends each frame in a block of its
- * own, so that no frame waits for another.
+ * counts in rx_errors). devdrv_write() on an idle NCM adapter sends the
+ * frame at once in a block of its own; frames written while two blocks are
+ * in flight travel together in the next one (up to 32), which leaves as
+ * soon as one of those completes: no frame waits for a timer.
  *
  * As a network card does, the driver keeps transfers in flight both ways
  * from the moment the handle opens: receive transfers stay posted, with

@@ -35,7 +35,12 @@
 #define NCM_FORMAT_32 0x0002
 #define NCM_RX_MIN 2048       /* NCM 6.2.1: the least dwNtbInMaxSize a device may say */
 #define NCM_RX_MAX 32768      /* what we ask for when a device offers more */
-#define NCM_TX_MAX 4096       /* one frame, its NTB header and NDP, and the device's padding */
+#define NCM_TX_MAX 16384      /* an NTB we send, at most (the device's dwNtbOutMaxSize may be less) */
+#define NCM_TX_DATAGRAMS 32   /* frames in one NTB we send, at most */
+/* Frames written while this many NTBs are in flight wait together in the
+ * next NTB, sent as soon as one of those completes: no frame waits for a
+ * timer, and a busy pipe carries several frames a transfer. */
+#define NCM_TX_BUSY 2
 #define NCM_MAX_DATAGRAMS 128 /* read from one NTB; more are counted as errors */
 /* Transfers in flight each way. Reading, the device sends only while an IN
  * transfer is posted: enough of them absorb a burst while the reader is
@@ -45,7 +50,8 @@
  * it), an NTB for NCM. */
 #define ECM_RX_TRANSFERS 32
 #define NCM_RX_TRANSFERS 8
-#define NET_TX_TRANSFERS 32
+#define ECM_TX_TRANSFERS 32
+#define NCM_TX_TRANSFERS 8
 #define ECM_TRANSFER_SIZE 2048
 #define NET_CLOSE_FLUSH_MS 500 /* what was written still goes out, this long at most */
 
@@ -71,6 +77,9 @@ struct ecm {
 struct ncm {
 	struct ecm e;
 	struct ncm_out_params out;
+	struct ncm_ntb_writer tx;   /* the NTB being filled: held by the OUT queue until the pipe has room */
+	int tx_open;                /* tx has frames and may still be held */
+	unsigned tx_datagrams;      /* room in an NTB we send, with a whole frame still fitting */
 	uint16_t sequence;
 	size_t rx_size;
 	const uint8_t *ntb; /* the NTB being read out, held from the IN queue */
@@ -216,12 +225,13 @@ static int claim_interfaces(struct devdrv_handle *h, struct ecm *e, int (*before
 }
 
 /* The transfers kept in flight on the data interface's bulk pair. */
-static int start_queues(struct devdrv_handle *h, struct ecm *e, unsigned rx_count, size_t rx_size, size_t tx_size)
+static int start_queues(struct devdrv_handle *h, struct ecm *e, unsigned rx_count, size_t rx_size, unsigned tx_count,
+                        size_t tx_size)
 {
 	const struct devdrv_pipes *p = devdrv_handle_pipes(h);
 	int rc = dd_inq_start(h, p->in, rx_count, rx_size, &e->rx);
 
-	return rc < 0 ? rc : dd_outq_start(h, p->out, NET_TX_TRANSFERS, tx_size, &e->tx);
+	return rc < 0 ? rc : dd_outq_start(h, p->out, tx_count, tx_size, &e->tx);
 }
 
 static void ecm_close(struct devdrv_handle *h);
@@ -232,7 +242,7 @@ static int ecm_open(struct devdrv_handle *h)
 	int rc = claim_interfaces(h, e, NULL);
 
 	if (rc == 0)
-		rc = start_queues(h, e, ECM_RX_TRANSFERS, ECM_TRANSFER_SIZE, ECM_TRANSFER_SIZE);
+		rc = start_queues(h, e, ECM_RX_TRANSFERS, ECM_TRANSFER_SIZE, ECM_TX_TRANSFERS, ECM_TRANSFER_SIZE);
 	if (rc < 0) /* the framework closes only what opened */
 		ecm_close(h);
 	return rc;
@@ -423,12 +433,15 @@ static int ncm_open(struct devdrv_handle *h)
 	int rc = claim_interfaces(h, &n->e, ntb_parameters);
 
 	if (rc == 0)
-		rc = start_queues(h, &n->e, NCM_RX_TRANSFERS, n->rx_size, NCM_TX_MAX);
+		rc = start_queues(h, &n->e, NCM_RX_TRANSFERS, n->rx_size, NCM_TX_TRANSFERS, NCM_TX_MAX);
 	if (rc < 0) {
 		ecm_close(h);
 		return rc;
 	}
 	n->out.max_packet = n->e.out_max_packet;
+	/* a device with small NTBs gets fewer frames in each; 0 (not even one
+	 * whole frame fits) leaves writes to say so */
+	n->tx_datagrams = ncm_ntb_room_for(NCM_TX_MAX, 0, DEVDRV_NET_MAX_FRAME, NCM_TX_DATAGRAMS, &n->out);
 	devdrv_dbg(h, "ncm: NTBs in up to %zu bytes, out up to %u (datagrams at %u mod %u, NDPs aligned to %u)",
 	           n->rx_size, (unsigned)n->out.max_size, n->out.remainder, n->out.divisor, n->out.alignment);
 	return 0;
@@ -482,29 +495,53 @@ static ssize_t ncm_read(struct devdrv_handle *h, void *buf, size_t len, unsigned
 	return d->length;
 }
 
-/* The frame in an NTB of its own, in the OUT transfer's buffer: 0 when it
- * does not fit the device's NTBs. */
-static size_t build_ntb(struct devdrv_handle *h, uint8_t *b, const void *buf, size_t len)
+/* Add the frame to the NTB the OUT queue holds, if it still does and the
+ * frame fits: 1 done, 0 not (a full NTB is sent as it is). */
+static int add_to_held(struct ncm *n, const void *buf, size_t len)
 {
-	struct ncm *n = devdrv_handle_priv(h);
-	size_t size = ncm_ntb_build(b, NCM_TX_MAX, 0, n->sequence++, buf, len, &n->out);
+	uint8_t *b;
 
-	if (!size)
-		devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: a frame of %zu bytes does not fit the device's NTBs "
-		                   "(dwNtbOutMaxSize %u, datagrams at %u mod %u)", len, (unsigned)n->out.max_size,
-		                   n->out.remainder, n->out.divisor);
-	return size;
+	if (!n->tx_open || !dd_outq_take_held(n->e.tx, &b))
+		return 0;
+	if (ncm_ntb_add(&n->tx, buf, len) == 0)
+		return 1;
+	n->tx_open = 0;
+	dd_outq_send(n->e.tx, n->tx.total); /* a failure counts in the queue's */
+	return 0;
 }
 
-/* One frame an NTB: the latency of a frame is never a wait for others. */
+/* Frames go into the NTB being filled while NCM_TX_BUSY NTBs are in flight,
+ * else out at once in an NTB that may get company until it leaves. */
 static ssize_t ncm_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
 {
 	struct ncm *n = devdrv_handle_priv(h);
+	uint8_t *b;
+	int rc;
 
 	if (len > DEVDRV_NET_MAX_FRAME || len < 14)
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "ncm: a frame of %zu bytes (14 to %d)", len,
 		                          DEVDRV_NET_MAX_FRAME);
-	return queue_out(h, &n->e, timeout_ms, build_ntb, buf, len);
+	if (!add_to_held(n, buf, len)) {
+		if ((rc = dd_outq_buffer(n->e.tx, timeout_ms, &b)) < 0) {
+			atomic_fetch_add(&n->e.tx_errors, 1);
+			return rc;
+		}
+		ncm_ntb_begin(&n->tx, b, NCM_TX_MAX, 0, n->sequence++, n->tx_datagrams, &n->out);
+		if (ncm_ntb_add(&n->tx, buf, len) < 0) {
+			dd_outq_unfill(n->e.tx);
+			atomic_fetch_add(&n->e.tx_errors, 1);
+			return devdrv_handle_fail(h, DEVDRV_E_PROTOCOL, "ncm: a frame of %zu bytes does not fit the device's "
+			                          "NTBs (dwNtbOutMaxSize %u, datagrams at %u mod %u)", len,
+			                          (unsigned)n->out.max_size, n->out.remainder, n->out.divisor);
+		}
+		n->tx_open = 1;
+	}
+	if ((rc = dd_outq_hold(n->e.tx, n->tx.total, NCM_TX_BUSY)) < 0) {
+		atomic_fetch_add(&n->e.tx_errors, 1);
+		return rc;
+	}
+	atomic_fetch_add(&n->e.tx_frames, 1);
+	return (ssize_t)len;
 }
 
 static const struct devdrv_driver ncm_driver = {

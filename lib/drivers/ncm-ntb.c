@@ -124,31 +124,97 @@ static size_t datagram_start(size_t v, const struct ncm_out_params *p)
 	return base >= v ? base : base + div;
 }
 
+/* NCM 6.2.1: a power of two, at least 4; anything else a device says would
+ * put the NDP where no reader looks for one. */
+static size_t ndp_alignment(const struct ncm_out_params *p)
+{
+	return p->alignment >= 4 && !(p->alignment & (p->alignment - 1)) ? p->alignment : 4;
+}
+
+void ncm_ntb_begin(struct ncm_ntb_writer *w, uint8_t *out, size_t cap, int ntb32, uint16_t sequence,
+                   unsigned max_datagrams, const struct ncm_out_params *p)
+{
+	const struct ntb_format *f = ntb32 ? &fmt32 : &fmt16;
+
+	*w = (struct ncm_ntb_writer){ .out = out, .cap = cap, .ntb32 = ntb32, .sequence = sequence, .p = p };
+	w->max_datagrams = max_datagrams ? max_datagrams : 1;
+	w->ndp = round_up(f->nth_len, ndp_alignment(p));
+	/* the NDP's room: its header, an entry per datagram, the null entry */
+	w->end = w->ndp + f->ndp_header + 2 * f->word * (w->max_datagrams + 1);
+	w->total = 0;
+}
+
+/* Header and NDP for what the NTB holds now; one byte of padding when the
+ * length would be a whole number of packets below max_size. */
+static void ntb_seal(struct ncm_ntb_writer *w)
+{
+	const struct ntb_format *f = w->ntb32 ? &fmt32 : &fmt16;
+	size_t total = w->end, ndp_len = f->ndp_header + 2 * f->word * (w->count + 1);
+	size_t entry = w->ndp + f->ndp_header + 2 * f->word * w->count;
+
+	if (w->p->max_packet > 1 && total % w->p->max_packet == 0 && total < w->p->max_size) {
+		w->out[total] = 0; /* a short packet ends it, not a zero-length one (NCM 3.2.2) */
+		total++;
+	}
+	dd_put_le32(w->out, f->nth_sign);
+	dd_put_le16(w->out + 4, (uint32_t)f->nth_len);
+	dd_put_le16(w->out + 6, w->sequence);
+	put_word(f, w->out + 8, (uint32_t)total);            /* wBlockLength / dwBlockLength */
+	put_word(f, w->out + 8 + f->word, (uint32_t)w->ndp); /* wNdpIndex / dwNdpIndex */
+	memset(w->out + 8 + 2 * f->word, 0, w->ndp - (8 + 2 * f->word)); /* reserved, alignment */
+	dd_put_le32(w->out + w->ndp, f->ndp_sign);
+	dd_put_le16(w->out + w->ndp + 4, (uint32_t)ndp_len);
+	memset(w->out + w->ndp + 6, 0, f->ndp_header - 6); /* no next NDP */
+	put_word(f, w->out + entry, 0);                    /* the null entry */
+	put_word(f, w->out + entry + f->word, 0);
+	w->total = total;
+}
+
+/* Does a frame of @len bytes fit @w as it stands? */
+static int fits(const struct ncm_ntb_writer *w, size_t len)
+{
+	size_t end = datagram_start(w->end, w->p) + len;
+
+	/* room for the padding byte too; NTB16 lengths are 16 bits */
+	return w->count < w->max_datagrams && end + 1 <= w->cap && end <= w->p->max_size &&
+	       (w->ntb32 || end + 1 <= 0xffff);
+}
+
+int ncm_ntb_add(struct ncm_ntb_writer *w, const uint8_t *frame, size_t len)
+{
+	const struct ntb_format *f = w->ntb32 ? &fmt32 : &fmt16;
+	size_t data = datagram_start(w->end, w->p), end = data + len;
+	size_t entry = w->ndp + f->ndp_header + 2 * f->word * w->count;
+
+	if (!fits(w, len))
+		return -1;
+	memset(w->out + w->end, 0, data - w->end);
+	memcpy(w->out + data, frame, len);
+	put_word(f, w->out + entry, (uint32_t)data);
+	put_word(f, w->out + entry + f->word, (uint32_t)len);
+	w->count++;
+	w->end = end;
+	ntb_seal(w);
+	return 0;
+}
+
+unsigned ncm_ntb_room_for(size_t cap, int ntb32, size_t len, unsigned want, const struct ncm_out_params *p)
+{
+	struct ncm_ntb_writer w;
+
+	for (; want > 0; want--) {
+		ncm_ntb_begin(&w, NULL, cap, ntb32, 0, want, p);
+		if (fits(&w, len))
+			return want;
+	}
+	return 0;
+}
+
 size_t ncm_ntb_build(uint8_t *out, size_t cap, int ntb32, uint16_t sequence, const uint8_t *frame, size_t len,
                      const struct ncm_out_params *p)
 {
-	const struct ntb_format *f = ntb32 ? &fmt32 : &fmt16;
-	/* NCM 6.2.1: a power of two, at least 4; anything else a device says
-	 * would put the NDP where no reader looks for one */
-	size_t align = p->alignment >= 4 && !(p->alignment & (p->alignment - 1)) ? p->alignment : 4;
-	size_t ndp = round_up(f->nth_len, align), data = datagram_start(ndp + ndp_min(f), p), total = data + len;
+	struct ncm_ntb_writer w;
 
-	if (total + 1 > cap || total > p->max_size || (!ntb32 && total + 1 > 0xffff))
-		return 0;
-	if (p->max_packet > 1 && total % p->max_packet == 0 && total < p->max_size)
-		total++; /* a short packet ends it, not a zero-length one */
-	memset(out, 0, data);
-	dd_put_le32(out, f->nth_sign);
-	dd_put_le16(out + 4, (uint32_t)f->nth_len);
-	dd_put_le16(out + 6, sequence);
-	put_word(f, out + 8, (uint32_t)total);         /* wBlockLength / dwBlockLength */
-	put_word(f, out + 8 + f->word, (uint32_t)ndp); /* wNdpIndex / dwNdpIndex */
-	dd_put_le32(out + ndp, f->ndp_sign);
-	dd_put_le16(out + ndp + 4, (uint32_t)ndp_min(f));
-	put_word(f, out + ndp + f->ndp_header, (uint32_t)data);
-	put_word(f, out + ndp + f->ndp_header + f->word, (uint32_t)len);
-	memcpy(out + data, frame, len);
-	if (total > data + len)
-		out[data + len] = 0;
-	return total;
+	ncm_ntb_begin(&w, out, cap, ntb32, sequence, 1, p);
+	return ncm_ntb_add(&w, frame, len) == 0 ? w.total : 0;
 }

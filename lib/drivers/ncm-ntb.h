@@ -51,6 +51,36 @@ struct ncm_out_params {
 	                      * multiple of it (0 or 1: nothing to do about it) */
 };
 
+/* An NTB being filled, frame after frame: the header, an NDP with room
+ * for max_datagrams entries, then the frames where the device wants
+ * datagrams to start. After each frame it is a whole NTB of @total bytes,
+ * ready to send (with one byte of padding when its length would be a whole
+ * number of packets below max_size, so that no zero-length packet is
+ * needed, NCM 3.2.2). */
+struct ncm_ntb_writer {
+	uint8_t *out;
+	size_t cap;
+	int ntb32;
+	uint16_t sequence;
+	const struct ncm_out_params *p;
+	unsigned max_datagrams, count;
+	size_t ndp; /* where the NDP lies */
+	size_t end; /* the end of the last frame */
+	size_t total; /* the NTB's length as it stands */
+};
+
+/* Start an empty NTB in @out (@cap bytes) for up to @max_datagrams frames. */
+void ncm_ntb_begin(struct ncm_ntb_writer *w, uint8_t *out, size_t cap, int ntb32, uint16_t sequence,
+                   unsigned max_datagrams, const struct ncm_out_params *p);
+
+/* Add a frame: 0, or -1 when it does not fit (room, the device's max_size,
+ * max_datagrams); the NTB is then as it was. */
+int ncm_ntb_add(struct ncm_ntb_writer *w, const uint8_t *frame, size_t len);
+
+/* The most datagrams, up to @want, an NTB of @cap bytes can have room for
+ * while a frame of @len bytes still fits it alone; 0 if none. */
+unsigned ncm_ntb_room_for(size_t cap, int ntb32, size_t len, unsigned want, const struct ncm_out_params *p);
+
 /* Build an NTB (16-bit, or 32-bit with @ntb32) carrying one frame: header,
  * NDP, then the frame where the device wants datagrams to start; one byte of
  * padding when the length would be a whole number of packets below

@@ -61,6 +61,9 @@ struct dd_inq {
 struct dd_outq {
 	struct queue q;
 	int filling; /* the transfer dd_outq_buffer() gave, or -1 */
+	int held;    /* filled, waiting for the pipe to have room (dd_outq_hold), or -1 */
+	size_t held_len;
+	unsigned hold_below; /* the held transfer goes when fewer are in flight */
 	uint64_t failed;
 	int gone; /* a write found the device unplugged */
 };
@@ -357,13 +360,33 @@ void dd_inq_free(struct dd_inq *r)
 
 /* ---- writing -------------------------------------------------------------- */
 
-/* A transfer neither in flight nor being filled, or -1. */
+/* A transfer neither in flight, nor being filled, nor held, or -1. */
 static int idle_locked(struct dd_outq *w)
 {
 	for (unsigned i = 0; i < w->q.n; i++)
-		if (!w->q.in_flight_of[i] && (int)i != w->filling)
+		if (!w->q.in_flight_of[i] && (int)i != w->filling && (int)i != w->held)
 			return (int)i;
 	return -1;
+}
+
+static int send_locked(struct dd_outq *w, unsigned i, size_t len)
+{
+	w->q.t[i]->length = len;
+	return submit_locked(&w->q, i);
+}
+
+/* Send what is held. A failure nobody returns (from a completion) counts
+ * as a failed write; a caller counts the one it gets. */
+static int send_held_locked(struct dd_outq *w, int count_failure)
+{
+	int i = w->held, rc;
+
+	w->held = -1;
+	if (i < 0)
+		return 0;
+	if ((rc = send_locked(w, (unsigned)i, w->held_len)) < 0 && count_failure && !w->q.stopping)
+		w->failed++;
+	return rc;
 }
 
 /* A write finished: count its failure; a device found gone fails the
@@ -377,6 +400,8 @@ static void out_completed(struct queue *q, unsigned i)
 		w->gone = 1;
 	if (status < 0 && !(status == DEVDRV_E_CANCELLED && q->stopping))
 		w->failed++;
+	if (w->held >= 0 && q->in_flight < w->hold_below && !q->stopping)
+		send_held_locked(w, 1);
 }
 
 static int idle_or_gone(struct queue *q, void *arg)
@@ -396,6 +421,7 @@ int dd_outq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, 
 	if (!w)
 		return devdrv_handle_fail(h, DEVDRV_E_NOMEM, "pipe queue: out of memory");
 	w->filling = -1;
+	w->held = -1;
 	w->q.on_complete = out_completed;
 	if ((rc = queue_init(&w->q, h, ep & 0x7f, n, n, size)) < 0) {
 		dd_outq_free(w, 0);
@@ -438,11 +464,53 @@ int dd_outq_send(struct dd_outq *w, size_t len)
 		return devdrv_handle_fail(q->h, DEVDRV_E_INVALID, "pipe queue: %zu bytes to send without a buffer of %zu",
 		                          len, q->size);
 	}
-	q->t[w->filling]->length = len;
-	rc = submit_locked(q, (unsigned)w->filling);
+	rc = send_locked(w, (unsigned)w->filling, len);
 	w->filling = -1;
 	pthread_mutex_unlock(&q->lock);
 	return rc;
+}
+
+int dd_outq_hold(struct dd_outq *w, size_t len, unsigned busy)
+{
+	struct queue *q = &w->q;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (w->filling < 0 || len > q->size) {
+		pthread_mutex_unlock(&q->lock);
+		return devdrv_handle_fail(q->h, DEVDRV_E_INVALID, "pipe queue: %zu bytes to hold without a buffer of %zu",
+		                          len, q->size);
+	}
+	w->held = w->filling;
+	w->held_len = len;
+	w->hold_below = busy;
+	w->filling = -1;
+	if (q->in_flight < busy)
+		rc = send_held_locked(w, 0);
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+int dd_outq_take_held(struct dd_outq *w, uint8_t **buf)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&w->q.lock);
+	if (w->held >= 0 && w->filling < 0) {
+		w->filling = w->held;
+		w->held = -1;
+		*buf = w->q.t[w->filling]->buffer;
+		got = 1;
+	}
+	pthread_mutex_unlock(&w->q.lock);
+	return got;
+}
+
+void dd_outq_unfill(struct dd_outq *w)
+{
+	pthread_mutex_lock(&w->q.lock);
+	w->filling = -1;
+	pthread_mutex_unlock(&w->q.lock);
 }
 
 uint64_t dd_outq_failed(struct dd_outq *w)
@@ -461,6 +529,7 @@ void dd_outq_free(struct dd_outq *w, unsigned timeout_ms)
 		return;
 	if (w->q.memory && timeout_ms) {
 		pthread_mutex_lock(&w->q.lock);
+		send_held_locked(w, 1);
 		wait_locked(&w->q, none_in_flight, NULL, timeout_ms);
 		pthread_mutex_unlock(&w->q.lock);
 	}

@@ -14,7 +14,8 @@
  *
  * Writing (dd_outq): N OUT transfers. A write fills a free one and submits
  * it without waiting for the device; a write waits only when all N are in
- * flight. Errors of a finished write are counted, and a disconnection is
+ * flight. A buffer may also be held until the pipe has room, and filled
+ * further meanwhile. Errors of a finished write are counted, and a disconnection is
  * reported by the next write.
  *
  * Threads: the driver's calls come from the handle's thread; completions
@@ -64,11 +65,26 @@ int dd_outq_buffer(struct dd_outq *q, unsigned timeout_ms, uint8_t **buf);
  * zero-length packet). 0, or the submission's error. */
 int dd_outq_send(struct dd_outq *q, size_t len);
 
+/* Send the buffer dd_outq_buffer() gave (@len bytes so far) once fewer
+ * than @busy transfers are in flight: at once, or from the completion that
+ * makes it so. Until then it is held, and the writer may take it back with
+ * dd_outq_take_held() to add to it: what comes while the pipe is busy
+ * travels together (an NCM driver packs frames into one NTB so). 0, or the
+ * submission's error. */
+int dd_outq_hold(struct dd_outq *q, size_t len, unsigned busy);
+
+/* The held buffer back for filling: 1 with *buf, 0 when none is held (it
+ * went meanwhile). Then dd_outq_hold() or dd_outq_send() it again. */
+int dd_outq_take_held(struct dd_outq *q, uint8_t **buf);
+
+/* Give back the buffer being filled, unsent. */
+void dd_outq_unfill(struct dd_outq *q);
+
 /* Writes that finished with an error since the start. */
 uint64_t dd_outq_failed(struct dd_outq *q);
 
-/* Wait up to @timeout_ms for what is in flight to finish, cancel the rest,
- * free. NULL is a no-op. */
+/* Send what is held, wait up to @timeout_ms for what is in flight to
+ * finish, cancel the rest, free. NULL is a no-op. */
 void dd_outq_free(struct dd_outq *q, unsigned timeout_ms);
 
 #endif

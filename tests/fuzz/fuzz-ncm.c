@@ -34,6 +34,15 @@ static void check_parse(const uint8_t *ntb, size_t len)
 		      d[i].length >= 14 && d[i].length <= MAX_FRAME);
 }
 
+/* What a device could say in GET_NTB_PARAMETERS, from the input's first 10 bytes. */
+static struct ncm_out_params params_of(const uint8_t *data)
+{
+	return (struct ncm_out_params){ .max_size = dd_get_le16(data), .divisor = (uint16_t)dd_get_le16(data + 2),
+		                        .remainder = (uint16_t)dd_get_le16(data + 4),
+		                        .alignment = (uint16_t)dd_get_le16(data + 6),
+		                        .max_packet = (uint16_t)(dd_get_le16(data + 8) & 0x7ff) };
+}
+
 static void check_build(const uint8_t *data, size_t size)
 {
 	uint8_t ntb[4096];
@@ -46,9 +55,7 @@ static void check_build(const uint8_t *data, size_t size)
 
 	if (size < 11)
 		return;
-	p = (struct ncm_out_params){ .max_size = dd_get_le16(data), .divisor = (uint16_t)dd_get_le16(data + 2),
-		                     .remainder = (uint16_t)dd_get_le16(data + 4), .alignment = (uint16_t)dd_get_le16(data + 6),
-		                     .max_packet = (uint16_t)(dd_get_le16(data + 8) & 0x7ff) };
+	p = params_of(data);
 	ntb32 = data[10] & 1;
 	len = size - 11 > MAX_FRAME ? MAX_FRAME : size - 11;
 	if (len < 14)
@@ -62,6 +69,39 @@ static void check_build(const uint8_t *data, size_t size)
 	CHECK(d[0].length == len && !memcmp(ntb + d[0].offset, data + 11, len));
 	if (p.divisor > 1 && p.remainder < p.divisor)
 		CHECK(d[0].offset % p.divisor == p.remainder);
+}
+
+/* Frames packed one after another into an NTB as the NCM driver sends
+ * them: after every add, a whole NTB that reads back frame for frame. */
+static void check_pack(const uint8_t *data, size_t size)
+{
+	uint8_t ntb[16384];
+	struct ncm_out_params p;
+	struct ncm_ntb_writer w;
+	struct ncm_datagram d[17];
+	struct ncm_parsed res;
+	const char *why;
+	size_t chunk, added = 0;
+	unsigned frames;
+
+	if (size < 12)
+		return;
+	p = params_of(data);
+	frames = 1 + data[11] % 16;
+	chunk = (size - 12) / frames;
+	chunk = chunk > MAX_FRAME ? MAX_FRAME : chunk;
+	if (chunk < 14)
+		return;
+	ncm_ntb_begin(&w, ntb, sizeof(ntb), data[10] & 1, 0, 1 + (data[10] >> 1) % 16, &p);
+	for (unsigned k = 0; k < frames && ncm_ntb_add(&w, data + 12 + k * chunk, chunk) == 0; k++) {
+		added++;
+		CHECK(w.total <= sizeof(ntb) && w.total <= p.max_size);
+		CHECK(p.max_packet <= 1 || w.total % p.max_packet || w.total == p.max_size);
+		CHECK(ncm_ntb_parse(ntb, w.total, MAX_FRAME, d, 17, &res, &why) == 0 && res.count == added &&
+		      res.dropped == 0);
+		for (size_t i = 0; i < added; i++)
+			CHECK(d[i].length == chunk && !memcmp(ntb + d[i].offset, data + 12 + i * chunk, chunk));
+	}
 }
 
 static void whole_notification(void *arg, const uint8_t *n, size_t len)
@@ -101,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	check_parse(copy, size);
 	check_build(copy, size);
+	check_pack(copy, size);
 	check_notifications(copy, size);
 	free(copy);
 	return 0;

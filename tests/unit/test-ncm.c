@@ -357,10 +357,67 @@ static void test_notification_garbage_is_dropped(void **state)
 	assert_int_equal(s.value[0], 1);
 }
 
+/* Frames added one after another: after each, a whole NTB that our
+ * parser (and so the NDP's length and null entry) reads back frame for
+ * frame; datagrams where the device wants them; full by datagram count,
+ * then by size; a length of whole packets padded by one byte. */
+static void test_writer_packs_frames(void **state)
+{
+	uint8_t frames[40][1514], ntb[16384];
+	size_t lens[40];
+	struct ncm_datagram d[40];
+	struct ncm_ntb_writer w;
+	struct ncm_parsed res;
+	const char *why;
+	unsigned k;
+
+	(void)state;
+	ncm_ntb_begin(&w, ntb, sizeof(ntb), 0, 77, 8, &linux_gadget);
+	for (k = 0; k < 8; k++) {
+		lens[k] = 60 + k * 97;
+		frame_of(frames[k], lens[k], (uint8_t)k);
+		assert_int_equal(ncm_ntb_add(&w, frames[k], lens[k]), 0);
+		assert_int_equal(dd_get_le16(ntb + 8), w.total);
+		assert_int_equal(parse(ntb, w.total, d, 40, &res, &why), k + 1);
+		assert_int_equal(res.dropped, 0);
+		for (unsigned i = 0; i <= k; i++) {
+			assert_int_equal(d[i].length, lens[i]);
+			assert_int_equal(d[i].offset % 4, 2);
+			assert_memory_equal(ntb + d[i].offset, frames[i], lens[i]);
+		}
+	}
+	assert_int_equal(dd_get_le16(ntb + 6), 77);
+	assert_int_equal(ncm_ntb_add(&w, frames[0], 60), -1); /* 8 datagrams: full */
+	assert_int_equal(parse(ntb, w.total, d, 40, &res, &why), 8); /* and unchanged */
+
+	ncm_ntb_begin(&w, ntb, sizeof(ntb), 0, 0, 32, &linux_gadget);
+	frame_of(frames[0], 1514, 9);
+	for (k = 0; ncm_ntb_add(&w, frames[0], 1514) == 0; k++)
+		assert_true(w.total <= linux_gadget.max_size);
+	assert_int_equal(k, 10); /* 10 full frames in 16 KiB, not 11 */
+	assert_true(w.total % linux_gadget.max_packet != 0 || w.total == linux_gadget.max_size);
+	assert_int_equal(parse(ntb, w.total, d, 40, &res, &why), 10);
+}
+
+/* How many frames an NTB has room for, a whole frame still fitting. */
+static void test_room_for(void **state)
+{
+	struct ncm_out_params small = linux_gadget;
+
+	(void)state;
+	assert_int_equal(ncm_ntb_room_for(16384, 0, 1518, 32, &linux_gadget), 32);
+	small.max_size = 1600; /* 12 + 8 + 4 x (k + 1) + 2 + 1518 <= 1600: k = 14 */
+	assert_int_equal(ncm_ntb_room_for(16384, 0, 1518, 32, &small), 14);
+	small.max_size = 1500;
+	assert_int_equal(ncm_ntb_room_for(16384, 0, 1518, 32, &small), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_ntb16),
+		cmocka_unit_test(test_writer_packs_frames),
+		cmocka_unit_test(test_room_for),
 		cmocka_unit_test(test_build_ntb32),
 		cmocka_unit_test(test_build_padding_and_limits),
 		cmocka_unit_test(test_device_ntb_with_chained_ndps),

@@ -200,6 +200,50 @@ static void test_loopback_event_thread(void **state)
 	loopback_round_trip(DEVDRV_EVENTS_THREAD);
 }
 
+/* A held buffer waits while the pipe is busy (the loopback's 64 KiB FIFO
+ * full, one write stuck in flight), can be taken back and added to, and
+ * goes out from the completion that frees the pipe, after what was
+ * before it. */
+static void test_held_buffer_goes_when_the_pipe_frees(void **state)
+{
+	struct devdrv_handle *h;
+	struct devdrv_context *ctx = bus(DEVDRV_EVENTS_THREAD, "loopback", &h);
+	static uint8_t sent[17 * SIZE + 200], got[sizeof(sent)];
+	size_t total = 0, have = 0;
+	struct dd_inq *in;
+	struct dd_outq *out;
+	uint8_t *b, *again;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sent); k++)
+		sent[k] = (uint8_t)(k * 13 + k / 4096);
+	assert_int_equal(dd_outq_start(h, 0x01, 24, SIZE, &out), 0);
+	for (int i = 0; i < 17; i++, total += SIZE) { /* the 17th does not fit the FIFO */
+		assert_int_equal(dd_outq_buffer(out, 1000, &b), 0);
+		memcpy(b, sent + total, SIZE);
+		assert_int_equal(dd_outq_send(out, SIZE), 0);
+	}
+	assert_int_equal(dd_outq_buffer(out, 1000, &b), 0);
+	memcpy(b, sent + total, 100);
+	assert_int_equal(dd_outq_hold(out, 100, 1), 0);
+	sleep_ms(100);
+	assert_int_equal(dd_outq_take_held(out, &again), 1); /* still there: the pipe is busy */
+	assert_ptr_equal(again, b);
+	memcpy(b + 100, sent + total + 100, 100);
+	assert_int_equal(dd_outq_hold(out, 200, 1), 0);
+	total += 200;
+	/* buffers for all of it: a reader slower than the event thread drops nothing */
+	assert_int_equal(dd_inq_start(h, 0x81, 16, SIZE, &in), 0);
+	read_back(in, got, &have, total);
+	assert_memory_equal(got, sent, total);
+	assert_int_equal(dd_outq_take_held(out, &again), 0); /* it went */
+	assert_int_equal(dd_outq_failed(out), 0);
+	dd_outq_free(out, 1000);
+	dd_inq_free(in);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
 static void test_unplug_ends_both_ways(void **state)
 {
 	struct devdrv_handle *h;
@@ -254,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_reader_behind_drops_whole_transfers),
 		cmocka_unit_test(test_loopback_application_loop),
 		cmocka_unit_test(test_loopback_event_thread),
+		cmocka_unit_test(test_held_buffer_goes_when_the_pipe_frees),
 		cmocka_unit_test(test_unplug_ends_both_ways),
 		cmocka_unit_test(test_bad_sizes_refused),
 	};
