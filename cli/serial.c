@@ -454,20 +454,25 @@ static int typed(struct session *s, const unsigned char *in, size_t n)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+#define INPUT_NONE (-1)  /* nothing waiting now */
+#define INPUT_ERROR (-2) /* a read error, errno says which */
+
 /* Read what stdin has without blocking. Returns bytes, 0 at end of input,
- * -1 when nothing is waiting. A stream without a descriptor never blocks. */
+ * INPUT_NONE or INPUT_ERROR. A stream without a descriptor never blocks. */
 static ssize_t poll_input(struct cli *c, unsigned char *buf, size_t len)
 {
 	int fd = fileno(c->in);
 	struct pollfd p = { fd, POLLIN, 0 };
 	ssize_t n;
 
-	if (fd < 0)
-		return (ssize_t)fread(buf, 1, len, c->in);
+	if (fd < 0) {
+		n = (ssize_t)fread(buf, 1, len, c->in);
+		return n == 0 && ferror(c->in) ? INPUT_ERROR : n;
+	}
 	if (poll(&p, 1, 0) <= 0)
-		return -1;
+		return INPUT_NONE;
 	n = read(fd, buf, len);
-	return n < 0 ? (errno == EINTR || errno == EAGAIN ? -1 : 0) : n;
+	return n < 0 ? (errno == EINTR || errno == EAGAIN ? INPUT_NONE : INPUT_ERROR) : n;
 }
 
 static int input_step(struct session *s, int *input_open, double *quiet_since)
@@ -481,6 +486,12 @@ static int input_step(struct session *s, int *input_open, double *quiet_since)
 	if (!*input_open || (s->away && !s->o->base.interactive))
 		return EXIT_OK;
 	n = poll_input(s->c, in, sizeof(in));
+	if (n == INPUT_ERROR) { /* not an end of input: what was to be sent is lost */
+		char why[120];
+
+		snprintf(why, sizeof(why), "standard input failed: %s", strerror(errno ? errno : EIO));
+		return fail(s, DEVDRV_E_IO, why);
+	}
 	if (n < 0)
 		return EXIT_OK;
 	if (n == 0) {

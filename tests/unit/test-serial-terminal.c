@@ -409,6 +409,53 @@ static void test_verbose_and_short_options(void **state)
 	done(&r);
 }
 
+/* Standard output on a full disk: the data the device sends back (the
+ * virtual FT232R loops TX to RX) cannot be kept, and the session ends with
+ * exit 1 and says so, instead of dropping it and exiting 0. */
+static void test_stdout_failure_ends_the_session(void **state)
+{
+	const char *text = "hello";
+	FILE *in = fmemopen((void *)text, strlen(text), "r"), *out = fopen("/dev/full", "w");
+	char *err_text = NULL;
+	size_t err_len = 0;
+	FILE *err = open_memstream(&err_text, &err_len);
+	char *argv[] = { "devdrv", "--virtual", "--plug", "ft232r@1-3", "serial", "1-3", "--drain", "300", NULL };
+	int rc;
+
+	(void)state;
+	assert_non_null(out);
+	rc = cli_main(8, argv, in, out, err);
+	fclose(in);
+	fclose(out);
+	fclose(err);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(err_text, "standard output failed"));
+	free(err_text);
+}
+
+/* A read error on standard input (a directory here, EISDIR) is no end of
+ * input: the session says so and exits 1. */
+static void test_stdin_failure_is_not_eof(void **state)
+{
+	FILE *in = fopen("/", "r");
+	char *out_text = NULL, *err_text = NULL;
+	size_t out_len = 0, err_len = 0;
+	FILE *out = open_memstream(&out_text, &out_len), *err = open_memstream(&err_text, &err_len);
+	char *argv[] = { "devdrv", "--virtual", "--plug", "ft232r@1-3", "serial", "1-3", NULL };
+	int rc;
+
+	(void)state;
+	assert_non_null(in);
+	rc = cli_main(6, argv, in, out, err);
+	fclose(in);
+	fclose(out);
+	fclose(err);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(err_text, "standard input failed: Is a directory"));
+	free(out_text);
+	free(err_text);
+}
+
 /* --lines in pipe mode: the lines as the escape key shows them, stty-style
  * (the virtual FT232R wires DTR to DSR and DCD, RTS to CTS). */
 static void test_lines_reported_in_pipe_mode(void **state)
@@ -763,6 +810,8 @@ int main(void)
 		cmocka_unit_test(test_verbose_and_short_options),
 		cmocka_unit_test(test_reconnect_needs_a_stable_selector),
 		cmocka_unit_test(test_lines_reported_in_pipe_mode),
+		cmocka_unit_test(test_stdout_failure_ends_the_session),
+		cmocka_unit_test(test_stdin_failure_is_not_eof),
 		cmocka_unit_test(test_escape_commands_on_a_terminal),
 		cmocka_unit_test(test_other_escape_key),
 		cmocka_unit_test(test_reconnect_after_unplug),
