@@ -107,6 +107,26 @@ static int remove_keys(const struct devdrv_match *m, char *buf, size_t len)
 	return 0;
 }
 
+static int rule_keys(const struct devdrv_match *m, int for_remove, char *buf, size_t len)
+{
+	return for_remove ? remove_keys(m, buf, len) : add_keys(m, buf, len);
+}
+
+/* Does a driver listed before d[i] match with the same keys? Drivers are
+ * listed in binding order, and on a tie the first binds: a second rule
+ * would set ID_DEVDRV_DRIVER to a driver that does not bind. */
+static const char *matched_before(const struct devdrv_driver *const *d, size_t i, const char *keys, int for_remove)
+{
+	for (size_t j = 0; j < i; j++)
+		for (const struct devdrv_match *m = d[j]->match; m && m->flags; m++) {
+			char other[256];
+
+			if (rule_keys(m, for_remove, other, sizeof(other)) && !strcmp(other, keys))
+				return d[j]->name;
+		}
+	return NULL;
+}
+
 static void flag_rules(FILE *f, int for_remove, const struct rules_opts *o)
 {
 	size_t n;
@@ -117,10 +137,16 @@ static void flag_rules(FILE *f, int for_remove, const struct rules_opts *o)
 			continue; /* a fallback binds anything: flagging it would flag every device */
 		fprintf(f, "# %s: %s\n", d[i]->name, d[i]->description ? d[i]->description : "");
 		for (const struct devdrv_match *m = d[i]->match; m->flags; m++) {
+			const char *first;
 			char keys[256];
 
-			if (!(for_remove ? remove_keys(m, keys, sizeof(keys)) : add_keys(m, keys, sizeof(keys))))
+			if (!rule_keys(m, for_remove, keys, sizeof(keys)))
 				continue;
+			if ((first = matched_before(d, i, keys, for_remove))) {
+				fprintf(f, "# (the same match as %s, which binds first: driver=%s in a selector picks %s)\n",
+				        first, d[i]->name, d[i]->name);
+				continue;
+			}
 			fprintf(f, "%sENV{ID_DEVDRV}=\"1\", ENV{ID_DEVDRV_DRIVER}=\"%s\"%s\n", keys, d[i]->name,
 			        !for_remove && (by_device_id(m) || o->class_access) ? ", ENV{ID_DEVDRV_ACCESS}=\"1\"" : "");
 		}

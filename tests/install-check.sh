@@ -54,6 +54,13 @@ devdrv=$(find "$tmp" -path '*/bin/devdrv' | head -n 1)
 echo "ok: toaster plugin built out of tree, loaded on open, unloaded on close"
 # a plugin's match table reaches the udev rules without loading it
 "$devdrv" udev-rules | grep -q '^ATTR{idVendor}=="1209", ATTR{idProduct}=="70a5", .*ID_DEVDRV_DRIVER}="toaster"'
+# its second driver, toaster-input, matches the same device and loses the
+# tie: no rule of its own would override the one of the driver that binds
+"$devdrv" udev-rules | grep -q '^# (the same match as toaster, which binds first'
+if "$devdrv" udev-rules | grep -q 'ID_DEVDRV_DRIVER}="toaster-input"'; then
+	echo "FAILED: a udev rule names toaster-input, which never binds by default" >&2
+	exit 1
+fi
 
 # udev and systemd: the rules and the unit where udev and systemd look, and
 # the unit clean for systemd-analyze (its ExecStart pointed at the installed

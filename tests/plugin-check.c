@@ -7,6 +7,7 @@
 #include "toaster.h"
 
 #include <devdrv/devdrv.h>
+#include <devdrv/hid.h>
 #include <devdrv/plugin.h>
 #include <devdrv/virtual.h>
 #include <link.h>
@@ -78,6 +79,40 @@ static int check_plugin_filter(void)
 	return 0;
 }
 
+/* The plugin's second driver, toaster-input, picked by the selector: a
+ * HID report descriptor of its own, its output report starts the
+ * toaster, and its input reports follow the status endpoint: F14 (bit 1)
+ * while heating, then F13 (bit 0) pressed and released when done. */
+static int check_toaster_input(void)
+{
+	struct devdrv_context_options o = DEVDRV_CONTEXT_OPTIONS_INIT;
+	static const uint8_t start[] = { 0x00, 0x01 }; /* report 0 (unnumbered), bit 0 */
+	uint8_t got[4], seen[3];
+	struct devdrv_context *ctx;
+	struct devdrv_handle *h;
+	const uint8_t *rd;
+	size_t rd_len, n = 0;
+
+	o.transports = DEVDRV_TRANSPORT_VIRTUAL;
+	CHECK(devdrv_context_new(&o, &ctx) == 0 && devdrv_virtual_plug(ctx, "toaster", "1-3") == 0, "a virtual toaster");
+	CHECK(devdrv_hid_open(ctx, "1-3,driver=toaster-input", &h) == 0, "the HID class opens it with driver=toaster-input");
+	CHECK(devdrv_hid_get_report_descriptor(h, &rd, &rd_len) == 0 && rd_len > 8 && rd[0] == 0x05 && rd[1] == 0x01,
+	      "toaster-input gives a report descriptor of its own");
+	CHECK(devdrv_read(h, got, sizeof(got), 300) == DEVDRV_E_TIMEOUT, "an idle toaster sends no report");
+	CHECK(devdrv_write(h, start, sizeof(start), 1000) == 2, "the output report starts it");
+	while (n < sizeof(seen)) {
+		ssize_t r = devdrv_read(h, got, sizeof(got), 5000);
+
+		CHECK(r == 1, "an input report of 1 byte within 5 s");
+		seen[n++] = got[0];
+	}
+	CHECK(seen[0] == 0x02 && seen[1] == 0x01 && seen[2] == 0x00,
+	      "F14 while heating, then F13 pressed and released when done");
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+	return 0;
+}
+
 int main(void)
 {
 	struct devdrv_context_options o = DEVDRV_CONTEXT_OPTIONS_INIT;
@@ -113,5 +148,5 @@ int main(void)
 	CHECK(devdrv_virtual_unplug(ctx, "1-3") == 0, "unplug the virtual toaster");
 	devdrv_context_free(ctx);
 	CHECK(!mapped("toaster-model.so"), "the model's plugin is unloaded with its last device");
-	return check_plugin_filter();
+	return check_plugin_filter() || check_toaster_input();
 }

@@ -146,6 +146,36 @@ check "toast read the log from the bulk endpoint" \
 check "toast --status: done" sh -c 'toast 1209:70a5 --status | grep -q "^done, darkness 2, 170 C"'
 check "the device stalls a darkness out of range" sh -c '! devdrv ctrl 1209:70a5 0x41 1 11 0 2>/dev/null'
 cat /tmp/toast.out
+
+# The vendor protocol as an input device: toaster-input, the plugin's second
+# driver (class HID, a report descriptor of its own), behind the kernel's
+# uhid. Writing its output report to the hidraw node starts the toaster;
+# F14 is held while it heats, F13 pressed and released when it is done, as
+# a reader of struct input_event sees them.
+hidraw_of() { grep -l "HID_PHYS=devdrv/usb/$1" /sys/class/hidraw/*/device/uevent 2>/dev/null | head -n 1 | cut -d/ -f5 | grep .; }
+port=$(usb_device 1209 70a5)
+devdrv run 1209:70a5,driver=toaster-input --uhid 2>/tmp/input.err &
+run=$!
+check "toaster-input: devdrv run --uhid makes a hidraw node" wait_for 15 hidraw_of "$port"
+check "and an event node" wait_for 10 sh -c "grep -q 'devdrv/usb/$port' /sys/class/input/event*/device/phys"
+input-events "devdrv/usb/$port" 3 >/tmp/toast.ev 2>/tmp/toast.rd &
+reader=$!
+wait_for 10 grep -q ready /tmp/toast.ev
+printf '\000\001' >"/dev/$(hidraw_of "$port")" # hidraw: the report number (0: unnumbered), then the report
+wait $reader
+echo "toaster events: $(tr '\n' ' ' </tmp/toast.ev) $(cat /tmp/toast.rd) $(cat /tmp/input.err)"
+# key presses and releases in order (repeats, value 2, left out): F14 down;
+# done: F13 down and F14 up (one report, bit 0 first); F13 up
+keys() { awk '$1 == 1 && $3 != 2 { printf "%s %s,", $2, $3 }' /tmp/toast.ev; }
+keys_are() { [ "$(keys)" = "$1" ]; }
+check "the output report started it: F14 (184) while heating, then F13 (183) when done" \
+	keys_are '184 1,183 1,184 0,183 0,'
+kill -TERM $run
+wait $run
+rc=$?
+no_hidraw() { ! hidraw_of "$port"; }
+check "devdrv run --uhid ends on SIGTERM with exit code 0" [ $rc -eq 0 ]
+check "and the hidraw node goes with it" wait_for 5 no_hidraw
 check "toaster-ffs is still running" kill -0 "$toaster_pid"
 cat /tmp/toaster-ffs.log
 finish
