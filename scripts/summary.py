@@ -39,8 +39,9 @@ def print_tails(path):
             if test["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
                 continue
             out = (test.get("stdout") or "").rstrip("\n").split("\n")
-            print(f"--- {test['name']} {test['result']}: its last {min(len(out), TAIL_LINES)} lines")
-            for text in out[-TAIL_LINES:]:
+            failed = [text for text in out if text.startswith("not ok")]
+            print(f"--- {test['name']} {test['result']}: {len(failed)} failed checks, then its last lines")
+            for text in failed + out[-TAIL_LINES:]:
                 print("  " + text[:300])
 
 

@@ -241,7 +241,7 @@ def devices(scenario, workdir):
 # A failed scenario prints the end of its console (without the kernel's
 # timestamped lines), so that a CI record shows why without the log file.
 CONSOLE_TAIL = 30
-CONSOLE_NOISE = re.compile(r"^\[ *[0-9]+\.[0-9]+\]|^\s*$")
+CONSOLE_NOISE = re.compile(r"^\[ *[0-9]+\.[0-9]+\]|^\s*$|^DEVDRV-FILE")  # files come hex-encoded
 
 # Scenarios whose guest prints "DEVDRV-QMP <command>" lines for QEMU's monitor.
 QMP_SCENARIOS = ("hid", "pty", "udev", "watch", "autostart", "uhid", "net", "nbd", "usbip-replay")
