@@ -57,9 +57,10 @@ struct toaster_input {
 	uint8_t status_buf[TOASTER_STATUS_LEN];
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	int state;       /* the last state the device reported, -1 none yet */
-	uint8_t shown;   /* the last input report returned */
-	int done_shown;  /* "done" was pressed: release it next */
+	int state;        /* the last state the device reported, -1 none yet */
+	int done_pending; /* it became done since the last report: press F13 */
+	uint8_t shown;    /* the last input report returned */
+	int done_shown;   /* F13 was pressed: release it next */
 	int running, closing;
 	int error;       /* the status transfer ended with it */
 };
@@ -69,14 +70,21 @@ static void status_done(struct devdrv_transfer *t)
 	struct toaster_input *in = devdrv_handle_priv(t->handle);
 	struct toaster_status s;
 
+	int rc = 0;
+
 	pthread_mutex_lock(&in->lock);
-	if (t->status == 0 && toaster_parse_status(t->buffer, t->actual_length, &s) == 0)
+	if (t->status == 0 && toaster_parse_status(t->buffer, t->actual_length, &s) == 0) {
+		if (s.state == TOASTER_DONE && in->state != TOASTER_DONE)
+			in->done_pending = 1; /* even if the reader never saw it heat */
 		in->state = (int)s.state;
-	if (t->status < 0 && t->status != DEVDRV_E_TIMEOUT)
+	}
+	if (t->status < 0 && t->status != DEVDRV_E_TIMEOUT && !in->closing)
 		in->error = t->status;
-	in->running = !in->closing && !in->error && devdrv_transfer_submit(t) == 0;
+	if (!in->closing && !in->error && (rc = devdrv_transfer_submit(t)) < 0)
+		in->error = rc; /* the reader says so, rather than wait for nothing */
+	in->running = !in->closing && !in->error;
 	pthread_cond_broadcast(&in->changed);
-	pthread_mutex_unlock(&in->lock);
+	pthread_mutex_unlock(&in->lock); /* the last touch: close waits for running 0 */
 }
 
 static int input_open(struct devdrv_handle *h)
@@ -103,12 +111,16 @@ static int input_open(struct devdrv_handle *h)
 	*in->status = (struct devdrv_transfer){ .handle = h, .type = DEVDRV_TRANSFER_INTERRUPT, .endpoint = ep->address,
 		                                .buffer = in->status_buf, .length = sizeof(in->status_buf),
 		                                .callback = status_done };
-	if ((rc = devdrv_transfer_submit(in->status)) < 0) {
+	pthread_mutex_lock(&in->lock);
+	if ((rc = devdrv_transfer_submit(in->status)) == 0)
+		in->running = 1; /* before its callback can take the lock */
+	pthread_mutex_unlock(&in->lock);
+	if (rc < 0) {
 		devdrv_transfer_free(in->status);
-		return rc;
+		pthread_cond_destroy(&in->changed);
+		pthread_mutex_destroy(&in->lock);
 	}
-	in->running = 1;
-	return 0;
+	return rc;
 }
 
 static void input_close(struct devdrv_handle *h)
@@ -123,7 +135,13 @@ static void input_close(struct devdrv_handle *h)
 		devdrv_transfer_cancel(in->status);
 	pthread_mutex_unlock(&in->lock);
 	if (running)
-		devdrv_transfer_wait(in->status);
+		devdrv_transfer_wait(in->status); /* runs the events without an event thread */
+	/* the transport marks a transfer done just before its callback runs:
+	 * wait for the callback to say it stopped */
+	pthread_mutex_lock(&in->lock);
+	while (in->running)
+		pthread_cond_wait(&in->changed, &in->lock);
+	pthread_mutex_unlock(&in->lock);
 	devdrv_transfer_free(in->status);
 	pthread_cond_destroy(&in->changed);
 	pthread_mutex_destroy(&in->lock);
@@ -134,11 +152,9 @@ static uint8_t report_now(struct toaster_input *in)
 {
 	if (in->done_shown) /* a press of F13 is followed by its release */
 		return 0;
-	if (in->state == TOASTER_HEATING)
-		return INPUT_HEATING;
-	if (in->state == TOASTER_DONE && (in->shown & INPUT_HEATING))
+	if (in->done_pending)
 		return INPUT_DONE;
-	return 0;
+	return in->state == TOASTER_HEATING ? INPUT_HEATING : 0;
 }
 
 /* One input report when the toaster's state makes another than the last. */
@@ -148,6 +164,7 @@ static ssize_t input_read(struct devdrv_handle *h, void *buf, size_t len, unsign
 	struct timespec deadline;
 	ssize_t rc = DEVDRV_E_TIMEOUT;
 	uint8_t want;
+	int waited = 0;
 
 	if (len < 1)
 		return devdrv_handle_fail(h, DEVDRV_E_OVERFLOW, "toaster-input: a report is 1 byte");
@@ -159,15 +176,16 @@ static ssize_t input_read(struct devdrv_handle *h, void *buf, size_t len, unsign
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&in->lock);
-	while ((want = report_now(in)) == in->shown && !in->error && !in->done_shown)
-		if (pthread_cond_timedwait(&in->changed, &in->lock, &deadline) != 0)
-			break;
+	/* timeout 0: no limit, as devdrv_read() means it */
+	while ((want = report_now(in)) == in->shown && !in->error && waited == 0)
+		waited = timeout_ms ? pthread_cond_timedwait(&in->changed, &in->lock, &deadline)
+		                    : pthread_cond_wait(&in->changed, &in->lock);
 	if (in->error) {
 		rc = in->error;
-	} else if (want != in->shown || in->done_shown) {
+	} else if (want != in->shown) {
 		in->done_shown = want == INPUT_DONE;
-		if (want == 0 && in->shown == INPUT_DONE)
-			in->state = -1; /* done and told: until the next report */
+		if (want == INPUT_DONE)
+			in->done_pending = 0;
 		in->shown = want;
 		*(uint8_t *)buf = want;
 		rc = 1;

@@ -17,6 +17,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #define ECM_SET_PACKET_FILTER 0x43
 #define ECM_FILTER_ALL_MULTICAST 0x02
@@ -80,6 +81,7 @@ struct ncm {
 	struct ncm_ntb_writer tx;   /* the NTB being filled: held by the OUT queue until the pipe has room */
 	int tx_open;                /* tx has frames and may still be held */
 	unsigned tx_datagrams;      /* room in an NTB we send, with a whole frame still fitting */
+	unsigned out_max_datagrams; /* the device's limit a NTB (wNtbOutMaxDatagrams), 0 none */
 	uint16_t sequence;
 	size_t rx_size;
 	const uint8_t *ntb; /* the NTB being read out, held from the IN queue */
@@ -266,6 +268,17 @@ static void ecm_close(struct devdrv_handle *h)
 	pthread_mutex_unlock(&e->lock);
 	if (running)
 		devdrv_transfer_wait(e->notify);
+	/* the transport marks a transfer done just before its callback runs:
+	 * the callback may still hold the lock; it says when it stopped */
+	while (running) {
+		struct timespec ms = { 0, 1000000 };
+
+		pthread_mutex_lock(&e->lock);
+		running = e->notify_running;
+		pthread_mutex_unlock(&e->lock);
+		if (running)
+			nanosleep(&ms, NULL);
+	}
 	devdrv_transfer_free(e->notify);
 	pthread_mutex_destroy(&e->lock);
 }
@@ -290,53 +303,29 @@ static ssize_t ecm_read(struct devdrv_handle *h, void *buf, size_t len, unsigned
 	return n;
 }
 
-/* Queue @len bytes that @fill writes into the next OUT transfer; returns
- * @len once it is on its way (the device has not taken it yet). */
-static ssize_t queue_out(struct devdrv_handle *h, struct ecm *e, unsigned timeout_ms,
-                         size_t (*fill)(struct devdrv_handle *h, uint8_t *b, const void *buf, size_t len),
-                         const void *buf, size_t len)
-{
-	uint8_t *b;
-	size_t size;
-	int rc = dd_outq_buffer(e->tx, timeout_ms, &b);
-
-	if (rc == 0 && (size = fill(h, b, buf, len)) == 0)
-		rc = DEVDRV_E_PROTOCOL; /* fill said why */
-	if (rc == 0)
-		rc = dd_outq_send(e->tx, size);
-	if (rc < 0) {
-		atomic_fetch_add(&e->tx_errors, 1);
-		return rc;
-	}
-	atomic_fetch_add(&e->tx_frames, 1);
-	return (ssize_t)len;
-}
-
-static size_t copy_frame(struct devdrv_handle *h, uint8_t *b, const void *buf, size_t len)
-{
-	(void)h;
-	memcpy(b, buf, len);
-	return len;
-}
-
-/* One frame a transfer; a frame of whole packets ends with a zero-length
- * packet, or the device would wait for more (ECM 3.3.1). */
+/* One frame a transfer. A frame of whole packets would need a zero-length
+ * packet to end it (ECM 3.3.1), which is a second transfer that could fail
+ * after the frame went; a byte of padding ends it with a short packet
+ * instead, as Linux's usbnet does (the receiver's Ethernet layer ignores
+ * what follows the IP datagram). */
 static ssize_t ecm_write(struct devdrv_handle *h, const void *buf, size_t len, unsigned timeout_ms)
 {
 	struct ecm *e = devdrv_handle_priv(h);
-	ssize_t n;
-	uint8_t *zlp;
+	size_t size = len;
+	uint8_t *b;
 	int rc;
 
 	if (len > DEVDRV_NET_MAX_FRAME || len < 14)
 		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "ecm: a frame of %zu bytes (14 to %d)", len,
 		                          DEVDRV_NET_MAX_FRAME);
-	n = queue_out(h, e, timeout_ms, copy_frame, buf, len);
-	if (n < 0 || !e->out_max_packet || len % e->out_max_packet)
-		return n;
-	if ((rc = dd_outq_buffer(e->tx, timeout_ms, &zlp)) < 0 || (rc = dd_outq_send(e->tx, 0)) < 0)
-		return rc;
-	return n;
+	if ((rc = dd_outq_buffer(e->tx, timeout_ms, &b)) == 0) {
+		memcpy(b, buf, len);
+		if (e->out_max_packet > 1 && len % e->out_max_packet == 0)
+			b[size++] = 0;
+		rc = dd_outq_send(e->tx, size);
+	}
+	atomic_fetch_add(rc == 0 ? &e->tx_frames : &e->tx_errors, 1);
+	return rc < 0 ? rc : (ssize_t)len;
 }
 
 static int ecm_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
@@ -417,6 +406,7 @@ static int ntb_parameters(struct devdrv_handle *h)
 	in_max = dd_get_le32(p + 4);
 	n->out = (struct ncm_out_params){ .max_size = dd_get_le32(p + 16), .divisor = (uint16_t)dd_get_le16(p + 20),
 		                          .remainder = (uint16_t)dd_get_le16(p + 22), .alignment = (uint16_t)dd_get_le16(p + 24) };
+	n->out_max_datagrams = dd_get_le16(p + 26); /* wNtbOutMaxDatagrams: 0 no limit */
 	/* NTB16 is the format after the data interface's reset; say so to a
 	 * device that also knows NTB32, as Linux's cdc_ncm does */
 	if ((formats & NCM_FORMAT_32) &&
@@ -441,7 +431,11 @@ static int ncm_open(struct devdrv_handle *h)
 	n->out.max_packet = n->e.out_max_packet;
 	/* a device with small NTBs gets fewer frames in each; 0 (not even one
 	 * whole frame fits) leaves writes to say so */
-	n->tx_datagrams = ncm_ntb_room_for(NCM_TX_MAX, 0, DEVDRV_NET_MAX_FRAME, NCM_TX_DATAGRAMS, &n->out);
+	n->tx_datagrams = ncm_ntb_room_for(NCM_TX_MAX, 0, DEVDRV_NET_MAX_FRAME,
+	                                   n->out_max_datagrams && n->out_max_datagrams < NCM_TX_DATAGRAMS
+	                                           ? n->out_max_datagrams
+	                                           : NCM_TX_DATAGRAMS,
+	                                   &n->out);
 	devdrv_dbg(h, "ncm: NTBs in up to %zu bytes, out up to %u (datagrams at %u mod %u, NDPs aligned to %u)",
 	           n->rx_size, (unsigned)n->out.max_size, n->out.remainder, n->out.divisor, n->out.alignment);
 	return 0;
@@ -506,7 +500,8 @@ static int add_to_held(struct ncm *n, const void *buf, size_t len)
 	if (ncm_ntb_add(&n->tx, buf, len) == 0)
 		return 1;
 	n->tx_open = 0;
-	dd_outq_send(n->e.tx, n->tx.total); /* a failure counts in the queue's */
+	if (dd_outq_send(n->e.tx, n->tx.total) < 0) /* full: it goes as it is */
+		atomic_fetch_add(&n->e.tx_errors, n->tx.count); /* its frames are lost */
 	return 0;
 }
 

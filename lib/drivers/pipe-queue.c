@@ -3,8 +3,9 @@
  * Both queues share one core: N transfers, their buffers, a lock and a
  * condition that completions signal. Reading, each posted buffer takes a
  * number in the pipe's order, and the reader takes the lowest number that
- * is ready: completions run on two threads at once (the event thread and
- * one waiting synchronously) may finish out of order, a number does not. */
+ * is ready. (Completions run on two threads at once, the event thread and
+ * one waiting synchronously, may still swap two buffers: the reader does
+ * not wait for a lower number in flight.) */
 #include "pipe-queue.h"
 #include "../deadline.h"
 #include "../internal.h"
@@ -55,6 +56,7 @@ struct dd_inq {
 	unsigned buffer_of[DD_PIPE_QUEUE_MAX]; /* the buffer each transfer fills */
 	uint64_t next_seq;
 	int taken; /* the buffer the reader holds, or -1 */
+	int gone;  /* a transfer found the device unplugged: nothing is posted again */
 	uint64_t dropped;
 };
 
@@ -134,19 +136,23 @@ static long ms_until(const struct timespec *deadline)
 	return ms;
 }
 
-/* Wait, the lock held, until ready(q, arg) or @timeout_ms pass: 1 ready,
- * 0 not. With the event thread, completions signal the condition; without
- * it, the waiter runs them itself (with the lock released: they take it). */
+/* Wait, the lock held, until ready(q, arg) or @timeout_ms pass (0: no
+ * limit, as devdrv_read() means it): 1 ready, 0 not. With the event
+ * thread, completions signal the condition; without it, the waiter runs
+ * them itself (with the lock released: they take it). */
 static int wait_locked(struct queue *q, int (*ready)(struct queue *q, void *arg), void *arg, unsigned timeout_ms)
 {
 	struct timespec deadline = dd_deadline_in(timeout_ms);
-	long left;
+	long left = APP_EVENTS_SLICE_MS;
 
 	while (!ready(q, arg)) {
-		if ((left = ms_until(&deadline)) <= 0)
+		if (timeout_ms && (left = ms_until(&deadline)) <= 0)
 			return 0;
 		if (q->threaded) {
-			pthread_cond_timedwait(&q->changed, &q->lock, &deadline);
+			if (timeout_ms)
+				pthread_cond_timedwait(&q->changed, &q->lock, &deadline);
+			else
+				pthread_cond_wait(&q->changed, &q->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&q->lock);
@@ -175,8 +181,12 @@ static void queue_stop(struct queue *q)
 	while (!wait_locked(q, none_in_flight, NULL, 1000))
 		devdrv_warn(q->h, "pipe queue: %u transfers still cancelling", q->in_flight);
 	pthread_mutex_unlock(&q->lock);
-	for (unsigned i = 0; i < q->n; i++)
+	for (unsigned i = 0; i < q->n; i++) {
+		/* a filter that completed it may still be finishing its delivery */
+		if (q->t[i])
+			dd_deferred_wait(devdrv_handle_context(q->h), dd_xfer(q->t[i]));
 		devdrv_transfer_free(q->t[i]);
+	}
 	free(q->memory);
 	pthread_cond_destroy(&q->changed);
 	pthread_mutex_destroy(&q->lock);
@@ -218,8 +228,15 @@ static void in_completed(struct queue *q, unsigned i)
 	unsigned b = r->buffer_of[i];
 	int spare;
 
-	if (q->stopping || t->status == DEVDRV_E_CANCELLED) {
+	if (q->stopping) {
 		r->buf[b].state = BUF_FREE;
+		return;
+	}
+	if (t->status == DEVDRV_E_DISCONNECTED)
+		r->gone = 1;
+	if (t->status == DEVDRV_E_CANCELLED) { /* not ours: post it again */
+		r->buf[b].state = BUF_FREE;
+		post_locked(r, i, b);
 		return;
 	}
 	if (t->status == 0 && t->actual_length == 0) { /* a zero-length packet: nothing to hand over */
@@ -236,8 +253,20 @@ static void in_completed(struct queue *q, unsigned i)
 	r->buf[b].state = BUF_READY;
 	r->buf[b].len = t->actual_length;
 	r->buf[b].status = t->status;
-	if (spare >= 0 && t->status != DEVDRV_E_DISCONNECTED)
+	if (spare >= 0 && !r->gone)
 		post_locked(r, i, (unsigned)spare);
+	/* else the transfer waits, idle, for repost_idle_locked() */
+}
+
+/* Post again, with free buffers, the transfers left idle (an error came
+ * when no buffer was free, or a submission failed). */
+static void repost_idle_locked(struct dd_inq *r)
+{
+	int b;
+
+	for (unsigned i = 0; i < r->q.n && !r->gone && !r->q.stopping; i++)
+		if (!r->q.in_flight_of[i] && (b = free_buffer_locked(r)) >= 0)
+			post_locked(r, i, (unsigned)b);
 }
 
 /* The ready buffer first in the pipe's order, or -1. */
@@ -309,18 +338,20 @@ ssize_t dd_inq_next(struct dd_inq *r, unsigned timeout_ms, const uint8_t **data)
 		pthread_mutex_unlock(&q->lock);
 		return devdrv_handle_fail(q->h, DEVDRV_E_INVALID, "pipe queue: the last transfer was not released");
 	}
+	repost_idle_locked(r);
 	if (!wait_locked(q, ready_or_dead, r, timeout_ms)) {
 		pthread_mutex_unlock(&q->lock);
 		return DEVDRV_E_TIMEOUT;
 	}
-	if ((b = first_ready_locked(r)) < 0) { /* nothing is posted any more */
-		status = q->error ? q->error : DEVDRV_E_DISCONNECTED;
+	if ((b = first_ready_locked(r)) < 0) { /* nothing could be posted */
+		status = r->gone ? DEVDRV_E_DISCONNECTED : q->error ? q->error : DEVDRV_E_IO;
 		pthread_mutex_unlock(&q->lock);
 		return failed(r, status);
 	}
 	buf = &r->buf[b];
 	if ((status = buf->status) < 0) {
 		buf->state = BUF_FREE;
+		repost_idle_locked(r);
 		pthread_mutex_unlock(&q->lock);
 		return failed(r, status);
 	}
@@ -337,6 +368,7 @@ void dd_inq_release(struct dd_inq *r)
 	if (r->taken >= 0)
 		r->buf[r->taken].state = BUF_FREE;
 	r->taken = -1;
+	repost_idle_locked(r);
 	pthread_mutex_unlock(&r->q.lock);
 }
 

@@ -36,8 +36,8 @@ struct dd_outq;
 /* @n transfers of @size bytes posted on IN endpoint @ep. */
 int dd_inq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, struct dd_inq **out);
 
-/* The next transfer's data, waiting up to @timeout_ms (0: do not wait)
- * for it. Returns its length (> 0) with *data pointing at it, valid until
+/* The next transfer's data, waiting up to @timeout_ms (0: no limit, as
+ * for devdrv_read()) for it. Returns its length (> 0) with *data pointing at it, valid until
  * dd_inq_release(); DEVDRV_E_TIMEOUT; or the error a transfer ended with
  * (DEVDRV_E_DISCONNECTED once the device is gone). Zero-length transfers
  * are skipped. */
@@ -57,7 +57,7 @@ void dd_inq_free(struct dd_inq *q);
 int dd_outq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, struct dd_outq **out);
 
 /* A free transfer's buffer (@size bytes of room), waiting up to
- * @timeout_ms for one: 0, DEVDRV_E_TIMEOUT, or DEVDRV_E_DISCONNECTED once
+ * @timeout_ms (0: no limit) for one: 0, DEVDRV_E_TIMEOUT, or DEVDRV_E_DISCONNECTED once
  * a write found the device gone. */
 int dd_outq_buffer(struct dd_outq *q, unsigned timeout_ms, uint8_t **buf);
 
@@ -83,8 +83,8 @@ void dd_outq_unfill(struct dd_outq *q);
 /* Writes that finished with an error since the start. */
 uint64_t dd_outq_failed(struct dd_outq *q);
 
-/* Send what is held, wait up to @timeout_ms for what is in flight to
- * finish, cancel the rest, free. NULL is a no-op. */
+/* Send what is held, wait up to @timeout_ms (0: not at all) for what is
+ * in flight to finish, cancel the rest, free. NULL is a no-op. */
 void dd_outq_free(struct dd_outq *q, unsigned timeout_ms);
 
 #endif

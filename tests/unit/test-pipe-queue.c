@@ -180,6 +180,17 @@ static void loopback_round_trip(int events)
 			read_back(in, got, &have, total);
 	}
 	assert_memory_equal(got, sent, total);
+	/* timeout 0 is no limit, as devdrv_read() means it, not "do not wait" */
+	{
+		uint8_t *b;
+
+		assert_int_equal(dd_outq_buffer(out, 0, &b), 0);
+		memcpy(b, "zero", 4);
+		assert_int_equal(dd_outq_send(out, 4), 0);
+		assert_int_equal(dd_inq_next(in, 0, &data), 4);
+		assert_memory_equal(data, "zero", 4);
+		dd_inq_release(in);
+	}
 	assert_int_equal(dd_outq_failed(out), 0);
 	assert_int_equal(dd_inq_dropped(in), 0);
 	dd_outq_free(out, 1000);
