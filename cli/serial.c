@@ -194,7 +194,8 @@ static int show_received(struct session *s, const unsigned char *rx, size_t n)
 	if (s->log && write_log(s, rx, n) != EXIT_OK)
 		return EXIT_DEVICE;
 	if (s->o->base.hex) {
-		cli_hexdump(s->c->out, rx, n, s->received, s->nl); /* a raw terminal adds no CR */
+		/* a raw terminal adds no CR; a file or pipe wants none */
+		cli_hexdump(s->c->out, rx, n, s->received, s->raw && isatty(fileno(s->c->out)) ? "\r\n" : "\n");
 	} else {
 		clock_gettime(CLOCK_REALTIME, &now);
 		term_write_stamped(s->c->out, &s->mid_line, mapped, term_map(s->o->imap, rx, n, mapped),
