@@ -84,7 +84,7 @@ static void status_done(struct devdrv_transfer *t)
 		in->error = rc; /* the reader says so, rather than wait for nothing */
 	in->running = !in->closing && !in->error;
 	pthread_cond_broadcast(&in->changed);
-	pthread_mutex_unlock(&in->lock); /* the last touch: close waits for running 0 */
+	pthread_mutex_unlock(&in->lock);
 }
 
 static int input_open(struct devdrv_handle *h)
@@ -135,13 +135,7 @@ static void input_close(struct devdrv_handle *h)
 		devdrv_transfer_cancel(in->status);
 	pthread_mutex_unlock(&in->lock);
 	if (running)
-		devdrv_transfer_wait(in->status); /* runs the events without an event thread */
-	/* the transport marks a transfer done just before its callback runs:
-	 * wait for the callback to say it stopped */
-	pthread_mutex_lock(&in->lock);
-	while (in->running)
-		pthread_cond_wait(&in->changed, &in->lock);
-	pthread_mutex_unlock(&in->lock);
+		devdrv_transfer_wait(in->status); /* until its callback returned too */
 	devdrv_transfer_free(in->status);
 	pthread_cond_destroy(&in->changed);
 	pthread_mutex_destroy(&in->lock);

@@ -17,7 +17,6 @@
 
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #define ECM_SET_PACKET_FILTER 0x43
 #define ECM_FILTER_ALL_MULTICAST 0x02
@@ -267,18 +266,7 @@ static void ecm_close(struct devdrv_handle *h)
 		devdrv_transfer_cancel(e->notify);
 	pthread_mutex_unlock(&e->lock);
 	if (running)
-		devdrv_transfer_wait(e->notify);
-	/* the transport marks a transfer done just before its callback runs:
-	 * the callback may still hold the lock; it says when it stopped */
-	while (running) {
-		struct timespec ms = { 0, 1000000 };
-
-		pthread_mutex_lock(&e->lock);
-		running = e->notify_running;
-		pthread_mutex_unlock(&e->lock);
-		if (running)
-			nanosleep(&ms, NULL);
-	}
+		devdrv_transfer_wait(e->notify); /* its callback included */
 	devdrv_transfer_free(e->notify);
 	pthread_mutex_destroy(&e->lock);
 }

@@ -26,8 +26,18 @@ struct usb_state {
 	/* Between a completion freeing its libusb transfer and a cancel on
 	 * another thread reaching for it. */
 	pthread_mutex_t urb_lock;
+	/* Callbacks running now (under urb_lock): a transfer counts as
+	 * completed from just before its callback, and its waiter also waits
+	 * for the callback to return, as the virtual bus and cq.c do. */
+	struct usb_running *running;
+	pthread_cond_t callback_returned;
 	libusb_hotplug_callback_handle hotplug;
 	int watching;
+};
+
+struct usb_running {
+	const struct devdrv_transfer *t;
+	struct usb_running *next;
 };
 
 struct usb_handle {
@@ -49,6 +59,7 @@ static int usb_init(struct devdrv_context *ctx, void **state)
 	}
 	st->ctx = ctx;
 	pthread_mutex_init(&st->urb_lock, NULL);
+	pthread_cond_init(&st->callback_returned, NULL);
 	*state = st;
 	return 0;
 }
@@ -61,6 +72,7 @@ static void usb_exit(void *state)
 		libusb_hotplug_deregister_callback(st->uctx, st->hotplug);
 	libusb_exit(st->uctx);
 	pthread_mutex_destroy(&st->urb_lock);
+	pthread_cond_destroy(&st->callback_returned);
 	free(st);
 }
 
@@ -492,6 +504,36 @@ static struct libusb_transfer **urb_of(struct devdrv_transfer *t)
 	return (struct libusb_transfer **)(void *)dd_xfer(t)->tpriv;
 }
 
+/* Run @t's callback, listed as running meanwhile; @t is not touched after
+ * the callback returns (it may have been freed or submitted again). */
+static void run_callback(struct usb_state *st, struct devdrv_transfer *t)
+{
+	struct usb_running self = { t, NULL };
+
+	pthread_mutex_lock(&st->urb_lock);
+	self.next = st->running;
+	st->running = &self;
+	pthread_mutex_unlock(&st->urb_lock);
+	dd_xfer(t)->completed = 1;
+	dd_transfer_complete(t);
+	pthread_mutex_lock(&st->urb_lock);
+	for (struct usb_running **r = &st->running; *r; r = &(*r)->next)
+		if (*r == &self) {
+			*r = self.next;
+			break;
+		}
+	pthread_cond_broadcast(&st->callback_returned);
+	pthread_mutex_unlock(&st->urb_lock);
+}
+
+static int callback_running_locked(const struct usb_state *st, const struct devdrv_transfer *t)
+{
+	for (const struct usb_running *r = st->running; r; r = r->next)
+		if (r->t == t)
+			return 1;
+	return 0;
+}
+
 static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
 {
 	struct devdrv_transfer *t = x->user_data;
@@ -513,9 +555,11 @@ static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
 	*urb_of(t) = NULL;
 	pthread_mutex_unlock(&st->urb_lock);
 	libusb_free_transfer(x);
-	dd_xfer(t)->completed = 1;
-	if (t->callback)
-		dd_transfer_complete(t);
+	if (!t->callback) {
+		dd_xfer(t)->completed = 1; /* the waiter's from here on */
+		return;
+	}
+	run_callback(st, t);
 }
 
 static int fill_control(struct libusb_transfer *x, libusb_device_handle *uh,
@@ -603,6 +647,12 @@ static int usb_wait(struct devdrv_transfer *t)
 			cancelled = 1;
 		}
 	}
+	/* its callback may still run on the event thread: the caller frees
+	 * what the callback uses once this returns */
+	pthread_mutex_lock(&st->urb_lock);
+	while (callback_running_locked(st, t))
+		pthread_cond_wait(&st->callback_returned, &st->urb_lock);
+	pthread_mutex_unlock(&st->urb_lock);
 	return 0;
 }
 
