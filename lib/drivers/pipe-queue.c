@@ -372,14 +372,20 @@ void dd_inq_release(struct dd_inq *r)
 	pthread_mutex_unlock(&r->q.lock);
 }
 
-uint64_t dd_inq_dropped(struct dd_inq *r)
+/* A counter the completions update, read under the queue's lock. */
+static uint64_t counter(struct queue *q, const uint64_t *c)
 {
 	uint64_t n;
 
-	pthread_mutex_lock(&r->q.lock);
-	n = r->dropped;
-	pthread_mutex_unlock(&r->q.lock);
+	pthread_mutex_lock(&q->lock);
+	n = *c;
+	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+uint64_t dd_inq_dropped(struct dd_inq *r)
+{
+	return counter(&r->q, &r->dropped);
 }
 
 void dd_inq_free(struct dd_inq *r)
@@ -547,12 +553,7 @@ void dd_outq_unfill(struct dd_outq *w)
 
 uint64_t dd_outq_failed(struct dd_outq *w)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&w->q.lock);
-	n = w->failed;
-	pthread_mutex_unlock(&w->q.lock);
-	return n;
+	return counter(&w->q, &w->failed);
 }
 
 void dd_outq_free(struct dd_outq *w, unsigned timeout_ms)
