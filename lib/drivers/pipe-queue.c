@@ -234,9 +234,8 @@ static void in_completed(struct queue *q, unsigned i)
 	}
 	if (t->status == DEVDRV_E_DISCONNECTED)
 		r->gone = 1;
-	if (t->status == DEVDRV_E_CANCELLED) { /* not ours: post it again */
+	if (t->status == DEVDRV_E_CANCELLED) { /* not ours: idle until the reader posts it again */
 		r->buf[b].state = BUF_FREE;
-		post_locked(r, i, b);
 		return;
 	}
 	if (t->status == 0 && t->actual_length == 0) { /* a zero-length packet: nothing to hand over */
@@ -253,20 +252,29 @@ static void in_completed(struct queue *q, unsigned i)
 	r->buf[b].state = BUF_READY;
 	r->buf[b].len = t->actual_length;
 	r->buf[b].status = t->status;
-	if (spare >= 0 && !r->gone)
+	/* after an error the device may be going: the transfer waits, idle,
+	 * for the reader to post it again once it knows the device is there
+	 * (a submission to a device being unplugged is an error the kernel
+	 * logs) */
+	if (spare >= 0 && t->status == 0)
 		post_locked(r, i, (unsigned)spare);
-	/* else the transfer waits, idle, for repost_idle_locked() */
 }
 
 /* Post again, with free buffers, the transfers left idle (an error came
  * when no buffer was free, or a submission failed). */
 static void repost_idle_locked(struct dd_inq *r)
 {
-	int b;
+	int b, asked = 0;
 
-	for (unsigned i = 0; i < r->q.n && !r->gone && !r->q.stopping; i++)
-		if (!r->q.in_flight_of[i] && (b = free_buffer_locked(r)) >= 0)
-			post_locked(r, i, (unsigned)b);
+	for (unsigned i = 0; i < r->q.n && !r->gone && !r->q.stopping; i++) {
+		if (r->q.in_flight_of[i] || (b = free_buffer_locked(r)) < 0)
+			continue;
+		if (!asked++ && devdrv_handle_check_present(r->q.h) < 0) {
+			r->gone = 1;
+			break;
+		}
+		post_locked(r, i, (unsigned)b);
+	}
 }
 
 /* The ready buffer first in the pipe's order, or -1. */
