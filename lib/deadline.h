@@ -3,6 +3,7 @@
 #ifndef DEVDRV_DEADLINE_H
 #define DEVDRV_DEADLINE_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -55,6 +56,17 @@ static inline void dd_timeout_until(const struct timespec *when, int *timeout_ms
 		ms = 1000000;
 	if (*timeout_ms < 0 || ms < *timeout_ms)
 		*timeout_ms = (int)ms;
+}
+
+/* Wait on @cond (made with CLOCK_MONOTONIC) until signalled, or until
+ * @deadline if @bounded; the caller checks what it waits for again. */
+static inline void dd_cond_wait_bounded(pthread_cond_t *cond, pthread_mutex_t *lock, int bounded,
+                                        const struct timespec *deadline)
+{
+	if (bounded)
+		pthread_cond_timedwait(cond, lock, deadline);
+	else
+		pthread_cond_wait(cond, lock);
 }
 
 #endif

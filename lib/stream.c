@@ -4,6 +4,7 @@
  * data goes to the callback; writing, each transfer is refilled by the
  * application's callback and resubmitted as soon as it is done. */
 #include "internal.h"
+#include "deadline.h"
 
 #include <devdrv/stream.h>
 #include <stdatomic.h>
@@ -15,6 +16,7 @@
 #define STREAM_MAX_TRANSFERS 64
 #define STREAM_DEFAULT_SIZE (64 * 1024)
 #define STREAM_MAX_SIZE (16 * 1024 * 1024)
+#define EVENTS_SLICE_MS 100 /* without the event thread: the longest one call handles events */
 
 struct devdrv_stream {
 	struct devdrv_handle *h;
@@ -29,6 +31,7 @@ struct devdrv_stream {
 	uint8_t *spares[STREAM_MAX_TRANSFERS + 1];
 	unsigned num_spares;
 	pthread_mutex_t lock;         /* spares, error, the callback: one at a time, in order */
+	pthread_cond_t settled;       /* a completion callback returned (CLOCK_MONOTONIC) */
 	int stopping;
 	int error;
 	unsigned in_flight;
@@ -185,6 +188,7 @@ static void on_complete(struct devdrv_transfer *t)
 		cancel_all(s);
 	pthread_mutex_lock(&s->lock);
 	s->callbacks_running--; /* from here on the stream is not touched */
+	pthread_cond_broadcast(&s->settled);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -227,6 +231,16 @@ static enum devdrv_transfer_type pipe_type(struct devdrv_handle *h, uint8_t ep)
 	return (attributes & 3) == 3 ? DEVDRV_TRANSFER_INTERRUPT : DEVDRV_TRANSFER_BULK;
 }
 
+static void init_settled(struct devdrv_stream *s)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->settled, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 static struct devdrv_stream *stream_new(struct devdrv_handle *h, unsigned n, size_t size)
 {
 	struct devdrv_stream *s = calloc(1, sizeof(*s));
@@ -239,6 +253,7 @@ static struct devdrv_stream *stream_new(struct devdrv_handle *h, unsigned n, siz
 	s->n = n;
 	s->size = size;
 	pthread_mutex_init(&s->lock, NULL);
+	init_settled(s);
 	for (unsigned i = 0; i < n; i++)
 		if (!(s->t[i] = devdrv_transfer_alloc())) {
 			devdrv_stream_free(s);
@@ -318,39 +333,46 @@ int devdrv_stream_start_writer(struct devdrv_handle *h, const struct devdrv_stre
 	return start(h, opts, NULL, fill, user, out);
 }
 
-static double now_ms(void)
+/* Until no transfer is in flight and no callback runs, so that the stream
+ * may be freed (0), or @timeout_ms
+ * (0: no limit) pass (1). With the event thread, the last callback to
+ * return wakes the waiter; without it, the waiter runs the completions,
+ * in slices that end by the deadline. */
+static int wait_settled(struct devdrv_stream *s, unsigned timeout_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Transfers in flight and callbacks still running: the stream is done
- * with when both are 0. */
-static unsigned in_flight(struct devdrv_stream *s)
-{
-	unsigned n;
+	struct timespec deadline = dd_deadline_in(timeout_ms);
+	int threaded = dd_events_threaded(s->h->ctx), rc = 0;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->in_flight + s->callbacks_running;
+	while (s->in_flight + s->callbacks_running) {
+		int left = -1;
+
+		if (timeout_ms && (dd_timeout_until(&deadline, &left), left <= 0)) {
+			rc = 1;
+			break;
+		}
+		if (threaded) {
+			dd_cond_wait_bounded(&s->settled, &s->lock, timeout_ms != 0, &deadline);
+			continue;
+		}
+		pthread_mutex_unlock(&s->lock);
+		rc = devdrv_handle_events(s->h->ctx, (unsigned)(left >= 0 && left < EVENTS_SLICE_MS ? left : EVENTS_SLICE_MS));
+		pthread_mutex_lock(&s->lock);
+		if (rc < 0)
+			break;
+	}
 	pthread_mutex_unlock(&s->lock);
-	return n;
+	return rc;
 }
 
 int devdrv_stream_wait(struct devdrv_stream *s, unsigned timeout_ms)
 {
-	double until = now_ms() + timeout_ms;
 	int rc;
 
 	if (!s)
 		return DEVDRV_E_INVALID;
-	while (in_flight(s)) {
-		if (timeout_ms && now_ms() >= until)
-			return 1; /* not an error: still running */
-		if ((rc = devdrv_handle_events(s->h->ctx, 100)) < 0)
-			return rc;
-	}
+	if ((rc = wait_settled(s, timeout_ms)) != 0)
+		return rc; /* 1 is not an error: still running */
 	pthread_mutex_lock(&s->lock);
 	rc = s->error;
 	pthread_mutex_unlock(&s->lock);
@@ -379,10 +401,11 @@ void devdrv_stream_free(struct devdrv_stream *s)
 	if (!s)
 		return;
 	devdrv_stream_stop(s);
-	while (in_flight(s))
-		devdrv_handle_events(s->h->ctx, 100);
+	while (wait_settled(s, 0) < 0) /* an event error: the transfers still finish, cancelled */
+		;
 	for (unsigned i = 0; i < s->n; i++)
 		devdrv_transfer_free(s->t[i]);
+	pthread_cond_destroy(&s->settled);
 	pthread_mutex_destroy(&s->lock);
 	free(s->memory);
 	free(s);

@@ -149,10 +149,7 @@ static int wait_locked(struct queue *q, int (*ready)(struct queue *q, void *arg)
 		if (timeout_ms && (left = ms_until(&deadline)) <= 0)
 			return 0;
 		if (q->threaded) {
-			if (timeout_ms)
-				pthread_cond_timedwait(&q->changed, &q->lock, &deadline);
-			else
-				pthread_cond_wait(&q->changed, &q->lock);
+			dd_cond_wait_bounded(&q->changed, &q->lock, timeout_ms != 0, &deadline);
 			continue;
 		}
 		pthread_mutex_unlock(&q->lock);

@@ -1,15 +1,18 @@
 /* test-stream.c — the continuous reader on the virtual bus: megabytes from a
  * source that never pauses arrive whole and in order; the callback stops it;
  * an unplug, a stall or a timeout ends it with that error, reported once;
- * a silent device is no error; bad options are refused. */
+ * a silent device is no error, and a wait on it ends when its timeout says;
+ * bad options are refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
 
 #include <devdrv/devdrv.h>
 #include <devdrv/driver.h>
+#include <devdrv/events.h>
 #include <devdrv/stream.h>
 #include <devdrv/virtual.h>
 
@@ -115,8 +118,17 @@ static void test_stall_ends_it(void **state)
 
 /* The loopback has nothing to say: without a timeout that is no error, the
  * wait just runs out; with one, the stream ends with it. */
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void test_silence(void **state)
 {
+	double late_ms = 0;
 	struct devdrv_context *ctx = bus(NULL, NULL);
 	struct devdrv_stream_options o = { .size = sizeof(o), .timeout_ms = 50 };
 	struct check c = { .ctx = ctx };
@@ -127,12 +139,58 @@ static void test_silence(void **state)
 	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0);
 	assert_int_equal(devdrv_stream_start(h, NULL, on_data, &c, &s), 0);
 	assert_int_equal(devdrv_stream_wait(s, 150), 1); /* still running */
+	for (int i = 0; i < 5; i++) { /* a short timeout is kept, not rounded up to a slice of event handling */
+		double t0 = now_ms();
+
+		assert_int_equal(devdrv_stream_wait(s, 10), 1);
+		if (now_ms() - t0 - 10 > late_ms)
+			late_ms = now_ms() - t0 - 10;
+	}
+	if (late_ms > 60)
+		fail_msg("devdrv_stream_wait(s, 10) returned %.0f ms late", late_ms);
 	devdrv_stream_stop(s);
 	assert_int_equal(devdrv_stream_wait(s, 1000), 0); /* stopped by us: no error */
 	devdrv_stream_free(s);
 	assert_int_equal(devdrv_stream_start(h, &o, on_data, &c, &s), 0);
 	assert_int_equal(devdrv_stream_wait(s, 5000), DEVDRV_E_TIMEOUT);
 	assert_int_equal(c.calls, 0);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+}
+
+/* Without the event thread the waiter runs the completions itself: data
+ * arrives, a short timeout is kept, a stop ends it. */
+static void test_application_events(void **state)
+{
+	struct devdrv_context_options co = { .size = sizeof(co), .transports = DEVDRV_TRANSPORT_VIRTUAL,
+		                             .events = DEVDRV_EVENTS_APPLICATION };
+	struct devdrv_context *ctx = NULL;
+	struct check c = { .stop_at = 1u << 20 };
+	struct devdrv_stream *s;
+	struct devdrv_handle *h;
+	double t0;
+
+	(void)state;
+	assert_int_equal(devdrv_context_new(&co, &ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-3"), 0);
+	c.ctx = ctx;
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	assert_int_equal(devdrv_stream_start(h, NULL, on_data, &c, &s), 0);
+	assert_int_equal(devdrv_stream_wait(s, 10000), 0); /* the callback stopped it at 1 MiB */
+	assert_true(c.bytes >= c.stop_at);
+	assert_false(c.broken);
+	devdrv_stream_free(s);
+	devdrv_close(h);
+
+	assert_int_equal(devdrv_open(ctx, "1-1", &h), 0); /* the loopback: silent */
+	assert_int_equal(devdrv_stream_start(h, NULL, on_data, &c, &s), 0);
+	t0 = now_ms();
+	assert_int_equal(devdrv_stream_wait(s, 10), 1);
+	if (now_ms() - t0 > 70)
+		fail_msg("devdrv_stream_wait(s, 10) returned after %.0f ms", now_ms() - t0);
+	devdrv_stream_stop(s);
+	assert_int_equal(devdrv_stream_wait(s, 1000), 0);
 	devdrv_stream_free(s);
 	devdrv_close(h);
 	devdrv_context_free(ctx);
@@ -267,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_unplug_ends_it_once),
 		cmocka_unit_test(test_stall_ends_it),
 		cmocka_unit_test(test_silence),
+		cmocka_unit_test(test_application_events),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_writer_in_order),
 		cmocka_unit_test(test_writer_megabytes),
