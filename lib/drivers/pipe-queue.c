@@ -257,21 +257,38 @@ static void in_completed(struct queue *q, unsigned i)
 		post_locked(r, i, (unsigned)spare);
 }
 
-/* Post again, with free buffers, the transfers left idle (an error came
- * when no buffer was free, or a submission failed). */
+/* A transfer idle while a buffer is free: one to post again. */
+static int idle_transfer_locked(struct dd_inq *r)
+{
+	if (r->gone || r->q.stopping || free_buffer_locked(r) < 0)
+		return -1;
+	for (unsigned i = 0; i < r->q.n; i++)
+		if (!r->q.in_flight_of[i])
+			return (int)i;
+	return -1;
+}
+
+/* Post again, with free buffers, the transfers left idle (an error came,
+ * or a submission failed), once the device is known to be there. That is
+ * asked with the lock released: asking is a transfer, whose completion may
+ * wait for an event thread that is waiting for this lock in a completion
+ * of ours. */
 static void repost_idle_locked(struct dd_inq *r)
 {
-	int b, asked = 0;
+	int i, present;
 
-	for (unsigned i = 0; i < r->q.n && !r->gone && !r->q.stopping; i++) {
-		if (r->q.in_flight_of[i] || (b = free_buffer_locked(r)) < 0)
-			continue;
-		if (!asked++ && devdrv_handle_check_present(r->q.h) < 0) {
-			r->gone = 1;
-			break;
-		}
-		post_locked(r, i, (unsigned)b);
+	if (idle_transfer_locked(r) < 0)
+		return;
+	pthread_mutex_unlock(&r->q.lock);
+	present = devdrv_handle_check_present(r->q.h) == 0;
+	pthread_mutex_lock(&r->q.lock);
+	if (!present) {
+		r->gone = 1;
+		return;
 	}
+	while ((i = idle_transfer_locked(r)) >= 0)
+		if (post_locked(r, (unsigned)i, (unsigned)free_buffer_locked(r)) < 0)
+			break; /* the error is the queue's: the reader reports it */
 }
 
 /* The ready buffer first in the pipe's order, or -1. */
