@@ -270,10 +270,12 @@ static int submit_first(struct devdrv_stream *s, uint8_t ep, unsigned timeout)
 {
 	int rc = 0;
 
-	for (unsigned i = 0; i < s->n; i++) {
+	/* all set up before the first goes: its completion may cancel them all */
+	for (unsigned i = 0; i < s->n; i++)
 		*s->t[i] = (struct devdrv_transfer){ .handle = s->h, .type = pipe_type(s->h, ep), .endpoint = ep,
 			                             .buffer = s->memory + i * s->size, .length = s->size,
 			                             .timeout_ms = timeout, .callback = on_complete, .user_data = s };
+	for (unsigned i = 0; i < s->n; i++) {
 		pthread_mutex_lock(&s->lock);
 		if (s->fill) {
 			rc = 0;
@@ -403,8 +405,12 @@ void devdrv_stream_free(struct devdrv_stream *s)
 	devdrv_stream_stop(s);
 	while (wait_settled(s, 0) < 0) /* an event error: the transfers still finish, cancelled */
 		;
-	for (unsigned i = 0; i < s->n; i++)
+	for (unsigned i = 0; i < s->n; i++) {
+		/* a filter that completed it may still be finishing its delivery */
+		if (s->t[i])
+			dd_deferred_wait(s->h->ctx, dd_xfer(s->t[i]));
 		devdrv_transfer_free(s->t[i]);
+	}
 	pthread_cond_destroy(&s->settled);
 	pthread_mutex_destroy(&s->lock);
 	free(s->memory);
