@@ -9,6 +9,11 @@
  * notifications, until the device leaves or the application asks it to
  * stop; devdrv_tap_close() removes the interface.
  *
+ * The interface offers the kernel checksum offload and TCP segmentation
+ * offload for IPv4 (IFF_VNET_HDR, TUNSETOFFLOAD): the kernel's TCP sends
+ * packets of up to 64 KiB, which the bridge cuts into frames of the MSS,
+ * each with its headers and checksums, as a network card's TSO does.
+ *
  * Thread safety: a bridge belongs to the thread that runs it, as its handle.
  */
 #ifndef DEVDRV_TAP_H

@@ -1,7 +1,13 @@
 /* tap.c — the network bridge: a net-class handle behind a TAP interface.
  * Frames read from the interface go to the adapter, frames from the adapter
- * to the interface; the interface's carrier follows the adapter's link. */
+ * to the interface; the interface's carrier follows the adapter's link.
+ *
+ * The interface offers the kernel checksum and TCP/IPv4 segmentation
+ * offload (IFF_VNET_HDR, TUNSETOFFLOAD): TCP sends us packets of up to
+ * 64 KiB, which gso.c cuts into the adapter's frames, one read(2) for what
+ * took one a frame. */
 #include "bridge.h"
+#include "gso.h"
 
 #include <devdrv/net.h>
 #include <devdrv/tap.h>
@@ -16,18 +22,23 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define TAP_READ_SLICE_MS 5
 #define TAP_DEVICE_MS 1000
+#define TAP_MAX_PACKET (DD_VNET_HDR_LEN + 65536 + 64) /* a header and a 64 KiB TSO packet */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4)
 
 struct devdrv_tap {
 	struct devdrv_handle *h;
 	int fd;
 	int link; /* what the carrier was last set to: -1 not yet */
 	char name[IFNAMSIZ];
+	unsigned long packets_cut, frames_cut; /* TSO packets and the frames made of them */
 	uint8_t rx[DEVDRV_NET_MAX_FRAME + 64];
-	uint8_t tx[DEVDRV_NET_MAX_FRAME + 64];
+	uint8_t tx[TAP_MAX_PACKET];
+	uint8_t segment[DEVDRV_NET_MAX_FRAME];
 };
 
 static int fail_errno(struct devdrv_tap *t, const char *what)
@@ -62,6 +73,16 @@ static int configure(struct devdrv_tap *t, const uint8_t mac[6])
 	return rc;
 }
 
+/* Checksums and TSO to us; without them (an old kernel) the kernel does
+ * both and the header says so. */
+static void offer_offloads(struct devdrv_tap *t)
+{
+	int hdr_len = DD_VNET_HDR_LEN;
+
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr_len) < 0 || ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) < 0)
+		devdrv_info(t->h, "tap %s: no checksum and TSO offload: %s", t->name, strerror(errno));
+}
+
 int devdrv_tap_open(struct devdrv_handle *h, const char *name, struct devdrv_tap **out)
 {
 	struct devdrv_net_info info;
@@ -81,7 +102,7 @@ int devdrv_tap_open(struct devdrv_handle *h, const char *name, struct devdrv_tap
 	t->h = h;
 	t->link = -1;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name && *name ? name : "devdrv%d");
 	if ((t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0 || ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		rc = fail_errno(t, t->fd < 0 ? "/dev/net/tun" : "TUNSETIFF");
@@ -89,6 +110,7 @@ int devdrv_tap_open(struct devdrv_handle *h, const char *name, struct devdrv_tap
 		return rc;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	offer_offloads(t);
 	if ((rc = configure(t, info.mac)) < 0) {
 		devdrv_tap_close(t);
 		return rc;
@@ -102,26 +124,50 @@ const char *devdrv_tap_name(const struct devdrv_tap *t)
 	return t ? t->name : NULL;
 }
 
+/* One frame to the adapter; a lost frame is the network's business, only
+ * the adapter leaving stops the bridge. */
+static int to_adapter(void *arg, const uint8_t *frame, size_t len)
+{
+	struct devdrv_tap *t = arg;
+	ssize_t w;
+
+	if (len < 14)
+		return 0; /* not a frame the adapter can send */
+	w = devdrv_write(t->h, frame, len, TAP_DEVICE_MS);
+	return w == DEVDRV_E_DISCONNECTED ? (int)w : 0;
+}
+
 static int from_interface(void *arg)
 {
 	struct devdrv_tap *t = arg;
 	ssize_t n = read(t->fd, t->tx, sizeof(t->tx));
-	ssize_t w;
+	struct dd_vnet_hdr vh;
+	int frames;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0
 		                                         : devdrv_handle_fail(t->h, DEVDRV_E_IO, "tap: read: %s", strerror(errno));
-	if (n < 14 || n > DEVDRV_NET_MAX_FRAME)
-		return 0; /* not a frame the adapter can send */
-	w = devdrv_write(t->h, t->tx, (size_t)n, TAP_DEVICE_MS);
-	return w == DEVDRV_E_DISCONNECTED ? (int)w : 0; /* a lost frame is the network's business */
+	if (n < DD_VNET_HDR_LEN)
+		return 0;
+	dd_vnet_hdr_parse(t->tx, &vh);
+	frames = dd_gso_frames(&vh, t->tx + DD_VNET_HDR_LEN, (size_t)n - DD_VNET_HDR_LEN, DEVDRV_NET_MAX_FRAME,
+	                       t->segment, to_adapter, t);
+	if (frames == DEVDRV_E_DISCONNECTED)
+		return frames;
+	if (frames > 0 && vh.gso_type != 0) {
+		t->packets_cut++;
+		t->frames_cut += (unsigned long)frames;
+	}
+	return 0; /* a packet refused is dropped, as a card drops what it cannot send */
 }
 
 static int to_interface(void *arg, const uint8_t *data, size_t len)
 {
 	struct devdrv_tap *t = arg;
+	uint8_t none[DD_VNET_HDR_LEN] = { 0 }; /* no offload: the kernel checks the checksums */
+	struct iovec iov[2] = { { none, sizeof(none) }, { (void *)data, len } };
 
-	if (write(t->fd, data, len) < 0 && errno != EAGAIN && errno != EINTR)
+	if (writev(t->fd, iov, 2) < 0 && errno != EAGAIN && errno != EINTR)
 		return devdrv_handle_fail(t->h, DEVDRV_E_IO, "tap: write: %s", strerror(errno));
 	return 0;
 }
@@ -158,6 +204,9 @@ void devdrv_tap_close(struct devdrv_tap *t)
 {
 	if (!t)
 		return;
+	if (t->packets_cut)
+		devdrv_info(t->h, "tap %s: %lu TSO packets from the kernel cut into %lu frames", t->name, t->packets_cut,
+		            t->frames_cut);
 	if (t->fd >= 0)
 		close(t->fd); /* a TAP that is not persistent goes with its descriptor */
 	free(t);

@@ -31,7 +31,7 @@ through_gadget() { # KIND (ncm|ecm) UDC PID N
 	ns=$!
 	check "$kind: its interface $gif moves into a namespace of its own" \
 		wait_for 5 sh -c "$IP link set '$gif' netns $ns"
-	devdrv run "1d6b:$3" --tap "$tap" 2>"/tmp/$kind.err" &
+	DEVDRV_DEBUG=info devdrv run "1d6b:$3" --tap "$tap" 2>"/tmp/$kind.err" &
 	run=$!
 	check "$kind: devdrv run makes the TAP $tap" wait_for 10 test -d "/sys/class/net/$tap"
 	# up only now: f_ecm says "connected" when its interface opens while the
@@ -74,6 +74,11 @@ through_gadget() { # KIND (ncm|ecm) UDC PID N
 	rc=$?
 	check "$kind: with exit code 0" [ $rc -eq 0 ]
 	check "$kind: and the TAP is gone" [ ! -e "/sys/class/net/$tap" ]
+	# the kernel's TCP sent through the TAP's TSO: packets of up to 64 KiB,
+	# cut here into the frames the gadget's TCP took (and checked) above
+	tso=$(grep -o "[0-9]* TSO packets from the kernel cut into [0-9]* frames" "/tmp/$kind.err")
+	echo "$kind: $tso"
+	check "$kind: the host's TCP handed TSO packets to the TAP" [ "${tso%% *}" -gt 0 ]
 	kill "$ns"
 }
 

@@ -1,0 +1,209 @@
+/* gso.c — checksum completion and TCP/IPv4 segmentation for the TAP
+ * bridge (gso.h), done as a network card's offload engine does them: every
+ * segment gets the headers of the packet, its IPv4 total length, ID (one
+ * more each) and header checksum, its TCP sequence number, and FIN and PSH
+ * only on the last segment, CWR only on the first; TCP checksums are
+ * computed afresh over the pseudo-header, the header and the payload. */
+#include "gso.h"
+
+#include <linux/virtio_net.h>
+#include <string.h>
+
+#define ETH_HLEN_ 14
+#define VLAN_HLEN_ 4
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_VLAN 0x8100
+#define IPV4_MIN_HLEN 20
+#define IPPROTO_TCP_ 6
+#define TCP_MIN_HLEN 20
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
+#define TCP_CWR 0x80
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint16_t get_host16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+void dd_vnet_hdr_parse(const uint8_t raw[DD_VNET_HDR_LEN], struct dd_vnet_hdr *out)
+{
+	out->flags = raw[0];
+	out->gso_type = raw[1];
+	out->hdr_len = get_host16(raw + 2);
+	out->gso_size = get_host16(raw + 4);
+	out->csum_start = get_host16(raw + 6);
+	out->csum_offset = get_host16(raw + 8);
+}
+
+uint32_t dd_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t s = sum;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		s += get16(p + i);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t dd_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A computed checksum of 0 goes as 0xffff, its other form in ones'
+ * complement: for UDP, 0 would mean "none" (the kernel does the same). */
+static uint16_t checksum_field(uint32_t sum)
+{
+	uint16_t c = dd_csum_fold(sum);
+
+	return c ? c : 0xffff;
+}
+
+/* NEEDS_CSUM: the field at csum_start + csum_offset holds the pseudo-header's
+ * sum; the sum from csum_start to the end makes it the checksum. */
+static int complete_checksum(const struct dd_vnet_hdr *vh, uint8_t *pkt, size_t len)
+{
+	size_t start = vh->csum_start, field;
+
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	field = start + vh->csum_offset;
+	if (start >= len || field + 2 > len)
+		return -1;
+	put16(pkt + field, checksum_field(dd_csum_add(0, pkt + start, len - start)));
+	return 0;
+}
+
+/* Where the headers of a TCP/IPv4 packet start and end. */
+struct tcp4_layout {
+	size_t l3, l4, hdrs; /* IPv4 header, TCP header, payload */
+	size_t ihl, thl;
+};
+
+static int parse_tcp4(const uint8_t *pkt, size_t len, struct tcp4_layout *t)
+{
+	uint16_t type;
+
+	if (len < ETH_HLEN_)
+		return -1;
+	t->l3 = ETH_HLEN_;
+	type = get16(pkt + 12);
+	if (type == ETHERTYPE_VLAN) {
+		if (len < ETH_HLEN_ + VLAN_HLEN_)
+			return -1;
+		t->l3 += VLAN_HLEN_;
+		type = get16(pkt + 16);
+	}
+	if (type != ETHERTYPE_IPV4 || len < t->l3 + IPV4_MIN_HLEN || pkt[t->l3] >> 4 != 4)
+		return -1;
+	t->ihl = (size_t)(pkt[t->l3] & 0x0f) * 4;
+	if (t->ihl < IPV4_MIN_HLEN || pkt[t->l3 + 9] != IPPROTO_TCP_)
+		return -1;
+	t->l4 = t->l3 + t->ihl;
+	if (len < t->l4 + TCP_MIN_HLEN)
+		return -1;
+	t->thl = (size_t)(pkt[t->l4 + 12] >> 4) * 4;
+	if (t->thl < TCP_MIN_HLEN || len < t->l4 + t->thl)
+		return -1;
+	t->hdrs = t->l4 + t->thl;
+	return 0;
+}
+
+/* Segment @i of the packet into @out: its headers, @seg bytes of payload
+ * from @off, and the fields that differ from one segment to the next. */
+static size_t build_segment(const uint8_t *pkt, const struct tcp4_layout *t, size_t payload, size_t off, size_t seg,
+                            unsigned i, uint8_t *out)
+{
+	uint8_t *ip = out + t->l3, *tcp = out + t->l4;
+	uint8_t flags = pkt[t->l4 + 13];
+	uint32_t sum;
+
+	memcpy(out, pkt, t->hdrs);
+	memcpy(out + t->hdrs, pkt + t->hdrs + off, seg);
+	put16(ip + 2, (uint16_t)(t->ihl + t->thl + seg));
+	put16(ip + 4, (uint16_t)(get16(pkt + t->l3 + 4) + i));
+	put16(ip + 10, 0);
+	put16(ip + 10, dd_csum_fold(dd_csum_add(0, ip, t->ihl)));
+	put32(tcp + 4, get32(pkt + t->l4 + 4) + (uint32_t)off);
+	if (off + seg < payload)
+		flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
+	if (i)
+		flags &= (uint8_t)~TCP_CWR;
+	tcp[13] = flags;
+	put16(tcp + 16, 0);
+	sum = dd_csum_add(0, ip + 12, 8); /* the pseudo-header: addresses, protocol, TCP length */
+	sum += IPPROTO_TCP_ + (uint32_t)(t->thl + seg);
+	put16(tcp + 16, checksum_field(dd_csum_add(sum, tcp, t->thl + seg)));
+	return t->hdrs + seg;
+}
+
+static int cut_tcp4(const struct dd_vnet_hdr *vh, const uint8_t *pkt, size_t len, size_t max_frame, uint8_t *scratch,
+                    dd_frame_sink sink, void *arg)
+{
+	struct tcp4_layout t;
+	size_t payload, mss = vh->gso_size, off = 0;
+	unsigned i = 0;
+
+	if (parse_tcp4(pkt, len, &t) < 0 || !mss || t.hdrs + mss > max_frame)
+		return -1;
+	payload = len - t.hdrs;
+	do {
+		size_t seg = payload - off < mss ? payload - off : mss;
+		int rc = sink(arg, scratch, build_segment(pkt, &t, payload, off, seg, i, scratch));
+
+		if (rc < 0)
+			return rc;
+		off += seg;
+		i++;
+	} while (off < payload);
+	return (int)i;
+}
+
+int dd_gso_frames(const struct dd_vnet_hdr *vh, uint8_t *pkt, size_t len, size_t max_frame, uint8_t *scratch,
+                  dd_frame_sink sink, void *arg)
+{
+	int rc;
+
+	switch (vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		if (len > max_frame || complete_checksum(vh, pkt, len) < 0)
+			return -1;
+		rc = sink(arg, pkt, len);
+		return rc < 0 ? rc : 1;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return cut_tcp4(vh, pkt, len, max_frame, scratch, sink, arg);
+	default: /* TSO6 and UFO are not offered */
+		return -1;
+	}
+}

@@ -1,0 +1,255 @@
+/* test-gso.c — the TAP bridge's offloads (lib/bridges/gso.c): a packet the
+ * kernel hands with NEEDS_CSUM leaves with a checksum that verifies; a
+ * TCP/IPv4 TSO packet becomes segments of gso_size with the sequence
+ * numbers, IDs, lengths, flags and checksums a network card would give
+ * them, payload in order, also behind a VLAN tag and across the sequence
+ * number's wrap; malformed packets and kinds not offered are refused
+ * before any frame goes; the sink's error stops the cutting.
+ *
+ * The checks verify checksums the way a receiver does (the sum over the
+ * pseudo-header and the segment, checksum included, is 0xffff), written
+ * here without the library's functions. The kernel's TCP checks the same
+ * in the net-gadget scenario, where TSO packets cross to Linux's f_ncm. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <linux/virtio_net.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bridges/gso.h"
+
+#define MAX_FRAME 1518
+#define MAX_FRAMES 64
+
+struct sink {
+	uint8_t frame[MAX_FRAMES][MAX_FRAME];
+	size_t len[MAX_FRAMES];
+	int n, fail_at, fail_with;
+};
+
+static int collect(void *arg, const uint8_t *frame, size_t len)
+{
+	struct sink *s = arg;
+
+	assert_true(len <= MAX_FRAME);
+	assert_true(s->n < MAX_FRAMES);
+	if (s->fail_at && s->n + 1 == s->fail_at)
+		return s->fail_with;
+	memcpy(s->frame[s->n], frame, len);
+	s->len[s->n++] = len;
+	return 0;
+}
+
+static unsigned be16(const uint8_t *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)be16(p) << 16 | be16(p + 2);
+}
+
+/* The ones' complement sum of 16-bit words, folded, as a receiver adds. */
+static unsigned ones_sum(const uint8_t *p, size_t len, unsigned long start)
+{
+	unsigned long s = start;
+
+	for (size_t i = 0; i < len; i++)
+		s += i % 2 ? p[i] : (unsigned long)p[i] << 8;
+	while (s > 0xffff)
+		s = (s >> 16) + (s & 0xffff);
+	return (unsigned)s;
+}
+
+static int ipv4_header_verifies(const uint8_t *ip)
+{
+	return ones_sum(ip, (size_t)(ip[0] & 15) * 4, 0) == 0xffff;
+}
+
+static int tcp_verifies(const uint8_t *ip, const uint8_t *tcp, size_t tcp_len)
+{
+	unsigned long pseudo = be16(ip + 12) + be16(ip + 14) + be16(ip + 16) + be16(ip + 18) + 6 + tcp_len;
+
+	return ones_sum(tcp, tcp_len, pseudo) == 0xffff;
+}
+
+/* Ethernet (with a VLAN tag if @vlan), IPv4 (ID 0x1234, DF), TCP with a
+ * 12-byte timestamp option, @payload bytes of i * 7 + 3; the checksums are
+ * as the kernel hands them with NEEDS_CSUM: the TCP field holds the
+ * pseudo-header's sum, the IPv4 one is left for each segment. @return the
+ * packet's length. */
+static size_t make_tcp4(uint8_t *pkt, int vlan, uint32_t seq, uint8_t flags, size_t payload)
+{
+	size_t l3 = vlan ? 18 : 14, l4 = l3 + 20, hdrs = l4 + 32;
+	unsigned long pseudo;
+
+	memset(pkt, 0, hdrs);
+	memcpy(pkt, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	if (vlan)
+		memcpy(pkt + 12, "\x81\x00\x00\x07", 4);
+	memcpy(pkt + l3 - 2, "\x08\x00", 2);
+	memcpy(pkt + l3, "\x45\x00\xff\xff\x12\x34\x40\x00\x40\x06\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02", 20);
+	memcpy(pkt + l4, "\x9c\x40\x00\x50", 4);
+	for (int i = 0; i < 4; i++)
+		pkt[l4 + 4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	pkt[l4 + 12] = 8 << 4; /* 32 bytes */
+	pkt[l4 + 13] = flags;
+	memcpy(pkt + l4 + 14, "\x01\xf5", 2);
+	memcpy(pkt + l4 + 20, "\x01\x01\x08\x0a\x00\x00\x10\x00\x00\x00\x20\x00", 12);
+	for (size_t i = 0; i < payload; i++)
+		pkt[hdrs + i] = (uint8_t)(i * 7 + 3);
+	pseudo = ones_sum(pkt + l3 + 12, 8, 6 + 32 + payload);
+	pkt[l4 + 16] = (uint8_t)(pseudo >> 8);
+	pkt[l4 + 17] = (uint8_t)pseudo;
+	return hdrs + payload;
+}
+
+static struct dd_vnet_hdr tso(uint16_t mss, size_t l3)
+{
+	return (struct dd_vnet_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		                     .hdr_len = (uint16_t)(l3 + 52), .gso_size = mss, .csum_start = (uint16_t)(l3 + 20),
+		                     .csum_offset = 16 };
+}
+
+static uint8_t pkt[70000], scratch[MAX_FRAME];
+static struct sink out;
+
+static void check_segments(int vlan, uint32_t seq, size_t payload, uint16_t mss)
+{
+	size_t l3 = vlan ? 18 : 14, l4 = l3 + 20, hdrs = l4 + 32, len = make_tcp4(pkt, vlan, seq, 0x80 | 0x18 | 0x01, payload);
+	struct dd_vnet_hdr vh = tso(mss, l3);
+	int want = (int)((payload + mss - 1) / mss);
+
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dd_gso_frames(&vh, pkt, len, MAX_FRAME, scratch, collect, &out), want);
+	assert_int_equal(out.n, want);
+	for (int i = 0; i < want; i++) {
+		const uint8_t *f = out.frame[i], *ip = f + l3, *tcp = f + l4;
+		size_t seg = i < want - 1 ? mss : payload - (size_t)i * mss;
+
+		assert_int_equal(out.len[i], hdrs + seg);
+		assert_memory_equal(f, pkt, l3);                            /* addresses, VLAN tag */
+		assert_int_equal(be16(ip + 2), 20 + 32 + seg);             /* total length */
+		assert_int_equal(be16(ip + 4), (0x1234 + i) & 0xffff);      /* one ID more each */
+		assert_true(ipv4_header_verifies(ip));
+		assert_int_equal(be32(tcp + 4), (uint32_t)(seq + (uint32_t)(i * mss)));
+		assert_int_equal(tcp[13] & 0x80, i == 0 ? 0x80 : 0);        /* CWR: first */
+		assert_int_equal(tcp[13] & 0x09, i == want - 1 ? 0x09 : 0); /* FIN, PSH: last */
+		assert_int_equal(tcp[13] & 0x10, 0x10);                     /* ACK: all */
+		assert_memory_equal(tcp + 20, pkt + l4 + 20, 12);          /* the options */
+		assert_memory_equal(f + hdrs, pkt + hdrs + (size_t)i * mss, seg);
+		assert_true(tcp_verifies(ip, tcp, 32 + seg));
+	}
+}
+
+static void test_tso_segments(void **state)
+{
+	(void)state;
+	check_segments(0, 1000, 5000, 1448);        /* three full, one short */
+	check_segments(0, 0xfffff000u, 65000, 1448); /* 45 segments, the sequence number wraps */
+	check_segments(1, 77, 2896, 1448);          /* behind a VLAN tag, two exact */
+	check_segments(0, 5, 1, 1448);              /* one byte */
+}
+
+static void test_checksum_completed(void **state)
+{
+	size_t len = make_tcp4(pkt, 0, 42, 0x18, 333);
+	struct dd_vnet_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16 };
+
+	(void)state;
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dd_gso_frames(&vh, pkt, len, MAX_FRAME, scratch, collect, &out), 1);
+	assert_int_equal(out.len[0], len);
+	assert_true(tcp_verifies(out.frame[0] + 14, out.frame[0] + 34, 32 + 333));
+	/* without NEEDS_CSUM the frame goes as it is */
+	memset(&out, 0, sizeof(out));
+	vh.flags = 0;
+	pkt[50] ^= 0xff;
+	assert_int_equal(dd_gso_frames(&vh, pkt, len, MAX_FRAME, scratch, collect, &out), 1);
+	assert_memory_equal(out.frame[0], pkt, len);
+}
+
+static void expect_refused(struct dd_vnet_hdr vh, size_t len)
+{
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dd_gso_frames(&vh, pkt, len, MAX_FRAME, scratch, collect, &out), -1);
+	assert_int_equal(out.n, 0);
+}
+
+static void test_malformed_refused_whole(void **state)
+{
+	size_t len = make_tcp4(pkt, 0, 1, 0x10, 4000);
+	struct dd_vnet_hdr vh = tso(1448, 14), bad;
+
+	(void)state;
+	bad = vh, bad.gso_size = 0;
+	expect_refused(bad, len);
+	bad = vh, bad.gso_size = 1500; /* 66 bytes of headers: a 1566-byte frame */
+	expect_refused(bad, len);
+	bad = vh, bad.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	expect_refused(bad, len);
+	bad = vh, bad.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	expect_refused(bad, len);
+	for (size_t cut = 0; cut < 66; cut += 5) /* headers cut short anywhere */
+		expect_refused(vh, cut);
+	pkt[14 + 20 + 12] = 4 << 4; /* a TCP header of 16 bytes */
+	expect_refused(vh, len);
+	pkt[14 + 20 + 12] = 15 << 4; /* of 60: past the packet's end for a short one */
+	expect_refused(vh, 14 + 20 + 40);
+	make_tcp4(pkt, 0, 1, 0x10, 4000);
+	pkt[14] = 0x44; /* an IPv4 header of 16 bytes */
+	expect_refused(vh, len);
+	pkt[14] = 0x65; /* IPv6's version */
+	expect_refused(vh, len);
+	make_tcp4(pkt, 0, 1, 0x10, 4000);
+	pkt[14 + 9] = 17; /* UDP in a TCP segment */
+	expect_refused(vh, len);
+	make_tcp4(pkt, 0, 1, 0x10, 4000);
+	pkt[12] = 0x86, pkt[13] = 0xdd; /* not IPv4 */
+	expect_refused(vh, len);
+	bad = (struct dd_vnet_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 200, .csum_offset = 16 };
+	expect_refused(bad, 210);
+	bad.csum_start = 34, bad.csum_offset = 1000;
+	expect_refused(bad, 500);
+	bad = (struct dd_vnet_hdr){ 0 };
+	expect_refused(bad, MAX_FRAME + 1); /* larger than a frame, and no TSO */
+}
+
+static void test_sink_error_stops(void **state)
+{
+	size_t len = make_tcp4(pkt, 0, 1, 0x10, 10000);
+	struct dd_vnet_hdr vh = tso(1000, 14);
+
+	(void)state;
+	memset(&out, 0, sizeof(out));
+	out.fail_at = 3;
+	out.fail_with = -42;
+	assert_int_equal(dd_gso_frames(&vh, pkt, len, MAX_FRAME, scratch, collect, &out), -42);
+	assert_int_equal(out.n, 2);
+}
+
+static void test_csum_arithmetic(void **state)
+{
+	/* RFC 1071's example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
+	static const uint8_t words[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+
+	(void)state;
+	assert_int_equal(dd_csum_fold(dd_csum_add(0, words, sizeof(words))), (uint16_t)~0xddf2);
+	assert_int_equal(dd_csum_fold(dd_csum_add(0, words, 3)), (uint16_t)~(0x0001 + 0xf200));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csum_arithmetic),
+		cmocka_unit_test(test_tso_segments),
+		cmocka_unit_test(test_checksum_completed),
+		cmocka_unit_test(test_malformed_refused_whole),
+		cmocka_unit_test(test_sink_error_stops),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
