@@ -262,6 +262,11 @@ struct dd_device *dd_select_device(struct devdrv_context *ctx, const char *text,
 /* Parse @text, failing the context with the parser's message. */
 int dd_parse_selector(struct devdrv_context *ctx, const char *text, struct dd_selector *sel);
 
+/* Built-in net drivers: *(int *)arg is set to 1 when a received frame is
+ * waiting (devdrv_read() returns it without waiting), else 0. The TAP
+ * bridge joins TCP segments while it is 1. Private: nr 0x80 and up. */
+#define DD_IOC_NET_RX_PENDING DEVDRV_IOC(4, 0x80)
+
 /* ---- handles ------------------------------------------------------------- */
 
 struct devdrv_handle {

@@ -12,7 +12,11 @@
  * The interface offers the kernel checksum offload and TCP segmentation
  * offload for IPv4 (IFF_VNET_HDR, TUNSETOFFLOAD): the kernel's TCP sends
  * packets of up to 64 KiB, which the bridge cuts into frames of the MSS,
- * each with its headers and checksums, as a network card's TSO does.
+ * each with its headers and checksums, as a network card's TSO does. The
+ * other way, consecutive TCP/IPv4 segments of one flow that the adapter
+ * has at once are checked and joined into one packet for the kernel, as
+ * Linux's GRO does (frames the adapter's driver cannot say are waiting go
+ * one by one).
  *
  * Thread safety: a bridge belongs to the thread that runs it, as its handle.
  */

@@ -11,6 +11,7 @@
  * frame a slice, 200 a second; a bounded burst keeps the device's side from
  * waiting long behind a busy OS side. */
 #define OS_BURST 64
+#define DEVICE_BURST 64 /* the same bound the other way */
 
 /* os_fd readable now? */
 static int os_ready(int fd)
@@ -20,11 +21,29 @@ static int os_ready(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
+/* The device's data: one read (up to a slice's wait), then, while the
+ * device says more is there, the rest of a burst; then what to_os held. */
+static int device_burst(const struct dd_bridge_loop *l)
+{
+	int burst = 0, rc;
+
+	for (;;) {
+		ssize_t n = devdrv_read(l->h, l->buf, l->len, l->slice_ms);
+
+		if (n > 0 && (rc = l->to_os(l->arg, l->buf, (size_t)n)) < 0)
+			return rc;
+		if (n < 0 && n != DEVDRV_E_TIMEOUT && !(n == DEVDRV_E_OVERFLOW && l->overflow_is_data_lost))
+			return (int)n;
+		if (n == DEVDRV_E_TIMEOUT || !l->device_pending || ++burst == DEVICE_BURST || !l->device_pending(l->arg))
+			break;
+	}
+	return l->flush_os ? l->flush_os(l->arg) : 0;
+}
+
 int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 {
 	for (;;) {
 		struct pollfd fds[2] = { { .fd = l->os_fd, .events = POLLIN }, { .fd = stop_fd, .events = POLLIN } };
-		ssize_t n;
 		int rc;
 
 		if (poll(fds, stop_fd >= 0 ? 2 : 1, 0) < 0 && errno != EINTR)
@@ -39,11 +58,8 @@ int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 					return rc;
 			} while (++burst < OS_BURST && os_ready(l->os_fd));
 		}
-		n = devdrv_read(l->h, l->buf, l->len, l->slice_ms);
-		if (n > 0 && (rc = l->to_os(l->arg, l->buf, (size_t)n)) < 0)
+		if ((rc = device_burst(l)) < 0)
 			return rc;
-		if (n < 0 && n != DEVDRV_E_TIMEOUT && !(n == DEVDRV_E_OVERFLOW && l->overflow_is_data_lost))
-			return (int)n;
 		if (l->each_pass)
 			l->each_pass(l->arg);
 	}

@@ -18,6 +18,12 @@ struct dd_bridge_loop {
 	unsigned slice_ms;                           /* longest device read between looks at os_fd */
 	int overflow_is_data_lost;                   /* a report too long for buf: skip it, go on */
 	void (*each_pass)(void *arg);                /* NULL, or called once a pass (link state...) */
+	/* NULL, or: 1 while the device has more data at once; the loop then
+	 * reads on (a bounded burst) before it looks at os_fd again */
+	int (*device_pending)(void *arg);
+	/* NULL, or called after each burst of the device's data: what to_os
+	 * held back goes to the OS now. 0 or an error */
+	int (*flush_os)(void *arg);
 };
 
 /* @return 0 (stop_fd became readable), or the error that ended it. */

@@ -6,6 +6,8 @@
  * computed afresh over the pseudo-header, the header and the payload. */
 #include "gso.h"
 
+#include "../drivers/byteorder.h"
+
 #include <linux/virtio_net.h>
 #include <string.h>
 
@@ -19,28 +21,6 @@
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 static uint16_t get_host16(const uint8_t *p)
 {
@@ -66,12 +46,17 @@ uint32_t dd_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		s += get16(p + i);
+		s += dd_get_be16(p + i);
 	if (len & 1)
 		s += (uint32_t)p[len - 1] << 8;
 	while (s >> 32)
 		s = (s & 0xffffffffu) + (s >> 32);
 	return (uint32_t)s;
+}
+
+uint32_t dd_tcp4_pseudo_sum(const uint8_t *ip, size_t tcp_len)
+{
+	return dd_csum_add(0, ip + 12, 8) + IPPROTO_TCP_ + (uint32_t)tcp_len;
 }
 
 uint16_t dd_csum_fold(uint32_t sum)
@@ -101,29 +86,23 @@ static int complete_checksum(const struct dd_vnet_hdr *vh, uint8_t *pkt, size_t 
 	field = start + vh->csum_offset;
 	if (start >= len || field + 2 > len)
 		return -1;
-	put16(pkt + field, checksum_field(dd_csum_add(0, pkt + start, len - start)));
+	dd_put_be16(pkt + field, checksum_field(dd_csum_add(0, pkt + start, len - start)));
 	return 0;
 }
 
-/* Where the headers of a TCP/IPv4 packet start and end. */
-struct tcp4_layout {
-	size_t l3, l4, hdrs; /* IPv4 header, TCP header, payload */
-	size_t ihl, thl;
-};
-
-static int parse_tcp4(const uint8_t *pkt, size_t len, struct tcp4_layout *t)
+int dd_tcp4_parse(const uint8_t *pkt, size_t len, struct dd_tcp4_layout *t)
 {
 	uint16_t type;
 
 	if (len < ETH_HLEN_)
 		return -1;
 	t->l3 = ETH_HLEN_;
-	type = get16(pkt + 12);
+	type = dd_get_be16(pkt + 12);
 	if (type == ETHERTYPE_VLAN) {
 		if (len < ETH_HLEN_ + VLAN_HLEN_)
 			return -1;
 		t->l3 += VLAN_HLEN_;
-		type = get16(pkt + 16);
+		type = dd_get_be16(pkt + 16);
 	}
 	if (type != ETHERTYPE_IPV4 || len < t->l3 + IPV4_MIN_HLEN || pkt[t->l3] >> 4 != 4)
 		return -1;
@@ -142,7 +121,7 @@ static int parse_tcp4(const uint8_t *pkt, size_t len, struct tcp4_layout *t)
 
 /* Segment @i of the packet into @out: its headers, @seg bytes of payload
  * from @off, and the fields that differ from one segment to the next. */
-static size_t build_segment(const uint8_t *pkt, const struct tcp4_layout *t, size_t payload, size_t off, size_t seg,
+static size_t build_segment(const uint8_t *pkt, const struct dd_tcp4_layout *t, size_t payload, size_t off, size_t seg,
                             unsigned i, uint8_t *out)
 {
 	uint8_t *ip = out + t->l3, *tcp = out + t->l4;
@@ -151,31 +130,30 @@ static size_t build_segment(const uint8_t *pkt, const struct tcp4_layout *t, siz
 
 	memcpy(out, pkt, t->hdrs);
 	memcpy(out + t->hdrs, pkt + t->hdrs + off, seg);
-	put16(ip + 2, (uint16_t)(t->ihl + t->thl + seg));
-	put16(ip + 4, (uint16_t)(get16(pkt + t->l3 + 4) + i));
-	put16(ip + 10, 0);
-	put16(ip + 10, dd_csum_fold(dd_csum_add(0, ip, t->ihl)));
-	put32(tcp + 4, get32(pkt + t->l4 + 4) + (uint32_t)off);
+	dd_put_be16(ip + 2, (uint16_t)(t->ihl + t->thl + seg));
+	dd_put_be16(ip + 4, (uint16_t)(dd_get_be16(pkt + t->l3 + 4) + i));
+	dd_put_be16(ip + 10, 0);
+	dd_put_be16(ip + 10, dd_csum_fold(dd_csum_add(0, ip, t->ihl)));
+	dd_put_be32(tcp + 4, dd_get_be32(pkt + t->l4 + 4) + (uint32_t)off);
 	if (off + seg < payload)
 		flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
 	if (i)
 		flags &= (uint8_t)~TCP_CWR;
 	tcp[13] = flags;
-	put16(tcp + 16, 0);
-	sum = dd_csum_add(0, ip + 12, 8); /* the pseudo-header: addresses, protocol, TCP length */
-	sum += IPPROTO_TCP_ + (uint32_t)(t->thl + seg);
-	put16(tcp + 16, checksum_field(dd_csum_add(sum, tcp, t->thl + seg)));
+	dd_put_be16(tcp + 16, 0);
+	sum = dd_tcp4_pseudo_sum(ip, t->thl + seg);
+	dd_put_be16(tcp + 16, checksum_field(dd_csum_add(sum, tcp, t->thl + seg)));
 	return t->hdrs + seg;
 }
 
 static int cut_tcp4(const struct dd_vnet_hdr *vh, const uint8_t *pkt, size_t len, size_t max_frame, uint8_t *scratch,
                     dd_frame_sink sink, void *arg)
 {
-	struct tcp4_layout t;
+	struct dd_tcp4_layout t;
 	size_t payload, mss = vh->gso_size, off = 0;
 	unsigned i = 0;
 
-	if (parse_tcp4(pkt, len, &t) < 0 || !mss || t.hdrs + mss > max_frame)
+	if (dd_tcp4_parse(pkt, len, &t) < 0 || !mss || t.hdrs + mss > max_frame)
 		return -1;
 	payload = len - t.hdrs;
 	do {

@@ -36,9 +36,22 @@ typedef int (*dd_frame_sink)(void *arg, const uint8_t *frame, size_t len);
 int dd_gso_frames(const struct dd_vnet_hdr *vh, uint8_t *pkt, size_t len, size_t max_frame, uint8_t *scratch,
                   dd_frame_sink sink, void *arg);
 
+/* Where the headers of an Ethernet frame (one VLAN tag at most) holding
+ * TCP/IPv4 lie. */
+struct dd_tcp4_layout {
+	size_t l3, l4, hdrs; /* the IPv4 header, the TCP header, the payload */
+	size_t ihl, thl;     /* their lengths */
+};
+
+/* @return 0 with @t filled, or -1: not TCP/IPv4, or headers cut short. */
+int dd_tcp4_parse(const uint8_t *pkt, size_t len, struct dd_tcp4_layout *t);
+
 /* The Internet checksum (RFC 1071) of @len bytes added to @sum, unfolded. */
 uint32_t dd_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 /* @sum folded to 16 bits and complemented: the value a checksum field holds. */
 uint16_t dd_csum_fold(uint32_t sum);
+/* The sum over the TCP pseudo-header of IPv4 header @ip for @tcp_len bytes
+ * of TCP: addresses, protocol, length. */
+uint32_t dd_tcp4_pseudo_sum(const uint8_t *ip, size_t tcp_len);
 
 #endif

@@ -5,8 +5,10 @@
  * The interface offers the kernel checksum and TCP/IPv4 segmentation
  * offload (IFF_VNET_HDR, TUNSETOFFLOAD): TCP sends us packets of up to
  * 64 KiB, which gso.c cuts into the adapter's frames, one read(2) for what
- * took one a frame. */
+ * took one a frame. The other way, the adapter's TCP segments are joined
+ * into such packets (gro.c) while the adapter has more at once. */
 #include "bridge.h"
+#include "gro.h"
 #include "gso.h"
 
 #include <devdrv/net.h>
@@ -36,6 +38,8 @@ struct devdrv_tap {
 	int link; /* what the carrier was last set to: -1 not yet */
 	char name[IFNAMSIZ];
 	unsigned long packets_cut, frames_cut; /* TSO packets and the frames made of them */
+	int no_pending;                        /* the driver cannot say whether frames wait */
+	struct dd_gro gro;
 	uint8_t rx[DEVDRV_NET_MAX_FRAME + 64];
 	uint8_t tx[TAP_MAX_PACKET];
 	uint8_t segment[DEVDRV_NET_MAX_FRAME];
@@ -161,15 +165,43 @@ static int from_interface(void *arg)
 	return 0; /* a packet refused is dropped, as a card drops what it cannot send */
 }
 
-static int to_interface(void *arg, const uint8_t *data, size_t len)
+/* A frame, or segments joined, with the header that says which. */
+static int write_packet(void *arg, const uint8_t hdr[DD_VNET_HDR_LEN], const uint8_t *pkt, size_t len)
 {
 	struct devdrv_tap *t = arg;
-	uint8_t none[DD_VNET_HDR_LEN] = { 0 }; /* no offload: the kernel checks the checksums */
-	struct iovec iov[2] = { { none, sizeof(none) }, { (void *)data, len } };
+	struct iovec iov[2] = { { (void *)hdr, DD_VNET_HDR_LEN }, { (void *)pkt, len } };
 
 	if (writev(t->fd, iov, 2) < 0 && errno != EAGAIN && errno != EINTR)
 		return devdrv_handle_fail(t->h, DEVDRV_E_IO, "tap: write: %s", strerror(errno));
 	return 0;
+}
+
+static int to_interface(void *arg, const uint8_t *data, size_t len)
+{
+	struct devdrv_tap *t = arg;
+
+	return dd_gro_add(&t->gro, data, len, write_packet, t);
+}
+
+static int flush_interface(void *arg)
+{
+	struct devdrv_tap *t = arg;
+
+	return dd_gro_flush(&t->gro, write_packet, t);
+}
+
+/* More frames from the adapter at once? A driver that cannot say: no, and
+ * nothing is held back. */
+static int adapter_pending(void *arg)
+{
+	struct devdrv_tap *t = arg;
+	int pending = 0;
+
+	if (t->no_pending)
+		return 0;
+	if (devdrv_ioctl(t->h, DD_IOC_NET_RX_PENDING, &pending, sizeof(pending)) == DEVDRV_E_UNSUPPORTED)
+		t->no_pending = 1;
+	return pending;
 }
 
 /* The carrier follows the adapter's link notifications. */
@@ -196,7 +228,8 @@ int devdrv_tap_run(struct devdrv_tap *t, int stop_fd)
 		return DEVDRV_E_INVALID;
 	l = (struct dd_bridge_loop){ .h = t->h, .os_fd = t->fd, .from_os = from_interface, .to_os = to_interface,
 		                     .arg = t, .buf = t->rx, .len = sizeof(t->rx), .slice_ms = TAP_READ_SLICE_MS,
-		                     .overflow_is_data_lost = 1, .each_pass = follow_link };
+		                     .overflow_is_data_lost = 1, .each_pass = follow_link,
+		                     .device_pending = adapter_pending, .flush_os = flush_interface };
 	return dd_bridge_run(&l, stop_fd);
 }
 
@@ -207,6 +240,9 @@ void devdrv_tap_close(struct devdrv_tap *t)
 	if (t->packets_cut)
 		devdrv_info(t->h, "tap %s: %lu TSO packets from the kernel cut into %lu frames", t->name, t->packets_cut,
 		            t->frames_cut);
+	if (t->gro.packets_joined)
+		devdrv_info(t->h, "tap %s: %lu packets to the kernel joined from %lu frames", t->name,
+		            t->gro.packets_joined, t->gro.frames_joined);
 	if (t->fd >= 0)
 		close(t->fd); /* a TAP that is not persistent goes with its descriptor */
 	free(t);

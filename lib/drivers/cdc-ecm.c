@@ -316,11 +316,22 @@ static ssize_t ecm_write(struct devdrv_handle *h, const void *buf, size_t len, u
 	return rc < 0 ? rc : (ssize_t)len;
 }
 
+/* *arg for DD_IOC_NET_RX_PENDING. */
+static int set_pending(struct devdrv_handle *h, void *arg, size_t arg_size, int pending)
+{
+	if (!arg || arg_size != sizeof(int))
+		return devdrv_handle_fail(h, DEVDRV_E_INVALID, "rx pending takes an int");
+	*(int *)arg = pending;
+	return 0;
+}
+
 static int ecm_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
 {
 	struct ecm *e = devdrv_handle_priv(h);
 	struct devdrv_net_info *info = arg;
 
+	if (request == DD_IOC_NET_RX_PENDING)
+		return set_pending(h, arg, arg_size, dd_inq_ready(e->rx));
 	if (request != DEVDRV_IOC_NET_INFO)
 		return DEVDRV_E_UNSUPPORTED;
 	if (!info || arg_size != sizeof(*info))
@@ -477,6 +488,16 @@ static ssize_t ncm_read(struct devdrv_handle *h, void *buf, size_t len, unsigned
 	return d->length;
 }
 
+/* Frames left in the NTB read last count as waiting too. */
+static int ncm_ioctl(struct devdrv_handle *h, unsigned request, void *arg, size_t arg_size)
+{
+	struct ncm *n = devdrv_handle_priv(h);
+
+	if (request == DD_IOC_NET_RX_PENDING)
+		return set_pending(h, arg, arg_size, n->next < n->count || dd_inq_ready(n->e.rx));
+	return ecm_ioctl(h, request, arg, arg_size);
+}
+
 /* Add the frame to the NTB the OUT queue holds, if it still does and the
  * frame fits: 1 done, 0 not (a full NTB is sent as it is). */
 static int add_to_held(struct ncm *n, const void *buf, size_t len)
@@ -539,6 +560,6 @@ static const struct devdrv_driver ncm_driver = {
 	.close = ecm_close,
 	.read = ncm_read,
 	.write = ncm_write,
-	.ioctl = ecm_ioctl,
+	.ioctl = ncm_ioctl,
 };
 DD_DRIVER_REGISTER(ncm_driver);

@@ -384,6 +384,16 @@ ssize_t dd_inq_next(struct dd_inq *r, unsigned timeout_ms, const uint8_t **data)
 	return (ssize_t)buf->len;
 }
 
+int dd_inq_ready(struct dd_inq *r)
+{
+	int ready;
+
+	pthread_mutex_lock(&r->q.lock);
+	ready = first_ready_locked(r) >= 0;
+	pthread_mutex_unlock(&r->q.lock);
+	return ready;
+}
+
 void dd_inq_release(struct dd_inq *r)
 {
 	pthread_mutex_lock(&r->q.lock);

@@ -43,6 +43,9 @@ int dd_inq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, s
  * are skipped. */
 ssize_t dd_inq_next(struct dd_inq *q, unsigned timeout_ms, const uint8_t **data);
 
+/* 1 when a completed transfer waits for dd_inq_next(), else 0. */
+int dd_inq_ready(struct dd_inq *q);
+
 /* Done with what dd_inq_next() returned: its buffer is free again. */
 void dd_inq_release(struct dd_inq *q);
 

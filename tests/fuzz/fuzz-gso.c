@@ -1,11 +1,14 @@
-/* fuzz-gso.c — what the TAP bridge reads from the kernel, through the
- * offload code that turns it into an adapter's frames (lib/bridges/gso.h):
+/* fuzz-gso.c — the TAP bridge's offloads. What it reads from the kernel,
+ * through the code that turns it into an adapter's frames (lib/bridges/gso.h):
  * the input's first 10 bytes are the virtio_net_hdr (host byte order), the
  * rest the packet. Whatever they say, no frame is longer than the limit,
  * the count returned is the frames handed on, nothing is read outside the
  * packet (a heap copy of its exact size), and a TSO packet's segments carry
  * the packet's payload in order, each with an IPv4 header checksum that
- * verifies. */
+ * verifies. And the packet as a frame from the adapter, given twice to the
+ * joining side (gro.h): what goes to the kernel is that frame as it came,
+ * or a joined packet within IPv4's limit that cuts back into segments. */
+#include "bridges/gro.h"
 #include "bridges/gso.h"
 #include "fuzz.h"
 
@@ -48,6 +51,41 @@ static size_t headers_of(const uint8_t *p, size_t len, size_t *l3)
 	return len >= l4 + 20 && len >= l4 + (size_t)(p[l4 + 12] >> 4) * 4 ? l4 + (size_t)(p[l4 + 12] >> 4) * 4 : 0;
 }
 
+struct joined {
+	const uint8_t *frame;
+	size_t len;
+};
+
+static int check_packet(void *arg, const uint8_t hdr[DD_VNET_HDR_LEN], const uint8_t *pkt, size_t len)
+{
+	static uint8_t copy[DD_GRO_MAX_PACKET], scratch[MAX_FRAME];
+	const struct joined *j = arg;
+	struct dd_vnet_hdr vh;
+	struct seen s = { 0 };
+
+	dd_vnet_hdr_parse(hdr, &vh);
+	if (!vh.gso_type) {
+		CHECK(len == j->len && !memcmp(pkt, j->frame, len));
+		return 0;
+	}
+	CHECK(len <= DD_GRO_MAX_PACKET && len > vh.hdr_len);
+	memcpy(copy, pkt, len);
+	CHECK(dd_gso_frames(&vh, copy, len, MAX_FRAME, scratch, check_frame, &s) >= 2);
+	return 0;
+}
+
+static void check_gro(const uint8_t *frame, size_t len)
+{
+	static struct dd_gro g;
+	struct joined j = { frame, len };
+
+	memset(&g, 0, sizeof(g));
+	CHECK(dd_gro_add(&g, frame, len, check_packet, &j) == 0);
+	CHECK(dd_gro_add(&g, frame, len, check_packet, &j) == 0);
+	CHECK(dd_gro_flush(&g, check_packet, &j) == 0);
+	CHECK(g.len == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t scratch[MAX_FRAME];
@@ -61,6 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	len = size - DD_VNET_HDR_LEN;
 	memcpy(pkt, data + DD_VNET_HDR_LEN, len);
+	if (len <= MAX_FRAME)
+		check_gro(pkt, len);
 	dd_vnet_hdr_parse(data, &vh);
 	s.tso = (vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4;
 	if (s.tso && (s.hdrs = headers_of(pkt, len, &s.l3)) != 0) {

@@ -1,10 +1,19 @@
-/* test-gso.c — the TAP bridge's offloads (lib/bridges/gso.c): a packet the
+/* test-gso.c — the TAP bridge's offloads, both ways.
+ *
+ * Sending (lib/bridges/gso.c): a packet the
  * kernel hands with NEEDS_CSUM leaves with a checksum that verifies; a
  * TCP/IPv4 TSO packet becomes segments of gso_size with the sequence
  * numbers, IDs, lengths, flags and checksums a network card would give
  * them, payload in order, also behind a VLAN tag and across the sequence
  * number's wrap; malformed packets and kinds not offered are refused
  * before any frame goes; the sink's error stops the cutting.
+ *
+ * Receiving (lib/bridges/gro.c): a run of segments of one flow becomes one
+ * packet whose header lets the kernel cut it again, and cutting it again
+ * (with gso.c, as the kernel would) gives back the very segments; what does
+ * not continue the held packet (another flow, a gap, another ACK or window,
+ * a bad checksum, SYN, not TCP) goes as it came, after what was held, in
+ * order; no packet passes IPv4's 64 KiB.
  *
  * The checks verify checksums the way a receiver does (the sum over the
  * pseudo-header and the segment, checksum included, is 0xffff), written
@@ -18,6 +27,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bridges/gro.h"
 #include "bridges/gso.h"
 
 #define MAX_FRAME 1518
@@ -231,6 +241,165 @@ static void test_sink_error_stops(void **state)
 	assert_int_equal(out.n, 2);
 }
 
+/* ---- receiving ---------------------------------------------------------- */
+
+/* A segment as an adapter delivers it: port @sport, @seq, IPv4 ID @id,
+ * @flags, @payload bytes from offset @at of the flow's data, checksums
+ * complete. */
+static size_t make_segment(uint8_t *f, unsigned sport, uint32_t seq, unsigned id, uint8_t flags, size_t payload,
+                           size_t at)
+{
+	size_t len = make_tcp4(f, 0, seq, flags, payload);
+	unsigned c;
+
+	for (size_t i = 0; i < payload; i++) /* the flow's bytes from @at */
+		f[66 + i] = (uint8_t)((at + i) * 7 + 3);
+	f[34] = (uint8_t)(sport >> 8), f[35] = (uint8_t)sport;
+	f[16] = (uint8_t)((len - 14) >> 8), f[17] = (uint8_t)(len - 14);
+	f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
+	f[24] = f[25] = 0;
+	c = (unsigned)~ones_sum(f + 14, 20, 0) & 0xffff;
+	f[24] = (uint8_t)(c >> 8), f[25] = (uint8_t)c;
+	f[50] = f[51] = 0;
+	c = (unsigned)~ones_sum(f + 34, len - 34, be16(f + 26) + be16(f + 28) + be16(f + 30) + be16(f + 32) + 6 +
+	                                               (unsigned long)(len - 34)) &
+	    0xffff;
+	f[50] = (uint8_t)(c >> 8), f[51] = (uint8_t)c;
+	return len;
+}
+
+struct packets {
+	uint8_t hdr[16][DD_VNET_HDR_LEN];
+	uint8_t pkt[16][DD_GRO_MAX_PACKET];
+	size_t len[16];
+	int n;
+};
+
+static int collect_packet(void *arg, const uint8_t hdr[DD_VNET_HDR_LEN], const uint8_t *p, size_t len)
+{
+	struct packets *o = arg;
+
+	assert_true(o->n < 16);
+	memcpy(o->hdr[o->n], hdr, DD_VNET_HDR_LEN);
+	memcpy(o->pkt[o->n], p, len);
+	o->len[o->n++] = len;
+	return 0;
+}
+
+static struct dd_gro gro;
+static struct packets got;
+static uint8_t segs[64][MAX_FRAME];
+static size_t seg_len[64];
+
+static void expect_plain(int i, const uint8_t *frame, size_t len)
+{
+	static const uint8_t none[DD_VNET_HDR_LEN];
+
+	assert_memory_equal(got.hdr[i], none, DD_VNET_HDR_LEN);
+	assert_int_equal(got.len[i], len);
+	assert_memory_equal(got.pkt[i], frame, len);
+}
+
+static void test_gro_joins_a_run_that_cuts_back_to_it(void **state)
+{
+	struct dd_vnet_hdr vh;
+	size_t at = 0;
+
+	(void)state;
+	memset(&gro, 0, sizeof(gro));
+	memset(&got, 0, sizeof(got));
+	for (int i = 0; i < 6; i++) { /* five of 1448, the last of 500 with PSH */
+		size_t payload = i < 5 ? 1448 : 500;
+
+		seg_len[i] = make_segment(segs[i], 40000, 7000 + (uint32_t)at, 0x100 + (unsigned)i, i < 5 ? 0x10 : 0x18,
+		                          payload, at);
+		at += payload;
+		assert_int_equal(dd_gro_add(&gro, segs[i], seg_len[i], collect_packet, &got), 0);
+	}
+	assert_int_equal(got.n, 1); /* PSH ended it: it went at once */
+	assert_int_equal(dd_gro_flush(&gro, collect_packet, &got), 0);
+	assert_int_equal(got.n, 1);
+	dd_vnet_hdr_parse(got.hdr[0], &vh);
+	assert_int_equal(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(vh.gso_size, 1448);
+	assert_int_equal(vh.hdr_len, 66);
+	assert_int_equal(vh.csum_start, 34);
+	assert_int_equal(vh.csum_offset, 16);
+	assert_int_equal(got.len[0], 66 + at);
+	assert_int_equal(be16(got.pkt[0] + 16), 20 + 32 + at);
+	assert_true(ipv4_header_verifies(got.pkt[0] + 14));
+	assert_int_equal(got.pkt[0][47] & 0x18, 0x18); /* ACK, and PSH from the last */
+	for (size_t i = 0; i < at; i++)
+		assert_int_equal(got.pkt[0][66 + i], (uint8_t)(i * 7 + 3));
+	/* cut again as the kernel would: the very segments, byte for byte */
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dd_gso_frames(&vh, got.pkt[0], got.len[0], MAX_FRAME, scratch, collect, &out), 6);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(out.len[i], seg_len[i]);
+		assert_memory_equal(out.frame[i], segs[i], seg_len[i]);
+	}
+}
+
+static void test_gro_keeps_order_and_what_does_not_continue(void **state)
+{
+	static const uint8_t arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	struct dd_vnet_hdr vh;
+
+	(void)state;
+	memset(&gro, 0, sizeof(gro));
+	memset(&got, 0, sizeof(got));
+	seg_len[0] = make_segment(segs[0], 40000, 1, 1, 0x10, 1000, 0);
+	seg_len[1] = make_segment(segs[1], 40000, 1001, 2, 0x10, 1000, 1000);
+	seg_len[2] = make_segment(segs[2], 40001, 1, 1, 0x10, 1000, 0);    /* another flow */
+	seg_len[3] = make_segment(segs[3], 40000, 5001, 3, 0x10, 1000, 0); /* a gap */
+	seg_len[4] = make_segment(segs[4], 40000, 6001, 4, 0x10, 1000, 0); /* continues, but: */
+	segs[4][70] ^= 1;                                                  /* a bad checksum */
+	seg_len[5] = make_segment(segs[5], 40000, 6001, 4, 0x12, 1000, 0); /* SYN */
+	seg_len[6] = make_segment(segs[6], 40000, 9001, 9, 0x10, 1000, 0);
+	seg_len[7] = make_segment(segs[7], 40000, 10001, 10, 0x10, 1000, 0);
+	segs[7][49] ^= 1, segs[7][51] ^= 1; /* another window (and its checksum kept right) */
+	seg_len[8] = make_segment(segs[8], 40000, 20001, 20, 0x10, 1000, 0);
+	seg_len[9] = make_segment(segs[9], 40000, 21001, 21, 0x10, 1000, 0);
+	segs[9][45] ^= 1, segs[9][51] ^= 1; /* another ACK */
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(dd_gro_add(&gro, segs[i], seg_len[i], collect_packet, &got), 0);
+		if (i == 2)
+			assert_int_equal(dd_gro_add(&gro, arp, sizeof(arp), collect_packet, &got), 0);
+	}
+	assert_int_equal(dd_gro_flush(&gro, collect_packet, &got), 0);
+	assert_int_equal(got.n, 10);
+	dd_vnet_hdr_parse(got.hdr[0], &vh); /* 0 and 1 joined */
+	assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(got.len[0], 66 + 2000);
+	expect_plain(1, segs[2], seg_len[2]);
+	expect_plain(2, arp, sizeof(arp));
+	for (int i = 3; i < 10; i++) /* one by one: nothing joined the one before */
+		expect_plain(i, segs[i], seg_len[i]);
+}
+
+static void test_gro_stays_within_ipv4s_limit(void **state)
+{
+	struct dd_vnet_hdr vh;
+	size_t at = 0;
+
+	(void)state;
+	memset(&gro, 0, sizeof(gro));
+	memset(&got, 0, sizeof(got));
+	for (int i = 0; i < 50; i++) {
+		seg_len[i] = make_segment(segs[i], 40000, (uint32_t)at, (unsigned)i, 0x10, 1448, at);
+		at += 1448;
+		assert_int_equal(dd_gro_add(&gro, segs[i], seg_len[i], collect_packet, &got), 0);
+	}
+	assert_int_equal(dd_gro_flush(&gro, collect_packet, &got), 0);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.len[0], 66 + 45 * 1448); /* 45 segments: 65212 bytes of IPv4, 46 would pass 65535 */
+	assert_int_equal(got.len[1], 66 + 5 * 1448);
+	dd_vnet_hdr_parse(got.hdr[1], &vh);
+	assert_int_equal(be32(got.pkt[1] + 38), 45 * 1448); /* the second starts where the first ended */
+	assert_int_equal(vh.gso_size, 1448);
+}
+
 static void test_csum_arithmetic(void **state)
 {
 	/* RFC 1071's example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
@@ -249,6 +418,9 @@ int main(void)
 		cmocka_unit_test(test_checksum_completed),
 		cmocka_unit_test(test_malformed_refused_whole),
 		cmocka_unit_test(test_sink_error_stops),
+		cmocka_unit_test(test_gro_joins_a_run_that_cuts_back_to_it),
+		cmocka_unit_test(test_gro_keeps_order_and_what_does_not_continue),
+		cmocka_unit_test(test_gro_stays_within_ipv4s_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,11 @@ through_gadget() { # KIND (ncm|ecm) UDC PID N
 	tso=$(grep -o "[0-9]* TSO packets from the kernel cut into [0-9]* frames" "/tmp/$kind.err")
 	echo "$kind: $tso"
 	check "$kind: the host's TCP handed TSO packets to the TAP" [ "${tso%% *}" -gt 0 ]
+	# and the gadget's segments went to the host's TCP joined (the 20 MiB
+	# it took intact above)
+	gro=$(grep -o "[0-9]* packets to the kernel joined from [0-9]* frames" "/tmp/$kind.err")
+	echo "$kind: $gro"
+	check "$kind: the gadget's TCP segments reached the TAP joined" [ "${gro%% *}" -gt 0 ]
 	kill "$ns"
 }
 
