@@ -21,6 +21,14 @@ static int os_ready(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
+/* The bridge ends with @rc: what the device gave before still goes. */
+static int flush_before(const struct dd_bridge_loop *l, int rc)
+{
+	if (l->flush_os)
+		l->flush_os(l->arg);
+	return rc;
+}
+
 /* The device's data: one read (up to a slice's wait), then, while the
  * device says more is there, the rest of a burst; then what to_os held. */
 static int device_burst(const struct dd_bridge_loop *l)
@@ -31,9 +39,9 @@ static int device_burst(const struct dd_bridge_loop *l)
 		ssize_t n = devdrv_read(l->h, l->buf, l->len, l->slice_ms);
 
 		if (n > 0 && (rc = l->to_os(l->arg, l->buf, (size_t)n)) < 0)
-			return rc;
+			return flush_before(l, rc);
 		if (n < 0 && n != DEVDRV_E_TIMEOUT && !(n == DEVDRV_E_OVERFLOW && l->overflow_is_data_lost))
-			return (int)n;
+			return flush_before(l, (int)n);
 		if (n == DEVDRV_E_TIMEOUT || !l->device_pending || ++burst == DEVICE_BURST || !l->device_pending(l->arg))
 			break;
 	}
@@ -56,7 +64,8 @@ int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 			do {
 				if ((rc = l->from_os(l->arg)) < 0)
 					return rc;
-			} while (++burst < OS_BURST && os_ready(l->os_fd));
+				burst += rc > 0 ? rc : 1;
+			} while (burst < OS_BURST && os_ready(l->os_fd));
 		}
 		if ((rc = device_burst(l)) < 0)
 			return rc;

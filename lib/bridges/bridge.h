@@ -10,7 +10,9 @@
 struct dd_bridge_loop {
 	struct devdrv_handle *h;
 	int os_fd;                                   /* the terminal's master, /dev/uhid */
-	int (*from_os)(void *arg);                   /* os_fd is readable: 0 or an error */
+	/* os_fd is readable: how many frames it sent on (counted against the
+	 * burst; 0 counts as one), or an error */
+	int (*from_os)(void *arg);
 	int (*to_os)(void *arg, const uint8_t *data, size_t len); /* the device sent data */
 	void *arg;
 	uint8_t *buf;                                /* for the device's data */

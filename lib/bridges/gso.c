@@ -15,6 +15,7 @@
 #define VLAN_HLEN_ 4
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8 /* 802.1ad: one tag of either kind */
 #define IPV4_MIN_HLEN 20
 #define IPPROTO_TCP_ 6
 #define TCP_MIN_HLEN 20
@@ -98,7 +99,7 @@ int dd_tcp4_parse(const uint8_t *pkt, size_t len, struct dd_tcp4_layout *t)
 		return -1;
 	t->l3 = ETH_HLEN_;
 	type = dd_get_be16(pkt + 12);
-	if (type == ETHERTYPE_VLAN) {
+	if (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
 		if (len < ETH_HLEN_ + VLAN_HLEN_)
 			return -1;
 		t->l3 += VLAN_HLEN_;
@@ -173,6 +174,8 @@ int dd_gso_frames(const struct dd_vnet_hdr *vh, uint8_t *pkt, size_t len, size_t
 {
 	int rc;
 
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_ECN) /* ECN without a kind: Linux refuses it too */
+		return -1;
 	switch (vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) {
 	case VIRTIO_NET_HDR_GSO_NONE:
 		if (len > max_frame || complete_checksum(vh, pkt, len) < 0)

@@ -128,8 +128,9 @@ const char *devdrv_tap_name(const struct devdrv_tap *t)
 	return t ? t->name : NULL;
 }
 
-/* One frame to the adapter; a lost frame is the network's business, only
- * the adapter leaving stops the bridge. */
+/* One frame to the adapter. A frame it did not take ends the packet it was
+ * cut from (the rest would only wait in turn, a second each); a lost frame
+ * is the network's business, and only the adapter leaving stops the bridge. */
 static int to_adapter(void *arg, const uint8_t *frame, size_t len)
 {
 	struct devdrv_tap *t = arg;
@@ -138,7 +139,7 @@ static int to_adapter(void *arg, const uint8_t *frame, size_t len)
 	if (len < 14)
 		return 0; /* not a frame the adapter can send */
 	w = devdrv_write(t->h, frame, len, TAP_DEVICE_MS);
-	return w == DEVDRV_E_DISCONNECTED ? (int)w : 0;
+	return w < 0 ? (int)w : 0;
 }
 
 static int from_interface(void *arg)
@@ -158,11 +159,13 @@ static int from_interface(void *arg)
 	                       t->segment, to_adapter, t);
 	if (frames == DEVDRV_E_DISCONNECTED)
 		return frames;
-	if (frames > 0 && vh.gso_type != 0) {
+	if (frames <= 0)
+		return 0; /* a packet refused or not taken is dropped, as a card drops what it cannot send */
+	if (vh.gso_type != 0) {
 		t->packets_cut++;
 		t->frames_cut += (unsigned long)frames;
 	}
-	return 0; /* a packet refused is dropped, as a card drops what it cannot send */
+	return frames; /* counted against the bridge's burst */
 }
 
 /* A frame, or segments joined, with the header that says which. */
@@ -226,6 +229,7 @@ int devdrv_tap_run(struct devdrv_tap *t, int stop_fd)
 
 	if (!t)
 		return DEVDRV_E_INVALID;
+	t->gro.len = 0; /* what a run before ended with holding is not sent late */
 	l = (struct dd_bridge_loop){ .h = t->h, .os_fd = t->fd, .from_os = from_interface, .to_os = to_interface,
 		                     .arg = t, .buf = t->rx, .len = sizeof(t->rx), .slice_ms = TAP_READ_SLICE_MS,
 		                     .overflow_is_data_lost = 1, .each_pass = follow_link,

@@ -164,6 +164,19 @@ static void test_tso_segments(void **state)
 	check_segments(0, 5, 1, 1448);              /* one byte */
 }
 
+static void test_tso_behind_an_802_1ad_tag(void **state)
+{
+	size_t len = make_tcp4(pkt, 1, 1, 0x10, 2000);
+	struct dd_vnet_hdr vh = tso(1448, 18);
+
+	(void)state;
+	pkt[12] = 0x88, pkt[13] = 0xa8;
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(dd_gso_frames(&vh, pkt, len, MAX_FRAME, scratch, collect, &out), 2);
+	assert_memory_equal(out.frame[1], pkt, 18);
+	assert_true(tcp_verifies(out.frame[1] + 18, out.frame[1] + 38, 32 + 552));
+}
+
 static void test_checksum_completed(void **state)
 {
 	size_t len = make_tcp4(pkt, 0, 42, 0x18, 333);
@@ -203,6 +216,8 @@ static void test_malformed_refused_whole(void **state)
 	expect_refused(bad, len);
 	bad = vh, bad.gso_type = VIRTIO_NET_HDR_GSO_UDP;
 	expect_refused(bad, len);
+	bad = vh, bad.gso_type = VIRTIO_NET_HDR_GSO_ECN; /* ECN, but no kind of segmentation */
+	expect_refused(bad, 66 + 100);                    /* (a frame that would go as it is) */
 	for (size_t cut = 0; cut < 66; cut += 5) /* headers cut short anywhere */
 		expect_refused(vh, cut);
 	pkt[14 + 20 + 12] = 4 << 4; /* a TCP header of 16 bytes */
@@ -415,6 +430,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_arithmetic),
 		cmocka_unit_test(test_tso_segments),
+		cmocka_unit_test(test_tso_behind_an_802_1ad_tag),
 		cmocka_unit_test(test_checksum_completed),
 		cmocka_unit_test(test_malformed_refused_whole),
 		cmocka_unit_test(test_sink_error_stops),
