@@ -104,6 +104,39 @@ const struct dd_transport_ops *dd_transport_by_id(unsigned id);
 /* The state of @ctx's transport @ops, or NULL if the context has none. */
 void *dd_ctx_transport_state(struct devdrv_context *ctx, const struct dd_transport_ops *ops);
 
+/* Transports that run completion callbacks keep a list of those running
+ * now, under their own lock: devdrv_transfer_wait() returns only once the
+ * transfer's callback has returned. Each entry lives on the stack of the
+ * thread running the callback. */
+struct dd_running {
+	const struct devdrv_transfer *t;
+	struct dd_running *next;
+};
+
+static inline void dd_running_enter(struct dd_running **list, struct dd_running *self, const struct devdrv_transfer *t)
+{
+	self->t = t;
+	self->next = *list;
+	*list = self;
+}
+
+static inline void dd_running_leave(struct dd_running **list, struct dd_running *self)
+{
+	for (struct dd_running **r = list; *r; r = &(*r)->next)
+		if (*r == self) {
+			*r = self->next;
+			return;
+		}
+}
+
+static inline int dd_running_has(const struct dd_running *list, const struct devdrv_transfer *t)
+{
+	for (; list; list = list->next)
+		if (list->t == t)
+			return 1;
+	return 0;
+}
+
 /* ---- context ------------------------------------------------------------ */
 
 struct dd_transport_slot {

@@ -29,15 +29,10 @@ struct usb_state {
 	/* Callbacks running now (under urb_lock): a transfer counts as
 	 * completed from just before its callback, and its waiter also waits
 	 * for the callback to return, as the virtual bus and cq.c do. */
-	struct usb_running *running;
+	struct dd_running *running;
 	pthread_cond_t callback_returned;
 	libusb_hotplug_callback_handle hotplug;
 	int watching;
-};
-
-struct usb_running {
-	const struct devdrv_transfer *t;
-	struct usb_running *next;
 };
 
 struct usb_handle {
@@ -508,30 +503,17 @@ static struct libusb_transfer **urb_of(struct devdrv_transfer *t)
  * the callback returns (it may have been freed or submitted again). */
 static void run_callback(struct usb_state *st, struct devdrv_transfer *t)
 {
-	struct usb_running self = { t, NULL };
+	struct dd_running self;
 
 	pthread_mutex_lock(&st->urb_lock);
-	self.next = st->running;
-	st->running = &self;
+	dd_running_enter(&st->running, &self, t);
 	pthread_mutex_unlock(&st->urb_lock);
 	dd_xfer(t)->completed = 1;
 	dd_transfer_complete(t);
 	pthread_mutex_lock(&st->urb_lock);
-	for (struct usb_running **r = &st->running; *r; r = &(*r)->next)
-		if (*r == &self) {
-			*r = self.next;
-			break;
-		}
+	dd_running_leave(&st->running, &self);
 	pthread_cond_broadcast(&st->callback_returned);
 	pthread_mutex_unlock(&st->urb_lock);
-}
-
-static int callback_running_locked(const struct usb_state *st, const struct devdrv_transfer *t)
-{
-	for (const struct usb_running *r = st->running; r; r = r->next)
-		if (r->t == t)
-			return 1;
-	return 0;
 }
 
 static void LIBUSB_CALL usb_transfer_done(struct libusb_transfer *x)
@@ -650,7 +632,7 @@ static int usb_wait(struct devdrv_transfer *t)
 	/* its callback may still run on the event thread: the caller frees
 	 * what the callback uses once this returns */
 	pthread_mutex_lock(&st->urb_lock);
-	while (callback_running_locked(st, t))
+	while (dd_running_has(st->running, t))
 		pthread_cond_wait(&st->callback_returned, &st->urb_lock);
 	pthread_mutex_unlock(&st->urb_lock);
 	return 0;

@@ -73,29 +73,17 @@ static void dispatch_locked(struct vbus *bus)
 	while (batch) {
 		struct vq_node *n = batch;
 		struct devdrv_transfer *t = n->t;
-		struct running self = { t, bus->running };
+		struct dd_running self;
 
 		batch = n->next; /* n lives in t, which its callback may resubmit */
 		dd_xfer(t)->completed = 1;
-		bus->running = &self;
+		dd_running_enter(&bus->running, &self, t);
 		pthread_mutex_unlock(&bus->lock);
 		dd_transfer_complete(t);
 		pthread_mutex_lock(&bus->lock);
-		for (struct running **r = &bus->running; *r; r = &(*r)->next)
-			if (*r == &self) {
-				*r = self.next;
-				break;
-			}
+		dd_running_leave(&bus->running, &self);
 		pthread_cond_broadcast(&bus->cond);
 	}
-}
-
-static int callback_running_locked(struct vbus *bus, const struct devdrv_transfer *t)
-{
-	for (struct running *r = bus->running; r; r = r->next)
-		if (r->t == t)
-			return 1;
-	return 0;
 }
 
 /* Let the model work through the queue until nothing moves; one transfer's
@@ -293,7 +281,7 @@ static int wait_over_locked(struct vbus *bus, const struct devdrv_transfer *t, i
 {
 	const struct dd_transfer *x = (const struct dd_transfer *)t;
 
-	if (has_callback && callback_running_locked(bus, t))
+	if (has_callback && dd_running_has(bus->running, t))
 		return 0;
 	return x->completed || x->by_filter; /* by_filter: resubmitted to a filter that completed it */
 }

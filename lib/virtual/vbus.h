@@ -31,14 +31,9 @@ struct vbus {
 	struct devdrv_context *ctx;
 	struct devdrv_vdev *devices;
 	struct vq_node *done, **done_tail; /* finished transfers with callbacks, oldest first */
-	struct running *running;            /* transfers whose callback runs now, any thread */
+	struct dd_running *running;         /* transfers whose callback runs now, any thread */
 };
 
-/* One callback being run, on the dispatching thread's stack. */
-struct running {
-	const struct devdrv_transfer *t;
-	struct running *next;
-};
 
 struct devdrv_vdev {
 	const struct devdrv_vmodel *model;
