@@ -56,6 +56,7 @@ struct dd_inq {
 	unsigned buffer_of[DD_PIPE_QUEUE_MAX]; /* the buffer each transfer fills */
 	uint64_t next_seq;
 	int taken; /* the buffer the reader holds, or -1 */
+	unsigned ready; /* buffers in state BUF_READY: asked once a frame (dd_inq_ready) */
 	int gone;  /* a transfer found the device unplugged: nothing is posted again */
 	uint64_t dropped;
 };
@@ -247,6 +248,7 @@ static void in_completed(struct queue *q, unsigned i)
 		return;
 	}
 	r->buf[b].state = BUF_READY;
+	r->ready++;
 	r->buf[b].len = t->actual_length;
 	r->buf[b].status = t->status;
 	/* after an error the device may be going: the transfer waits, idle,
@@ -306,7 +308,7 @@ static int ready_or_dead(struct queue *q, void *arg)
 {
 	struct dd_inq *r = arg;
 
-	return first_ready_locked(r) >= 0 || q->in_flight == 0;
+	return r->ready || q->in_flight == 0;
 }
 
 int dd_inq_start(struct devdrv_handle *h, uint8_t ep, unsigned n, size_t size, struct dd_inq **out)
@@ -371,6 +373,7 @@ ssize_t dd_inq_next(struct dd_inq *r, unsigned timeout_ms, const uint8_t **data)
 		return failed(r, status);
 	}
 	buf = &r->buf[b];
+	r->ready--;
 	if ((status = buf->status) < 0) {
 		buf->state = BUF_FREE;
 		repost_idle_locked(r);
@@ -389,7 +392,7 @@ int dd_inq_ready(struct dd_inq *r)
 	int ready;
 
 	pthread_mutex_lock(&r->q.lock);
-	ready = first_ready_locked(r) >= 0;
+	ready = r->ready > 0;
 	pthread_mutex_unlock(&r->q.lock);
 	return ready;
 }

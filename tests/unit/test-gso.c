@@ -315,14 +315,21 @@ static void expect_plain(int i, const uint8_t *frame, size_t len)
 	assert_memory_equal(got.pkt[i], frame, len);
 }
 
+/* Each joining test starts with nothing held and nothing received. */
+static int fresh_gro(void **state)
+{
+	(void)state;
+	memset(&gro, 0, sizeof(gro));
+	memset(&got, 0, sizeof(got));
+	return 0;
+}
+
 static void test_gro_joins_a_run_that_cuts_back_to_it(void **state)
 {
 	struct dd_vnet_hdr vh;
 	size_t at = 0;
 
 	(void)state;
-	memset(&gro, 0, sizeof(gro));
-	memset(&got, 0, sizeof(got));
 	for (int i = 0; i < 6; i++) { /* five of 1448, the last of 500 with PSH */
 		size_t payload = i < 5 ? 1448 : 500;
 
@@ -362,8 +369,6 @@ static void test_gro_keeps_order_and_what_does_not_continue(void **state)
 	struct dd_vnet_hdr vh;
 
 	(void)state;
-	memset(&gro, 0, sizeof(gro));
-	memset(&got, 0, sizeof(got));
 	seg_len[0] = make_segment(segs[0], 40000, 1, 1, 0x10, 1000, 0);
 	seg_len[1] = make_segment(segs[1], 40000, 1001, 2, 0x10, 1000, 1000);
 	seg_len[2] = make_segment(segs[2], 40001, 1, 1, 0x10, 1000, 0);    /* another flow */
@@ -399,8 +404,6 @@ static void test_gro_stays_within_ipv4s_limit(void **state)
 	size_t at = 0;
 
 	(void)state;
-	memset(&gro, 0, sizeof(gro));
-	memset(&got, 0, sizeof(got));
 	for (int i = 0; i < 50; i++) {
 		seg_len[i] = make_segment(segs[i], 40000, (uint32_t)at, (unsigned)i, 0x10, 1448, at);
 		at += 1448;
@@ -434,9 +437,9 @@ int main(void)
 		cmocka_unit_test(test_checksum_completed),
 		cmocka_unit_test(test_malformed_refused_whole),
 		cmocka_unit_test(test_sink_error_stops),
-		cmocka_unit_test(test_gro_joins_a_run_that_cuts_back_to_it),
-		cmocka_unit_test(test_gro_keeps_order_and_what_does_not_continue),
-		cmocka_unit_test(test_gro_stays_within_ipv4s_limit),
+		cmocka_unit_test_setup(test_gro_joins_a_run_that_cuts_back_to_it, fresh_gro),
+		cmocka_unit_test_setup(test_gro_keeps_order_and_what_does_not_continue, fresh_gro),
+		cmocka_unit_test_setup(test_gro_stays_within_ipv4s_limit, fresh_gro),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
