@@ -8,6 +8,7 @@
  * unplugged and plugged again between two looks is still seen leaving and
  * arriving. The records handed to callbacks are bound like those of
  * devdrv_get_device_list(). */
+#include "deadline.h"
 #include "internal.h"
 
 #include <devdrv/hotplug.h>
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct dd_watch {
 	int id;
@@ -60,14 +60,6 @@ struct dd_hotplug {
 /* The context whose callbacks this thread runs now: a callback that
  * registers or deregisters must not wait for itself. */
 static _Thread_local struct dd_hotplug *dispatching_here;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 const char *devdrv_hotplug_event_name(enum devdrv_hotplug_event event)
 {
@@ -151,7 +143,7 @@ static void note_arrival(struct dd_hotplug *hp, const struct dd_device *dev)
 	r = &hp->recent[hp->recent_next++ % RECENT_MAX];
 	r->ops = dev->ops;
 	snprintf(r->port, sizeof(r->port), "%s", dev->port_path);
-	r->when_ns = now_ns();
+	r->when_ns = dd_monotonic_ns();
 	pthread_mutex_unlock(&hp->recent_lock);
 }
 
@@ -159,7 +151,7 @@ int dd_hotplug_recent(struct devdrv_context *ctx, const struct dd_transport_ops 
                       unsigned ms)
 {
 	struct dd_hotplug *hp = hotplug_of(ctx);
-	uint64_t now = now_ns();
+	uint64_t now = dd_monotonic_ns();
 	int found = 0;
 
 	if (!hp)
@@ -213,14 +205,14 @@ static void look_again_later(struct dd_hotplug *hp)
 {
 	if (++hp->looks_again > LOOK_AGAIN_MAX)
 		return; /* it stays unknown; the next change looks again */
-	atomic_store(&hp->look_again_ns, now_ns() + LOOK_AGAIN_MS * 1000000ull);
+	atomic_store(&hp->look_again_ns, dd_monotonic_ns() + LOOK_AGAIN_MS * 1000000ull);
 	atomic_store(&hp->changed, 1);
 }
 
 /* Under the dispatch lock: compare until no change is left. */
 static void compare_pending_locked(struct devdrv_context *ctx, struct dd_hotplug *hp)
 {
-	while (hp->have_snapshot && now_ns() >= atomic_load(&hp->look_again_ns) && atomic_exchange(&hp->changed, 0)) {
+	while (hp->have_snapshot && dd_monotonic_ns() >= atomic_load(&hp->look_again_ns) && atomic_exchange(&hp->changed, 0)) {
 		struct dd_device_vec now;
 
 		if (dd_enumerate(ctx, &now) < 0) {
@@ -368,7 +360,7 @@ int dd_hotplug_pending(struct devdrv_context *ctx, int *timeout_ms)
 	if (!hp || !atomic_load(&hp->changed))
 		return 0;
 	at = atomic_load(&hp->look_again_ns);
-	now = now_ns();
+	now = dd_monotonic_ns();
 	ms = at > now ? (int)((at - now + 999999) / 1000000) : 0;
 	if (timeout_ms && (*timeout_ms < 0 || ms < *timeout_ms))
 		*timeout_ms = ms;

@@ -48,7 +48,9 @@ const char *devdrv_nbd_export_name(struct devdrv_handle *h, char *buf, size_t le
  * Serve one NBD session on the connected socket @p fd (left open) until the
  * client disconnects, @p o->stop_fd becomes readable, or the device leaves.
  * Device errors are replied to the client as EIO (EPERM for a write to a
- * read-only export) and the session goes on.
+ * read-only export) and the session goes on. When it ends, the session logs
+ * at DEVDRV_LOG_INFO how many requests and bytes it served and where its
+ * time went: waiting for the client, at the device, replying.
  * @param h   a block handle (devdrv/block.h)
  * @param fd  a connected socket: a client's, or one end of a socket pair
  *            whose other end the kernel's NBD driver has

@@ -3,6 +3,7 @@
  * kernel's NBD driver. Every number a client sends is checked before it is
  * used: option lengths, request lengths, offsets against the export's size,
  * alignment to the block size. */
+#include "../deadline.h"
 #include "../internal.h"
 
 #include <devdrv/block.h>
@@ -65,6 +66,14 @@
 #define NBD_CHUNK 65536u            /* one device command (DEVDRV_BLOCK_MAX_TRANSFER) */
 #define NBD_IO_TIMEOUT_MS 30000
 
+/* Where a session's time went, logged when it ends: what a slow disk
+ * waits for, the client, the device or the replies, is then plain. */
+struct session_times {
+	unsigned long requests;
+	uint64_t bytes;
+	uint64_t client_ns, device_ns, reply_ns;
+};
+
 struct session {
 	struct devdrv_handle *h;
 	int fd, stop_fd;
@@ -73,6 +82,7 @@ struct session {
 	int read_only, no_zeroes;
 	char name[64];
 	uint8_t *buf; /* NBD_MAX_REQUEST bytes, allocated on first use */
+	struct session_times times;
 };
 
 /* Socket outcomes, apart from the DEVDRV_E_* codes the same functions may return. */
@@ -297,6 +307,25 @@ static int negotiate(struct session *s)
 	return done < 0 ? IO_CLOSED : IO_OK;
 }
 
+/* Adds the time since *since to *total and moves *since on to now. */
+static void lap(uint64_t *total, uint64_t *since)
+{
+	uint64_t now = dd_monotonic_ns();
+
+	*total += now - *since;
+	*since = now;
+}
+
+static void log_times(const struct session *s)
+{
+	const struct session_times *t = &s->times;
+
+	if (t->requests)
+		devdrv_info(s->h, "nbd: %lu requests, %llu bytes: %.3f s waiting for the client, %.3f s at the device, "
+		            "%.3f s replying", t->requests, (unsigned long long)t->bytes, t->client_ns / 1e9,
+		            t->device_ns / 1e9, t->reply_ns / 1e9);
+}
+
 /* ---- transmission ------------------------------------------------------------ */
 
 static uint32_t nbd_error_of(int rc)
@@ -363,12 +392,15 @@ static uint32_t check_request(const struct session *s, uint16_t type, uint64_t o
 static int data_request(struct session *s, uint16_t type, uint64_t cookie, uint64_t offset, uint32_t len)
 {
 	uint32_t error;
+	uint64_t since = dd_monotonic_ns();
 	int rc;
 
 	if (type == NBD_CMD_WRITE && (rc = read_full(s, s->buf, len)) != IO_OK)
 		return rc;
+	lap(&s->times.client_ns, &since); /* a write's data comes from the client */
 	if (!(error = check_request(s, type, offset, len))) {
 		rc = device_io(s, type == NBD_CMD_WRITE, offset, len);
+		lap(&s->times.device_ns, &since);
 		if (rc == DEVDRV_E_DISCONNECTED) {
 			simple_reply(s, cookie, NBD_EIO, NULL, 0);
 			return rc;
@@ -379,7 +411,11 @@ static int data_request(struct session *s, uint16_t type, uint64_t cookie, uint6
 			error = nbd_error_of(rc);
 		}
 	}
-	return simple_reply(s, cookie, error, s->buf, type == NBD_CMD_READ ? len : 0);
+	if (!error)
+		s->times.bytes += len;
+	rc = simple_reply(s, cookie, error, s->buf, type == NBD_CMD_READ ? len : 0);
+	lap(&s->times.reply_ns, &since);
+	return rc;
 }
 
 static int transmission(struct session *s)
@@ -391,9 +427,11 @@ static int transmission(struct session *s)
 		uint16_t type;
 		uint32_t len;
 		uint64_t cookie, offset;
+		uint64_t since = dd_monotonic_ns();
 
 		if ((rc = read_full(s, req, sizeof(req))) != IO_OK)
 			return rc;
+		lap(&s->times.client_ns, &since);
 		type = get16(req + 6);
 		cookie = get64(req + 8);
 		offset = get64(req + 16);
@@ -406,6 +444,7 @@ static int transmission(struct session *s)
 			                          len, NBD_MAX_REQUEST);
 		if (type == NBD_CMD_DISC)
 			return IO_CLOSED;
+		s->times.requests++;
 		if (type == NBD_CMD_READ || type == NBD_CMD_WRITE)
 			rc = data_request(s, type, cookie, offset, len);
 		else if (type == NBD_CMD_FLUSH) {
@@ -455,6 +494,7 @@ int devdrv_nbd_serve(struct devdrv_handle *h, int fd, const struct devdrv_nbd_op
 	rc = o && o->transmission_only ? IO_OK : negotiate(&s);
 	if (rc == IO_OK)
 		rc = transmission(&s);
+	log_times(&s);
 	free(s.buf);
 	if (rc == IO_CLOSED || rc == IO_STOPPED)
 		return 0;

@@ -1,24 +1,16 @@
 /* stats.c — the "stats" lower filter: per endpoint, how many transfers
  * completed, how many bytes moved, how they failed, and how long they took
  * from the driver's submit to their completion. */
+#include "../deadline.h"
 #include "../internal.h"
 
 #include <devdrv/stats.h>
 #include <string.h>
-#include <time.h>
 
 struct stats_filter {
 	pthread_mutex_t lock; /* completions run on any event-handling thread */
 	struct devdrv_stats s;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 uint64_t devdrv_stats_bucket_floor_us(unsigned i)
 {
@@ -79,7 +71,7 @@ static void count(struct devdrv_stats_endpoint *e, const struct devdrv_transfer 
 static void stats_complete(struct devdrv_filter *f, struct devdrv_transfer *t)
 {
 	struct stats_filter *sf = devdrv_filter_priv(f);
-	uint64_t start = devdrv_transfer_submit_time_ns(t), now = now_ns();
+	uint64_t start = devdrv_transfer_submit_time_ns(t), now = dd_monotonic_ns();
 	struct devdrv_stats_endpoint *e;
 
 	pthread_mutex_lock(&sf->lock);

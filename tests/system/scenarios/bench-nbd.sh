@@ -1,7 +1,9 @@
 # bench-nbd — sequential read of QEMU's usb-storage (serial DEVDRV-BENCH) in
 # one boot: through devdrv run --nbd /dev/nbd0 against the kernel's own
 # usb-storage driver on the same device, dd of 64 KiB blocks with O_DIRECT,
-# 5 rounds in rotated order; BENCH lines: MB/s of each and the ratio.
+# 5 rounds in rotated order; BENCH lines: MB/s of each and the ratio, and
+# where the NBD side's time went (devdrv run's session line: waiting for the
+# kernel's next request, at the device, replying).
 . /scenarios/lib.sh
 
 mib=128
@@ -22,7 +24,7 @@ kernel_round() {
 }
 
 nbd_round() {
-	devdrv run serial=DEVDRV-BENCH --nbd /dev/nbd0 2>/dev/null &
+	DEVDRV_DEBUG=info devdrv run serial=DEVDRV-BENCH --nbd /dev/nbd0 2>/tmp/run.err &
 	run=$!
 	wait_for 20 sh -c '[ "$(cat /sys/block/nbd0/size)" -gt 0 ]'
 	t0=$(uptime_cs)
@@ -30,6 +32,7 @@ nbd_round() {
 	speed=$(mb_per_s $((mib << 20)) "$t0" "$(uptime_cs)")
 	kill -TERM $run
 	wait $run
+	sed -n 's/.*\(nbd: [0-9]* requests\)/\1/p' /tmp/run.err | sed 's/^/BENCH   /' >&2
 	echo "$speed"
 }
 
