@@ -13,7 +13,7 @@ seconds=${1:-600}
 shift || true
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
 work=$build/fuzz-work
-names=(config selector serial-format serial-status hex hid-report scsi replay-format usbip ncm)
+names=(config selector serial-format serial-status hex hid-report scsi replay-format usbip ncm gso)
 if [ $# -gt 0 ]; then names=("$@"); fi
 jobs_max=2 # the machine has two cores; libFuzzer uses one each
 
