@@ -42,7 +42,7 @@
 #define REPLY_TIMEOUT_S 10      /* the operation stage and descriptor reads */
 #define MAX_LISTED 1024         /* devices in one OP_REP_DEVLIST */
 #define MAX_CONFIGS 8           /* configurations read per device */
-#define BUSY_TRIES 6            /* imports of a busy device while listing */
+#define BUSY_TRIES 6            /* imports of a device just let go */
 #define BUSY_RETRY_MS 100
 
 struct unode;
@@ -306,42 +306,64 @@ static void cache_free(struct ucache *c)
 	free(c);
 }
 
+/* Import @busid over a new connection into *fd. A device its last importer
+ * just let go is busy for a moment more, while the server closes its side
+ * (Linux's usbip-host also resets it): a program that lists or opens right
+ * after another's close must not fail for that. One held by another client
+ * costs this wait. 0, or a DEVDRV_E_* code with the context's message. */
+static int import_retrying(struct uclient *uc, int *fd, const char *busid, struct usbip_device *dev)
+{
+	int rc;
+
+	for (int tries = 1;; tries++) {
+		if ((*fd = dial(uc)) < 0) /* dial said why */
+			return *fd;
+		rc = import_device(uc, *fd, busid, dev);
+		if (rc != DEVDRV_E_BUSY || tries == BUSY_TRIES)
+			return rc;
+		close(*fd);
+		usleep(BUSY_RETRY_MS * 1000);
+	}
+}
+
+/* Give an import back and wait until the server has closed its side: ours
+ * releases the device before it does, so the next import (this program
+ * opening what it just listed) finds it free. Bounded by the reply
+ * timeout. */
+static void hand_back(int fd)
+{
+	char sink[256];
+
+	shutdown(fd, SHUT_WR);
+	while (read(fd, sink, sizeof(sink)) > 0) {
+		/* nothing is due after the last reply: drop anything */
+	}
+	close(fd);
+}
+
 /* Import @dev for a moment and read its descriptors; NULL when it cannot
  * be imported now (*busy: another client has it). */
 static struct ucache *fetch_descriptors(struct uclient *uc, const struct usbip_device *dev, int *busy)
 {
 	struct ucache *c = calloc(1, sizeof(*c));
 	struct usbip_device imported;
-	int fd, rc;
+	int fd = -1, rc;
 
-	if (!c || (fd = dial(uc)) < 0) { /* dial said why */
-		free(c);
+	if (!c)
 		return NULL;
-	}
-	/* A device its last importer just let go is busy for a moment more,
-	 * while the server closes its side (Linux's usbip-host also resets
-	 * it): a program's listing right after another's close must not miss
-	 * it. One held by another client costs this wait on each listing. */
-	for (int tries = 1; (rc = import_device(uc, fd, dev->busid, &imported)) == DEVDRV_E_BUSY &&
-	                    tries < BUSY_TRIES; tries++) {
-		close(fd);
-		usleep(BUSY_RETRY_MS * 1000);
-		if ((fd = dial(uc)) < 0) {
-			free(c);
-			return NULL;
-		}
-	}
+	rc = import_retrying(uc, &fd, dev->busid, &imported);
 	if (rc < 0 ||
 	    (read_descriptors(fd, imported.busnum << 16 | imported.devnum, c) < 0 &&
 	     dd_ctx_fail(uc->ctx, DEVDRV_E_PROTOCOL, "reading its descriptors failed") < 0)) {
 		*busy = rc == DEVDRV_E_BUSY;
 		dd_info(uc->ctx, "usbip: %s on %s is listed without descriptors: %s", dev->busid, uc->server,
 		        devdrv_context_errmsg(uc->ctx));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		cache_free(c);
 		return NULL;
 	}
-	close(fd);
+	hand_back(fd);
 	c->dev = *dev;
 	return c;
 }
@@ -962,7 +984,7 @@ static int usbip_open(struct devdrv_handle *h)
 		conn_free(c);
 		return devdrv_handle_fail(h, DEVDRV_E_IO, "usbip: eventfd: %s", strerror(errno));
 	}
-	if ((rc = c->fd = dial(uc)) < 0 || (rc = import_device(uc, c->fd, c->busid, &dev)) < 0) {
+	if ((rc = import_retrying(uc, &c->fd, c->busid, &dev)) < 0) {
 		conn_free(c);
 		return devdrv_handle_fail(h, rc, "%s", devdrv_context_errmsg(uc->ctx));
 	}

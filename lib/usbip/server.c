@@ -562,12 +562,20 @@ static void import_and_serve(struct conn *c)
 
 /* ---- connections ------------------------------------------------------------------------ */
 
-/* Leave the server's list first: from then on no other thread reaches the
- * connection (its descriptor number may be reused once closed). */
+/* Close the device before leaving the server's list: the list is what
+ * reserves it, and a client that sees this connection end (its socket
+ * closes last) may import it again at once. Leave the list before the
+ * socket closes: from then on no other thread reaches the connection (its
+ * descriptor number may be reused once closed). */
 static void conn_free(struct conn *c)
 {
 	struct devdrv_usbip_server *srv = c->srv;
 
+	/* after drain() each callback has begun; wait until it has returned */
+	for (struct urb *u = c->spare; u; u = u->next)
+		if (u->submitted)
+			devdrv_transfer_wait(u->t);
+	devdrv_close(c->h);
 	pthread_mutex_lock(&srv->lock);
 	for (struct conn **link = &srv->conns; *link; link = &(*link)->next)
 		if (*link == c) {
@@ -575,11 +583,6 @@ static void conn_free(struct conn *c)
 			break;
 		}
 	pthread_mutex_unlock(&srv->lock);
-	/* after drain() each callback has begun; wait until it has returned */
-	for (struct urb *u = c->spare; u; u = u->next)
-		if (u->submitted)
-			devdrv_transfer_wait(u->t);
-	devdrv_close(c->h);
 	urbs_free(c->spare);
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);

@@ -994,20 +994,36 @@ def check_against_qemu(tap, ours_pcap):
         tap.result(False, "QEMU's capture of the stick exists", "no pcap from QEMU")
         return
     ours, qemu = bulk_data(usbmon_events(ours_pcap)), bulk_data(usbmon_events(theirs))
-    # QEMU's capture also has the kernel's traffic before and after ours:
-    # find our first command (a 31-byte CBW with devdrv's tag) in it
-    start = next((i for i, ev in enumerate(qemu) if ours and ev == ours[0]), None)
-    tap.result(start is not None, "our first Bulk-Only command is in QEMU's capture",
+    # QEMU's capture also has the kernel's traffic before and after ours,
+    # and the kernel's usb-storage, probing with tags from 1 as we do,
+    # starts with our first three commands byte for byte: of the places
+    # our first command (a 31-byte CBW) appears, take the one where the
+    # longest run of ours follows
+    starts = [i for i, ev in enumerate(qemu) if ours and ev == ours[0]]
+    tap.result(bool(starts), "our first Bulk-Only command is in QEMU's capture",
                f"{len(qemu)} QEMU bulk transfers, ours start {ours[0][2][:16].hex() if ours else '-'}")
-    if start is None:
+    if not starts:
         return
-    theirs_part = qemu[start:start + len(ours)]
-    diff = next((i for i, (a, b) in enumerate(zip(ours, theirs_part)) if not same_transfer(a, b)), None)
-    tap.result(len(ours) > 10 and len(theirs_part) == len(ours) and diff is None,
+    diff, start = max(((first_mismatch(ours, qemu[i:i + len(ours)]), i) for i in starts),
+                      key=lambda d: len(ours) if d[0] is None else d[0])
+    tap.result(len(ours) > 10 and diff is None,
                f"our trace's {len(ours)} bulk transfers match QEMU's capture in order, endpoint, length and data",
-               f"first difference at {diff}: ours {ours[diff][0]:#x} {ours[diff][1]} bytes, "
-               f"QEMU {theirs_part[diff][0]:#x} {theirs_part[diff][1]} bytes" if diff is not None
-               else f"{len(theirs_part)} of QEMU's vs {len(ours)} of ours")
+               describe_difference(ours, qemu[start:start + len(ours)], diff))
+
+
+def first_mismatch(ours, theirs):
+    """The index of the first transfer of ours that @theirs does not have
+    (in order), or None when all of ours are there."""
+    return next((i for i, a in enumerate(ours) if i >= len(theirs) or not same_transfer(a, theirs[i])), None)
+
+
+def describe_difference(ours, theirs, diff):
+    if diff is None:
+        return f"only {len(ours)} transfers in our trace"
+    if diff >= len(theirs):
+        return f"QEMU's capture ends after {diff} of our {len(ours)} transfers"
+    return (f"first difference at {diff}: ours {ours[diff][0]:#x} {ours[diff][1]} bytes {ours[diff][2][:32].hex()}, "
+            f"QEMU {theirs[diff][0]:#x} {theirs[diff][1]} bytes {theirs[diff][2][:32].hex()}")
 
 
 def check_replay(args, tap, tmp, files):
