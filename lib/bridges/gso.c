@@ -41,15 +41,47 @@ void dd_vnet_hdr_parse(const uint8_t raw[DD_VNET_HDR_LEN], struct dd_vnet_hdr *o
 	out->csum_offset = get_host16(raw + 8);
 }
 
+/* The ones' complement sum does not care in which order a word's two
+ * bytes are added, as long as every word is taken the same way (RFC 1071
+ * 2(B)): the bytes are summed four at a time in the host's order, and the
+ * folded sum turned to network order once at the end. This loop is the
+ * bridge's one pass over every byte sent and received, so it is kept to a
+ * load and an add a word. */
+static uint16_t host_sum16(const uint8_t *p, size_t len)
+{
+	uint64_t s = 0;
+	size_t i = 0;
+	uint32_t w;
+	uint16_t h;
+
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w, p + i, 4);
+		s += w;
+	}
+	if (i + 2 <= len) {
+		memcpy(&h, p + i, 2);
+		s += h;
+		i += 2;
+	}
+	if (i < len) { /* the last odd byte is the high byte of a word padded with 0 */
+		h = 0;
+		memcpy(&h, p + i, 1);
+		s += h;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 uint32_t dd_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t s = sum;
-	size_t i;
+	uint16_t folded = host_sum16(p, len);
+	uint64_t s;
 
-	for (i = 0; i + 1 < len; i += 2)
-		s += dd_get_be16(p + i);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint16_t)(folded << 8 | folded >> 8);
+#endif
+	s = (uint64_t)sum + folded;
 	while (s >> 32)
 		s = (s & 0xffffffffu) + (s >> 32);
 	return (uint32_t)s;

@@ -428,10 +428,43 @@ static void test_csum_arithmetic(void **state)
 	assert_int_equal(dd_csum_fold(dd_csum_add(0, words, 3)), (uint16_t)~(0x0001 + 0xf200));
 }
 
+/* RFC 1071's definition, word by word in network order: what the
+ * library's host-order sum must equal at every length, alignment and
+ * starting sum, carries included (bytes of 0xff make the most). */
+static uint32_t reference_sum(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t s = sum;
+
+	for (size_t i = 0; i < len; i++)
+		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
+
+static void test_csum_any_length_and_alignment(void **state)
+{
+	static const uint32_t starts[] = { 0, 1, 0xffff, 0x1fffe, 0xfffffff0u };
+	uint8_t buf[300];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = round ? 0xff : (uint8_t)((seed = seed * 1103515245u + 12345u) >> 16);
+		for (size_t off = 0; off < 4; off++)
+			for (size_t len = 0; len + off <= sizeof(buf); len++)
+				for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+					assert_int_equal(dd_csum_fold(dd_csum_add(starts[k], buf + off, len)),
+					                 dd_csum_fold(reference_sum(starts[k], buf + off, len)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_arithmetic),
+		cmocka_unit_test(test_csum_any_length_and_alignment),
 		cmocka_unit_test(test_tso_segments),
 		cmocka_unit_test(test_tso_behind_an_802_1ad_tag),
 		cmocka_unit_test(test_checksum_completed),
