@@ -31,6 +31,7 @@ struct cli {
 	int json;             /* --json given: errors too are JSON, on stderr */
 	void *hwdb;           /* sd_hwdb, opened at the first name looked up (names.c) */
 	int hwdb_missing;
+	int own_events;       /* the context's events run on the command's thread (DEVDRV_EVENTS_APPLICATION) */
 };
 
 /* Entry point, separate from main() so tests run it in-process. */

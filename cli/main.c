@@ -287,7 +287,8 @@ static void log_to_stderr(enum devdrv_log_level level, const char *msg, void *us
 
 int cli_context(struct cli *c)
 {
-	struct devdrv_context_options opts = { .size = sizeof(opts), .transports = c->transports };
+	struct devdrv_context_options opts = { .size = sizeof(opts), .transports = c->transports,
+		                               .events = c->own_events ? DEVDRV_EVENTS_APPLICATION : DEVDRV_EVENTS_THREAD };
 	int rc;
 
 	if (c->ctx)

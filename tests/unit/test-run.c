@@ -72,10 +72,11 @@ static void *run_thread(void *arg)
 
 /* A virtual bus with @model at 1-3, the library's messages from @level on
  * kept in @l. */
-static struct devdrv_context *bus_with(struct log *l, const char *model, enum devdrv_log_level level)
+static struct devdrv_context *bus_with_events(struct log *l, const char *model, enum devdrv_log_level level,
+                                              enum devdrv_events_mode events)
 {
 	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL,
-		                            .log_fn = collect, .log_user = l, .log_level = level };
+		                            .log_fn = collect, .log_user = l, .log_level = level, .events = events };
 	struct devdrv_context *ctx = NULL;
 
 	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
@@ -83,10 +84,21 @@ static struct devdrv_context *bus_with(struct log *l, const char *model, enum de
 	return ctx;
 }
 
-static struct devdrv_context *bus_with_ftdi(struct log *l)
+static struct devdrv_context *bus_with(struct log *l, const char *model, enum devdrv_log_level level)
 {
-	return bus_with(l, "ft232r", DEVDRV_LOG_INFO);
+	return bus_with_events(l, model, level, DEVDRV_EVENTS_THREAD);
 }
+
+/* The FTDI model, the context's events run as @state says: NULL, the
+ * library's thread; else its enum devdrv_events_mode (devdrv run's own
+ * context runs its bridges' events on their thread). */
+static struct devdrv_context *bus_with_ftdi(struct log *l, void **state)
+{
+	return bus_with_events(l, "ft232r", DEVDRV_LOG_INFO,
+	                       state && *state ? *(enum devdrv_events_mode *)*state : DEVDRV_EVENTS_THREAD);
+}
+
+static enum devdrv_events_mode own_events = DEVDRV_EVENTS_APPLICATION;
 
 static void start(struct runner *r, struct devdrv_context *ctx, int argc, const char **argv)
 {
@@ -165,7 +177,7 @@ static size_t read_until(int fd, char *buf, size_t want)
 static void test_pty_speed_data_and_sigterm(void **state)
 {
 	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct devdrv_context *ctx = bus_with_ftdi(&l);
+	struct devdrv_context *ctx = bus_with_ftdi(&l, state);
 	struct runner r;
 	char link[256], cmd[512], buf[16];
 	int fd;
@@ -201,7 +213,7 @@ static void test_pty_speed_data_and_sigterm(void **state)
 static void test_pty_unplug(void **state)
 {
 	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct devdrv_context *ctx = bus_with_ftdi(&l);
+	struct devdrv_context *ctx = bus_with_ftdi(&l, state);
 	struct runner r;
 	char link[256];
 	int fd;
@@ -225,7 +237,7 @@ static void test_pty_unplug(void **state)
 static void test_exec_environment_and_unplug(void **state)
 {
 	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct devdrv_context *ctx = bus_with_ftdi(&l);
+	struct devdrv_context *ctx = bus_with_ftdi(&l, state);
 	char out[256], script[1200], seen[256] = "";
 	struct runner r;
 	FILE *f;
@@ -252,7 +264,7 @@ static void test_exec_environment_and_unplug(void **state)
 static void test_exec_status_is_ours(void **state)
 {
 	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct devdrv_context *ctx = bus_with_ftdi(&l);
+	struct devdrv_context *ctx = bus_with_ftdi(&l, state);
 	struct runner r;
 
 	(void)state;
@@ -399,7 +411,7 @@ static void expect_refusal(struct devdrv_context *ctx, int argc, const char **ar
 static void test_refusals(void **state)
 {
 	struct log l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct devdrv_context *ctx = bus_with_ftdi(&l);
+	struct devdrv_context *ctx = bus_with_ftdi(&l, state);
 	char file[256];
 	FILE *f;
 
@@ -430,7 +442,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pty_speed_data_and_sigterm),
+		{ "test_pty_speed_data_and_sigterm, events on the bridge's thread", test_pty_speed_data_and_sigterm, NULL, NULL,
+		  &own_events },
 		cmocka_unit_test(test_pty_unplug),
+		{ "test_pty_unplug, events on the bridge's thread", test_pty_unplug, NULL, NULL, &own_events },
 		cmocka_unit_test(test_exec_environment_and_unplug),
 		cmocka_unit_test(test_exec_status_is_ours),
 		cmocka_unit_test(test_refusals),
