@@ -48,6 +48,18 @@ static int device_burst(const struct dd_bridge_loop *l)
 	return l->flush_os ? l->flush_os(l->arg) : 0;
 }
 
+/* A context without the event thread (DEVDRV_EVENTS_APPLICATION) runs its
+ * completions where events are handled: the built-in drivers' reads do it
+ * while they wait, but a driver whose read waits for its own callback (a
+ * status endpoint's, say) would wait forever. Once a pass, the loop runs
+ * what is due. */
+static int run_events(const struct dd_bridge_loop *l)
+{
+	struct devdrv_context *ctx = devdrv_handle_context(l->h);
+
+	return dd_events_threaded(ctx) ? 0 : devdrv_handle_events(ctx, 0);
+}
+
 int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 {
 	for (;;) {
@@ -67,7 +79,7 @@ int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 				burst += rc > 0 ? rc : 1;
 			} while (burst < OS_BURST && os_ready(l->os_fd));
 		}
-		if ((rc = device_burst(l)) < 0)
+		if ((rc = run_events(l)) < 0 || (rc = device_burst(l)) < 0)
 			return rc;
 		if (l->each_pass)
 			l->each_pass(l->arg);
