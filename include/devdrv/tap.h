@@ -22,8 +22,8 @@
  * (devdrv/events.h) lets devdrv_tap_run() complete the adapter's transfers
  * on its own thread, where the default event thread hands each completion
  * over between threads; `devdrv run --tap` does so. On the project's QEMU
- * bed that took TCP from 0.51 to 0.77 of the kernel's cdc_ncm one way and
- * from 0.21 to 0.43 the other.
+ * bed that took TCP's median against the kernel's cdc_ncm from 0.51 to
+ * 0.66-0.77 one way and from 0.21 to 0.38-0.43 the other.
  *
  * Thread safety: a bridge belongs to the thread that runs it, as its handle.
  */
