@@ -478,8 +478,9 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	 * skips a hand-over between threads, which the OS side feels in its
 	 * round trips (through --tap, the median of TCP against the kernel's
 	 * cdc_ncm went from 0.51 to 0.66-0.77 one way and from 0.21 to
-	 * 0.38-0.43 the other over three runs of bench/run-net.sh). NBD's transfers are synchronous: they complete
-	 * on its thread already (the same run-nbd.sh figures either way). */
+	 * 0.38-0.43 the other over three runs of bench/run-net.sh). NBD's
+	 * transfers are synchronous: they complete on its thread already
+	 * (the same run-nbd.sh figures either way). */
 	c->own_events = r.link || r.want_uhid || r.tap_name;
 	if ((rc = cli_context(c)) != EXIT_OK)
 		return rc;

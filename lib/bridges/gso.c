@@ -63,7 +63,7 @@ static uint16_t host_sum16(const uint8_t *p, size_t len)
 		s += h;
 		i += 2;
 	}
-	if (i < len) { /* the last odd byte is the high byte of a word padded with 0 */
+	if (i < len) { /* a last odd byte: in network order, the high byte of a word padded with 0 */
 		h = 0;
 		memcpy(&h, p + i, 1);
 		s += h;
