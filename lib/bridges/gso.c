@@ -8,6 +8,7 @@
 
 #include "../drivers/byteorder.h"
 
+#include <arpa/inet.h>
 #include <linux/virtio_net.h>
 #include <string.h>
 
@@ -78,9 +79,7 @@ uint32_t dd_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	uint16_t folded = host_sum16(p, len);
 	uint64_t s;
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	folded = (uint16_t)(folded << 8 | folded >> 8);
-#endif
+	folded = ntohs(folded); /* host-order words summed: their sum in network order */
 	s = (uint64_t)sum + folded;
 	while (s >> 32)
 		s = (s & 0xffffffffu) + (s >> 32);

@@ -333,11 +333,13 @@ static int import_retrying(struct uclient *uc, int *fd, const char *busid, struc
 static void hand_back(int fd)
 {
 	char sink[256];
+	ssize_t n;
 
 	shutdown(fd, SHUT_WR);
-	while (read(fd, sink, sizeof(sink)) > 0) {
-		/* nothing is due after the last reply: drop anything */
-	}
+	/* nothing is due after the last reply: drop anything; a signal does
+	 * not end the wait (SO_RCVTIMEO reads are not restarted) */
+	while ((n = read(fd, sink, sizeof(sink))) > 0 || (n < 0 && errno == EINTR))
+		;
 	close(fd);
 }
 
