@@ -3,6 +3,7 @@
  * virtual bus, the replay transport, filters' completions, hotplug), the
  * pollable descriptors for an application's loop, and the library's own
  * event thread built on the same two. */
+#include "deadline.h"
 #include "internal.h"
 
 #include <devdrv/events.h>
@@ -21,6 +22,9 @@
 /* The longest the event thread sleeps without being woken: a bound on
  * what a missed wake-up could cost, not a polling interval. */
 #define EVENT_THREAD_MAX_SLEEP_MS 1000
+/* without the event thread: the longest devdrv_handle_wait() handles events
+ * before its caller looks at its condition again */
+#define WAIT_EVENTS_SLICE_MS 50
 
 struct dd_events {
 	int mode;
@@ -213,4 +217,32 @@ void dd_events_exit(struct devdrv_context *ctx)
 	pthread_mutex_destroy(&ev->lock);
 	free(ev);
 	ctx->events = NULL;
+}
+
+int devdrv_handle_wait(struct devdrv_handle *h, pthread_cond_t *cond, pthread_mutex_t *lock,
+                       const struct timespec *deadline)
+{
+	struct devdrv_context *ctx;
+	struct timespec slice_end;
+	int left = -1, rc;
+
+	if (!h || !cond || !lock)
+		return DEVDRV_E_INVALID;
+	if (deadline && (dd_timeout_until(deadline, &left), left == 0))
+		return DEVDRV_E_TIMEOUT;
+	ctx = devdrv_handle_context(h);
+	if (dd_events_threaded(ctx)) {
+		dd_cond_wait_bounded(cond, lock, deadline != NULL, deadline);
+		return 0;
+	}
+	if (left < 0 || left > WAIT_EVENTS_SLICE_MS)
+		left = WAIT_EVENTS_SLICE_MS;
+	pthread_mutex_unlock(lock);
+	rc = devdrv_handle_events(ctx, (unsigned)left);
+	pthread_mutex_lock(lock);
+	if (rc < 0) { /* events cannot be handled now: the caller's next try waits a slice */
+		slice_end = dd_deadline_in((unsigned)left);
+		pthread_cond_timedwait(cond, lock, &slice_end);
+	}
+	return rc;
 }

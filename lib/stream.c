@@ -16,7 +16,6 @@
 #define STREAM_MAX_TRANSFERS 64
 #define STREAM_DEFAULT_SIZE (64 * 1024)
 #define STREAM_MAX_SIZE (16 * 1024 * 1024)
-#define EVENTS_SLICE_MS 100 /* without the event thread: the longest one call handles events */
 
 struct devdrv_stream {
 	struct devdrv_handle *h;
@@ -336,35 +335,19 @@ int devdrv_stream_start_writer(struct devdrv_handle *h, const struct devdrv_stre
 }
 
 /* Until no transfer is in flight and no callback runs, so that the stream
- * may be freed (0), or @timeout_ms
- * (0: no limit) pass (1). With the event thread, the last callback to
- * return wakes the waiter; without it, the waiter runs the completions,
- * in slices that end by the deadline. */
+ * may be freed (0), or @timeout_ms (0: no limit) pass (1), or events cannot
+ * be handled (their error). The last callback to return signals the
+ * waiter; without the event thread the waiter runs the completions. */
 static int wait_settled(struct devdrv_stream *s, unsigned timeout_ms)
 {
 	struct timespec deadline = dd_deadline_in(timeout_ms);
-	int threaded = dd_events_threaded(s->h->ctx), rc = 0;
+	int rc = 0;
 
 	pthread_mutex_lock(&s->lock);
-	while (s->in_flight + s->callbacks_running) {
-		int left = -1;
-
-		if (timeout_ms && (dd_timeout_until(&deadline, &left), left <= 0)) {
-			rc = 1;
-			break;
-		}
-		if (threaded) {
-			dd_cond_wait_bounded(&s->settled, &s->lock, timeout_ms != 0, &deadline);
-			continue;
-		}
-		pthread_mutex_unlock(&s->lock);
-		rc = devdrv_handle_events(s->h->ctx, (unsigned)(left >= 0 && left < EVENTS_SLICE_MS ? left : EVENTS_SLICE_MS));
-		pthread_mutex_lock(&s->lock);
-		if (rc < 0)
-			break;
-	}
+	while (s->in_flight + s->callbacks_running && rc == 0)
+		rc = devdrv_handle_wait(s->h, &s->settled, &s->lock, timeout_ms ? &deadline : NULL);
 	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return rc == DEVDRV_E_TIMEOUT ? 1 : rc;
 }
 
 int devdrv_stream_wait(struct devdrv_stream *s, unsigned timeout_ms)
@@ -403,7 +386,9 @@ void devdrv_stream_free(struct devdrv_stream *s)
 	if (!s)
 		return;
 	devdrv_stream_stop(s);
-	while (wait_settled(s, 0) < 0) /* an event error: the transfers still finish, cancelled */
+	/* an event error: the transfers still finish, cancelled; each try
+	 * after one waits a slice */
+	while (wait_settled(s, 0) < 0)
 		;
 	for (unsigned i = 0; i < s->n; i++) {
 		/* a filter that completed it may still be finishing its delivery */

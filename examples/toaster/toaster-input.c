@@ -170,10 +170,11 @@ static ssize_t input_read(struct devdrv_handle *h, void *buf, size_t len, unsign
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&in->lock);
-	/* timeout 0: no limit, as devdrv_read() means it */
-	while ((want = report_now(in)) == in->shown && !in->error && waited == 0)
-		waited = timeout_ms ? pthread_cond_timedwait(&in->changed, &in->lock, &deadline)
-		                    : pthread_cond_wait(&in->changed, &in->lock);
+	/* timeout 0: no limit, as devdrv_read() means it; the status
+	 * transfer's callback signals, and runs here if nobody else handles
+	 * events (a context in DEVDRV_EVENTS_APPLICATION) */
+	while ((want = report_now(in)) == in->shown && !in->error && waited != DEVDRV_E_TIMEOUT)
+		waited = devdrv_handle_wait(h, &in->changed, &in->lock, timeout_ms ? &deadline : NULL);
 	if (in->error) {
 		rc = in->error;
 	} else if (want != in->shown) {

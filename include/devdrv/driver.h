@@ -21,6 +21,8 @@
 
 #include <devdrv/devdrv.h>
 #include <devdrv/events.h>
+#include <pthread.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -398,6 +400,25 @@ int devdrv_transfer_cancel(struct devdrv_transfer *t);
  * @param t  a submitted transfer
  * @return t->status. */
 int devdrv_transfer_wait(struct devdrv_transfer *t);
+
+/** Wait, @p lock held, on @p cond, a condition that a callback of the
+ * handle's transfers signals (a driver keeping a status transfer posted
+ * waits so for its reports), until it is signalled or the CLOCK_MONOTONIC
+ * @p deadline passes. With the event thread this is
+ * pthread_cond_timedwait(); a context without it
+ * (DEVDRV_EVENTS_APPLICATION) has no other thread to run that callback,
+ * so the wait handles the context's events itself instead, @p lock
+ * released meanwhile, for a slice at most. Either way it may return
+ * before anything changed: check the condition again, as after
+ * pthread_cond_wait().
+ * @param h         the handle whose transfers' callbacks signal @p cond
+ * @param cond      made with pthread_condattr_setclock(CLOCK_MONOTONIC)
+ * @param lock      held by the caller, as for pthread_cond_wait()
+ * @param deadline  CLOCK_MONOTONIC; NULL for no limit
+ * @return 0; DEVDRV_E_TIMEOUT once @p deadline has passed; or the error of
+ *         handling events (the wait then sleeps its slice, not spin). */
+int devdrv_handle_wait(struct devdrv_handle *h, pthread_cond_t *cond, pthread_mutex_t *lock,
+                       const struct timespec *deadline);
 
 /* Synchronous helpers, built on submit + wait. They return the bytes
  * transferred or a DEVDRV_E_* code, and set the handle's detail on failure. */

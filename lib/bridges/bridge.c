@@ -48,20 +48,6 @@ static int device_burst(const struct dd_bridge_loop *l)
 	return l->flush_os ? l->flush_os(l->arg) : 0;
 }
 
-/* A context without the event thread (DEVDRV_EVENTS_APPLICATION) runs its
- * completions where events are handled: the built-in drivers' reads do it
- * while they wait, but a driver whose read waits for its own callback (a
- * status endpoint's, say) would wait forever. Once a pass, the loop runs
- * what is due. A failure here does not end the bridge, as the event
- * thread's does not: the device's next read says whether it is gone. */
-static void run_events(const struct dd_bridge_loop *l)
-{
-	struct devdrv_context *ctx = devdrv_handle_context(l->h);
-
-	if (!dd_events_threaded(ctx) && devdrv_handle_events(ctx, 0) < 0)
-		devdrv_dbg(l->h, "bridge: handling events: %s", devdrv_context_errmsg(ctx));
-}
-
 int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 {
 	for (;;) {
@@ -81,7 +67,6 @@ int dd_bridge_run(const struct dd_bridge_loop *l, int stop_fd)
 				burst += rc > 0 ? rc : 1;
 			} while (burst < OS_BURST && os_ready(l->os_fd));
 		}
-		run_events(l);
 		if ((rc = device_burst(l)) < 0)
 			return rc;
 		if (l->each_pass)

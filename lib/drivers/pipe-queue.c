@@ -15,9 +15,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* Without the library's event thread, a waiting read handles events
- * itself, this long at most a turn so that its own deadline is kept. */
-#define APP_EVENTS_SLICE_MS 50
 /* Reading: buffers beyond the transfers, for data the reader has not
  * taken yet; a transfer is posted again at once with a spare one. */
 #define INQ_SPARES_PER_TRANSFER 3
@@ -25,7 +22,6 @@
 
 struct queue {
 	struct devdrv_handle *h;
-	int threaded; /* the library's event thread runs completions */
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a transfer completed */
 	unsigned n;
@@ -92,7 +88,6 @@ static int queue_init(struct queue *q, struct devdrv_handle *h, uint8_t ep, unsi
 	pthread_condattr_t attr;
 
 	q->h = h;
-	q->threaded = dd_events_threaded(devdrv_handle_context(h));
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -128,36 +123,16 @@ static int submit_locked(struct queue *q, unsigned i)
 	return 0;
 }
 
-/* Milliseconds until @deadline, rounded up; 0 once it passed. */
-static long ms_until(const struct timespec *deadline)
-{
-	int ms = -1;
-
-	dd_timeout_until(deadline, &ms);
-	return ms;
-}
-
 /* Wait, the lock held, until ready(q, arg) or @timeout_ms pass (0: no
- * limit, as devdrv_read() means it): 1 ready, 0 not. With the event
- * thread, completions signal the condition; without it, the waiter runs
- * them itself (with the lock released: they take it). */
+ * limit, as devdrv_read() means it): 1 ready, 0 not. Completions signal
+ * the condition; without the event thread the wait runs them itself. */
 static int wait_locked(struct queue *q, int (*ready)(struct queue *q, void *arg), void *arg, unsigned timeout_ms)
 {
 	struct timespec deadline = dd_deadline_in(timeout_ms);
-	long left = APP_EVENTS_SLICE_MS;
 
-	while (!ready(q, arg)) {
-		if (timeout_ms && (left = ms_until(&deadline)) <= 0)
+	while (!ready(q, arg))
+		if (devdrv_handle_wait(q->h, &q->changed, &q->lock, timeout_ms ? &deadline : NULL) == DEVDRV_E_TIMEOUT)
 			return 0;
-		if (q->threaded) {
-			dd_cond_wait_bounded(&q->changed, &q->lock, timeout_ms != 0, &deadline);
-			continue;
-		}
-		pthread_mutex_unlock(&q->lock);
-		devdrv_handle_events(devdrv_handle_context(q->h),
-		                     (unsigned)(left < APP_EVENTS_SLICE_MS ? left : APP_EVENTS_SLICE_MS));
-		pthread_mutex_lock(&q->lock);
-	}
 	return 1;
 }
 

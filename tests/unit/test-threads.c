@@ -274,6 +274,84 @@ static void test_status_callbacks_on_another_thread(void **state)
 	devdrv_context_free(ctx);
 }
 
+/* A driver's wait for its own callback (devdrv_handle_wait): the callback
+ * that signals the condition runs, whoever handles events. Without the
+ * event thread nobody else would run it, and a plain
+ * pthread_cond_timedwait() would wait out its deadline (the toaster's
+ * input driver did, behind devdrv run's bridges). A deadline is kept. */
+struct signalled {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, status;
+};
+
+static void signal_done(struct devdrv_transfer *t)
+{
+	struct signalled *sg = t->user_data;
+
+	pthread_mutex_lock(&sg->lock);
+	sg->done = 1;
+	sg->status = t->status;
+	pthread_cond_broadcast(&sg->cond);
+	pthread_mutex_unlock(&sg->lock);
+}
+
+static void test_handle_wait_runs_the_callback(void **state)
+{
+	enum devdrv_events_mode mode = *state ? *(enum devdrv_events_mode *)*state : DEVDRV_EVENTS_THREAD;
+	struct devdrv_context_options o = { .size = sizeof(o), .transports = DEVDRV_TRANSPORT_VIRTUAL, .events = mode };
+	struct signalled sg = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct devdrv_context *ctx = NULL;
+	struct devdrv_transfer *t = devdrv_transfer_alloc();
+	struct devdrv_handle *h;
+	struct timespec deadline;
+	pthread_condattr_t attr;
+	uint8_t buf[512];
+	int rc = 0;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sg.cond, &attr);
+	pthread_condattr_destroy(&attr);
+	assert_int_equal(devdrv_context_new(&o, &ctx), 0);
+	assert_int_equal(devdrv_virtual_plug(ctx, "source", "1-3"), 0);
+	assert_int_equal(devdrv_open(ctx, "1-3", &h), 0);
+	*t = (struct devdrv_transfer){ .handle = h, .type = DEVDRV_TRANSFER_BULK, .endpoint = devdrv_handle_pipes(h)->in,
+		                       .buffer = buf, .length = sizeof(buf), .callback = signal_done, .user_data = &sg };
+	assert_int_equal(devdrv_transfer_submit(t), 0);
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&sg.lock);
+	while (!sg.done && rc != DEVDRV_E_TIMEOUT)
+		rc = devdrv_handle_wait(h, &sg.cond, &sg.lock, &deadline);
+	pthread_mutex_unlock(&sg.lock);
+	assert_int_equal(sg.done, 1);
+	assert_int_equal(sg.status, 0);
+
+	/* nothing will signal it: the deadline ends the wait */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += 20000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&sg.lock);
+	rc = 0;
+	for (int i = 0; i < 1000 && rc != DEVDRV_E_TIMEOUT; i++)
+		rc = devdrv_handle_wait(h, &sg.cond, &sg.lock, &deadline);
+	pthread_mutex_unlock(&sg.lock);
+	assert_int_equal(rc, DEVDRV_E_TIMEOUT);
+	assert_int_equal(devdrv_handle_wait(NULL, &sg.cond, &sg.lock, NULL), DEVDRV_E_INVALID);
+
+	devdrv_transfer_free(t);
+	devdrv_close(h);
+	devdrv_context_free(ctx);
+	pthread_cond_destroy(&sg.cond);
+}
+
+static enum devdrv_events_mode application_events = DEVDRV_EVENTS_APPLICATION;
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +360,9 @@ int main(void)
 		cmocka_unit_test(test_open_close_races_io_and_listing),
 		cmocka_unit_test(test_cancel_from_another_thread),
 		cmocka_unit_test(test_status_callbacks_on_another_thread),
+		cmocka_unit_test(test_handle_wait_runs_the_callback),
+		{ "test_handle_wait_runs_the_callback, without the event thread", test_handle_wait_runs_the_callback, NULL,
+		  NULL, &application_events },
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
