@@ -389,18 +389,20 @@ static uint32_t check_request(const struct session *s, uint16_t type, uint64_t o
 
 /* One READ or WRITE; a device error is the client's reply, and only the
  * device leaving ends the session. */
-static int data_request(struct session *s, uint16_t type, uint64_t cookie, uint64_t offset, uint32_t len)
+/* *since: when the request's header had arrived; moved on as its time is
+ * counted. */
+static int data_request(struct session *s, uint16_t type, uint64_t cookie, uint64_t offset, uint32_t len,
+                        uint64_t *since)
 {
 	uint32_t error;
-	uint64_t since = dd_monotonic_ns();
 	int rc;
 
 	if (type == NBD_CMD_WRITE && (rc = read_full(s, s->buf, len)) != IO_OK)
 		return rc;
-	lap(&s->times.client_ns, &since); /* a write's data comes from the client */
+	lap(&s->times.client_ns, since); /* a write's data comes from the client */
 	if (!(error = check_request(s, type, offset, len))) {
 		rc = device_io(s, type == NBD_CMD_WRITE, offset, len);
-		lap(&s->times.device_ns, &since);
+		lap(&s->times.device_ns, since);
 		if (rc == DEVDRV_E_DISCONNECTED) {
 			simple_reply(s, cookie, NBD_EIO, NULL, 0);
 			return rc;
@@ -414,7 +416,7 @@ static int data_request(struct session *s, uint16_t type, uint64_t cookie, uint6
 	if (!error)
 		s->times.bytes += len;
 	rc = simple_reply(s, cookie, error, s->buf, type == NBD_CMD_READ ? len : 0);
-	lap(&s->times.reply_ns, &since);
+	lap(&s->times.reply_ns, since);
 	return rc;
 }
 
@@ -446,11 +448,13 @@ static int transmission(struct session *s)
 			return IO_CLOSED;
 		s->times.requests++;
 		if (type == NBD_CMD_READ || type == NBD_CMD_WRITE)
-			rc = data_request(s, type, cookie, offset, len);
+			rc = data_request(s, type, cookie, offset, len, &since);
 		else if (type == NBD_CMD_FLUSH) {
 			int frc = s->read_only ? 0 : devdrv_block_flush(s->h);
 
+			lap(&s->times.device_ns, &since);
 			rc = frc == DEVDRV_E_DISCONNECTED ? frc : simple_reply(s, cookie, frc < 0 ? NBD_EIO : 0, NULL, 0);
+			lap(&s->times.reply_ns, &since);
 		} else /* not advertised (TRIM, WRITE_ZEROES...): refused, the stream stays in step */
 			rc = simple_reply(s, cookie, NBD_EINVAL, NULL, 0);
 		if (rc != IO_OK)
